@@ -1,0 +1,1 @@
+"""Ganeti cluster virtualization manager (Python re-implementation)."""

@@ -1,0 +1,1 @@
+"""ganeti.cmdlib package."""
