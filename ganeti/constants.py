@@ -46,6 +46,28 @@ DAEMONS_LOGBASE = {
     METAD: "meta-daemon",
 }
 
+# Hypervisors and disk templates.
+HT_FAKE = "fake"
+HT_KVM = "kvm"
+HT_XEN_PVM = "xen-pvm"
+HT_XEN_HVM = "xen-hvm"
+HT_LXC = "lxc"
+HT_CHROOT = "chroot"
+HYPER_TYPES = [HT_XEN_PVM, HT_FAKE, HT_XEN_HVM, HT_KVM, HT_CHROOT, HT_LXC]
+
+DT_DISKLESS = "diskless"
+DT_PLAIN = "plain"
+DT_DRBD8 = "drbd"
+DT_FILE = "file"
+DT_SHARED_FILE = "sharedfile"
+DT_BLOCK = "blockdev"
+DT_RBD = "rbd"
+DT_EXT = "ext"
+DT_GLUSTER = "gluster"
+DISK_TEMPLATES = [DT_DISKLESS, DT_PLAIN, DT_DRBD8, DT_FILE, DT_SHARED_FILE,
+                  DT_BLOCK, DT_RBD, DT_EXT, DT_GLUSTER]
+DEFAULT_ENABLED_DISK_TEMPLATES = [DT_DRBD8, DT_PLAIN]
+
 # Exit codes of the command line tools.
 EXIT_SUCCESS = 0
 EXIT_FAILURE = 1
@@ -62,3 +84,24 @@ JOB_QUEUE_FILES_PERMS = 0o640
 
 # Process running defaults.
 CHILD_KILL_TIMEOUT = 5.0
+
+# --- base modules (utils.process, utils.log, daemon) ---
+# Seconds a timed-out child gets after SIGTERM before SIGKILL.
+CHILD_LINGER_TIMEOUT = 5.0
+
+# RunParts (hooks, watcher hooks): per-script status and allowed names.
+RUNPARTS_SKIP = 0
+RUNPARTS_ERR = 1
+RUNPARTS_RUN = 2
+RUNPARTS_STATUS = frozenset([RUNPARTS_SKIP, RUNPARTS_ERR, RUNPARTS_RUN])
+EXT_PLUGIN_MASK = r"^[a-zA-Z0-9_-]+$"
+
+# --syslog choices of the daemons.
+SYSLOG_NO = "no"
+SYSLOG_YES = "yes"
+SYSLOG_ONLY = "only"
+SYSLOG_USAGE = SYSLOG_NO
+SYSLOG_SOCKET = "/dev/log"
+
+# Daemons serving HTTPS (get --no-ssl, -K/--ssl-key, -C/--ssl-cert).
+DAEMONS_SSL = frozenset([NODED, RAPI])

@@ -27,6 +27,10 @@ PREFIX = _conf("PREFIX", "/usr/local")
 SYSCONFDIR = _conf("SYSCONFDIR", "/etc")
 LOCALSTATEDIR = _conf("LOCALSTATEDIR", "/var")
 PKGLIBDIR = _conf("PKGLIBDIR", PREFIX + "/lib/ganeti")
+SBINDIR = _conf("SBINDIR", PREFIX + "/sbin")
+# Daemons run from the source tree when it was not installed.
+SOURCE_DAEMON_DIR = os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "daemons")
 VENV_DIR = _conf("VENV_DIR", PKGLIBDIR + "/venv")
 KVM_PATH = _conf("KVM_PATH", "/usr/bin/qemu-system-x86_64")
 SSH_CONFIG_DIR = _conf("SSH_CONFIG_DIR", "/etc/ssh")

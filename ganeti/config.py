@@ -1,0 +1,320 @@
+"""The cluster configuration: loaded once, kept in memory, written atomically.
+
+ConfigWriter is the single owner of config.data on the master. Every change
+goes through a method here, which bumps the serial numbers, writes the file
+atomically (utils.io.WriteFile) and then hands the new contents to the
+distributor (set by masterd: pushes config.data to master candidates and
+ssconf files to every node) before returning.
+"""
+
+import threading
+import time
+from typing import Callable, Dict, List, Optional
+
+from ganeti import constants
+from ganeti import errors
+from ganeti import objects
+from ganeti import pathutils
+from ganeti import serializer
+from ganeti.utils import io as uio
+
+# A distributor receives (config_text, ssconf_values) after each write.
+Distributor = Callable[[str, Dict[str, str]], None]
+
+
+def load_config_data(path: str) -> objects.ConfigData:
+    """Read and upgrade a config.data file (no writer, no locking)."""
+    try:
+        raw = uio.ReadFile(path)
+    except EnvironmentError as err:
+        raise errors.ConfigurationError("Cannot read configuration file %s: %s"
+                                        % (path, err))
+    try:
+        data = objects.ConfigData.FromDict(serializer.Load(raw))
+    except (ValueError, KeyError, TypeError) as err:
+        raise errors.ConfigurationError("Invalid configuration file %s: %s"
+                                        % (path, err))
+    if data.version != constants.CONFIG_VERSION:
+        raise errors.ConfigVersionMismatch(constants.CONFIG_VERSION,
+                                           data.version)
+    data.UpgradeConfig()
+    return data
+
+
+def _locked(fn):
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return fn(self, *args, **kwargs)
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+class ConfigWriter:
+    """In-memory configuration with atomic persistence."""
+
+    def __init__(self, cfg_file: Optional[str] = None, offline: bool = False,
+                 data: Optional[objects.ConfigData] = None) -> None:
+        self._file = cfg_file or pathutils.CLUSTER_CONF_FILE
+        self._offline = offline
+        self._lock = threading.RLock()
+        self._distributor: Optional[Distributor] = None
+        self._last_ssconf: Dict[str, str] = {}
+        self._data = data if data is not None else load_config_data(self._file)
+
+    # -- persistence -------------------------------------------------------
+
+    def set_distributor(self, fn: Optional[Distributor]) -> None:
+        self._distributor = fn
+
+    def _write(self, feedback_fn=None) -> None:
+        """Bump the serial, write atomically, then distribute."""
+        now = time.time()
+        self._data.serial_no = (self._data.serial_no or 0) + 1
+        self._data.mtime = now
+        text = serializer.DumpJson(self._data.ToDict())
+        uio.WriteFile(self._file, data=text, mode=constants.CONFIG_FILE_MODE)
+        if self._distributor is not None and not self._offline:
+            ssconf = self.GetSsconfValues()
+            self._distributor(text, ssconf)
+            self._last_ssconf = ssconf
+
+    @_locked
+    def Flush(self) -> None:
+        """Rewrite the configuration (e.g. after distribution setup)."""
+        self._write()
+
+    @_locked
+    def GetConfigText(self) -> str:
+        return serializer.DumpJson(self._data.ToDict())
+
+    # -- cluster -----------------------------------------------------------
+
+    @_locked
+    def GetClusterInfo(self) -> objects.Cluster:
+        return self._data.cluster
+
+    def GetClusterName(self) -> str:
+        return self._data.cluster.cluster_name
+
+    def GetConfigSerial(self) -> int:
+        return self._data.serial_no
+
+    def GetMasterNode(self) -> str:
+        return self._data.cluster.master_node
+
+    def GetMasterNodeInfo(self) -> objects.Node:
+        return self._data.nodes[self._data.cluster.master_node]
+
+    def GetMasterNodeName(self) -> str:
+        return self.GetMasterNodeInfo().name
+
+    def GetMasterNetworkParameters(self) -> dict:
+        cl = self._data.cluster
+        return {"uuid": cl.master_node, "ip": cl.master_ip,
+                "netmask": cl.master_netmask, "netdev": cl.master_netdev,
+                "ip_family": cl.primary_ip_family}
+
+    def GetHypervisorType(self) -> str:
+        return self._data.cluster.enabled_hypervisors[0]
+
+    def GetVGName(self) -> Optional[str]:
+        return self._data.cluster.volume_group_name
+
+    # -- nodes -------------------------------------------------------------
+
+    def GetNodeInfo(self, node_uuid: str) -> Optional[objects.Node]:
+        return self._data.nodes.get(node_uuid)
+
+    @_locked
+    def GetNodeInfoByName(self, name: str) -> Optional[objects.Node]:
+        for node in self._data.nodes.values():
+            if node.name == name:
+                return node
+        return None
+
+    @_locked
+    def GetAllNodesInfo(self) -> Dict[str, objects.Node]:
+        return dict(self._data.nodes)
+
+    @_locked
+    def GetNodeList(self) -> List[str]:
+        return list(self._data.nodes)
+
+    @_locked
+    def GetOnlineNodeList(self) -> List[str]:
+        return [n.uuid for n in self._data.nodes.values() if not n.offline]
+
+    @_locked
+    def GetMasterCandidates(self) -> List[objects.Node]:
+        return [n for n in self._data.nodes.values() if n.master_candidate]
+
+    def GetNodeName(self, node_uuid: str) -> str:
+        return self._data.nodes[node_uuid].name
+
+    def GetNodeNames(self, node_uuids: List[str]) -> List[str]:
+        return [self.GetNodeName(u) for u in node_uuids]
+
+    @_locked
+    def ExpandNodeName(self, short: str) -> Optional[str]:
+        """Map a (possibly short) node name to its uuid, or None."""
+        names = {n.name: n.uuid for n in self._data.nodes.values()}
+        if short in names:
+            return names[short]
+        if short in self._data.nodes:
+            return short
+        matches = [u for name, u in names.items()
+                   if name.startswith(short + ".")]
+        return matches[0] if len(matches) == 1 else None
+
+    @_locked
+    def AddNode(self, node: objects.Node, group_uuid: Optional[str] = None) -> None:
+        if self.GetNodeInfoByName(node.name) is not None:
+            raise errors.OpPrereqError("Node %s is already in the configuration"
+                                       % node.name, errors.ECODE_EXISTS)
+        objects.stamp_new(node)
+        node.group = group_uuid or node.group or self.GetDefaultNodeGroupUuid()
+        node.UpgradeConfig()
+        self._data.nodes[node.uuid] = node
+        self._data.nodegroups[node.group].members.append(node.uuid)
+        self._data.cluster.serial_no += 1
+        self._write()
+
+    @_locked
+    def RemoveNode(self, node_uuid: str) -> None:
+        node = self._data.nodes.pop(node_uuid, None)
+        if node is None:
+            raise errors.ConfigurationError("Unknown node %s" % node_uuid)
+        group = self._data.nodegroups.get(node.group)
+        if group is not None and node_uuid in group.members:
+            group.members.remove(node_uuid)
+        self._data.cluster.serial_no += 1
+        self._write()
+
+    # -- groups ------------------------------------------------------------
+
+    @_locked
+    def GetAllNodeGroupsInfo(self) -> Dict[str, objects.NodeGroup]:
+        return dict(self._data.nodegroups)
+
+    def GetNodeGroup(self, uuid: str) -> Optional[objects.NodeGroup]:
+        return self._data.nodegroups.get(uuid)
+
+    @_locked
+    def GetDefaultNodeGroupUuid(self) -> str:
+        return sorted(self._data.nodegroups.values(),
+                      key=lambda g: (g.ctime or 0, g.name))[0].uuid
+
+    @_locked
+    def LookupNodeGroup(self, target: Optional[str]) -> str:
+        if target is None:
+            return self.GetDefaultNodeGroupUuid()
+        if target in self._data.nodegroups:
+            return target
+        for group in self._data.nodegroups.values():
+            if group.name == target:
+                return group.uuid
+        raise errors.OpPrereqError("Node group '%s' not found" % target,
+                                   errors.ECODE_NOENT)
+
+    # -- instances ---------------------------------------------------------
+
+    @_locked
+    def GetAllInstancesInfo(self) -> Dict[str, objects.Instance]:
+        return dict(self._data.instances)
+
+    @_locked
+    def GetInstanceList(self) -> List[str]:
+        return list(self._data.instances)
+
+    def GetInstanceInfo(self, uuid: str) -> Optional[objects.Instance]:
+        return self._data.instances.get(uuid)
+
+    @_locked
+    def GetInstanceNames(self, uuids: List[str]) -> List[str]:
+        return [self._data.instances[u].name for u in uuids]
+
+    @_locked
+    def GetAllNetworksInfo(self) -> Dict[str, objects.Network]:
+        return dict(self._data.networks)
+
+    # -- generic updates ---------------------------------------------------
+
+    @_locked
+    def Update(self, target, feedback_fn=None) -> None:
+        """Persist changes made in place to a config object."""
+        if isinstance(target, objects.Cluster):
+            container = None
+        elif isinstance(target, objects.Node):
+            container = self._data.nodes
+        elif isinstance(target, objects.Instance):
+            container = self._data.instances
+        elif isinstance(target, objects.NodeGroup):
+            container = self._data.nodegroups
+        elif isinstance(target, objects.Network):
+            container = self._data.networks
+        else:
+            raise errors.ProgrammerError("Invalid object type %r passed to"
+                                         " ConfigWriter.Update" % type(target))
+        if container is not None and container.get(target.uuid) is not target:
+            raise errors.ConfigurationError("Configuration updated since %s"
+                                            " has been read or unknown object"
+                                            % target)
+        target.serial_no = (target.serial_no or 0) + 1
+        target.mtime = time.time()
+        if container is not None and not isinstance(target, objects.Cluster):
+            self._data.cluster.serial_no += 1
+        self._write(feedback_fn)
+
+    # -- ssconf ------------------------------------------------------------
+
+    @_locked
+    def GetSsconfValues(self) -> Dict[str, str]:
+        """The ssconf_<key> file contents derived from the configuration."""
+        cl = self._data.cluster
+        nodes = sorted(self._data.nodes.values(), key=lambda n: n.name)
+        mcs = [n for n in nodes if n.master_candidate]
+
+        def lines(items):
+            return "\n".join(items)
+
+        values = {
+            "cluster_name": cl.cluster_name,
+            "cluster_tags": lines(sorted(cl.tags or [])),
+            "file_storage_dir": cl.file_storage_dir or "",
+            "shared_file_storage_dir": cl.shared_file_storage_dir or "",
+            "gluster_storage_dir": cl.gluster_storage_dir or "",
+            "master_candidates": lines(n.name for n in mcs),
+            "master_candidates_ips": lines(n.primary_ip for n in mcs),
+            "master_candidates_certs": lines(
+                "%s=%s" % (k, v) for k, v in sorted((cl.candidate_certs or {}).items())),
+            "master_ip": cl.master_ip,
+            "master_netdev": cl.master_netdev,
+            "master_netmask": str(cl.master_netmask),
+            "master_node": self.GetMasterNodeName(),
+            "node_list": lines(n.name for n in nodes),
+            "node_primary_ips": lines("%s %s" % (n.name, n.primary_ip) for n in nodes),
+            "node_secondary_ips": lines("%s %s" % (n.name, n.secondary_ip) for n in nodes),
+            "node_vm_capable": lines("%s=%s" % (n.name, bool(n.vm_capable)) for n in nodes),
+            "offline_nodes": lines(n.name for n in nodes if n.offline),
+            "online_nodes": lines(n.name for n in nodes if not n.offline),
+            "primary_ip_family": str(cl.primary_ip_family),
+            "instance_list": lines(sorted(i.name for i in self._data.instances.values())),
+            "release_version": constants.RELEASE_VERSION,
+            "hypervisor_list": lines(cl.enabled_hypervisors),
+            "maintain_node_health": str(bool(cl.maintain_node_health)),
+            "uid_pool": lines(("%s-%s" % (lo, hi)) if lo != hi else str(lo)
+                              for lo, hi in (cl.uid_pool or [])),
+            "nodegroups": lines("%s %s" % (g.uuid, g.name)
+                                for g in self._data.nodegroups.values()),
+            "networks": lines("%s %s" % (n.uuid, n.name)
+                              for n in self._data.networks.values()),
+            "enabled_user_shutdown": str(bool(cl.enabled_user_shutdown)),
+            "ssh_ports": lines("%s=%s" % (n.name, cl.FillND(
+                n, self._data.nodegroups.get(n.group))["ssh_port"]) for n in nodes),
+        }
+        for hv in constants.HYPER_TYPES:
+            params = cl.hvparams.get(hv, {})
+            values["hvparams_%s" % hv] = lines(
+                "%s=%s" % (k, v) for k, v in sorted(params.items()))
+        return values
