@@ -1,0 +1,299 @@
+"""Node RPC transport: one POST to many nodes in parallel over HTTPS.
+
+Requests go out through libcurl's multi interface (pycurl), at most
+RPC_MAX_CONCURRENT_CONNECTIONS at a time, with the cluster certificate as the
+only trusted CA and the node's client certificate (falling back to the cluster
+certificate, like upstream) to authenticate. Host names are not verified: the
+cluster certificate is shared by every node.
+
+Curl handles, and the multi handles holding the connection cache, are pooled
+so repeated calls are cheap; the pools are emptied when a certificate file
+changes (libcurl caches the CA store per multi handle).
+"""
+
+import logging
+import os
+import threading
+import time
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+import pycurl
+
+from ganeti import errors
+from ganeti import pathutils
+from ganeti import serializer
+from ganeti.rpc import defs
+
+OFFLINE_MSG = "Node is marked offline"
+_NO_ERROR_INFO = "No error information"
+_HEADERS = ["Content-type: application/json", "Expect:"]
+
+
+class RpcResult:
+    """The result of one RPC call on one node.
+
+    ``data`` is the raw answer (``[success, payload]`` on success, an error
+    message on transport failure); ``fail_msg`` is empty when the call
+    worked, and ``payload`` then holds the node's answer.
+    """
+
+    def __init__(self, data=None, failed: bool = False, offline: bool = False,
+                 call: Optional[str] = None, node: Optional[str] = None) -> None:
+        self.offline = offline
+        self.call = call
+        self.node = node
+        self.data = None if offline else data
+        self.payload = None
+        self.failed = bool(failed or offline)
+        if offline:
+            self.fail_msg = OFFLINE_MSG
+        elif failed:
+            self.fail_msg = self._Msg(data)
+        elif not isinstance(data, (list, tuple)) or len(data) != 2:
+            self.fail_msg = "Invalid result type (%s)" % type(data).__name__
+            self.failed = True
+        elif not data[0]:
+            self.fail_msg = self._Msg(data[1])
+            self.failed = True
+        else:
+            self.fail_msg = None
+            self.payload = data[1]
+
+    @staticmethod
+    def _Msg(value) -> str:
+        if not value:
+            return _NO_ERROR_INFO
+        return value if isinstance(value, str) else str(value)
+
+    def Raise(self, msg: Optional[str] = None, prereq: bool = False,
+              ecode: Optional[str] = None) -> None:
+        """Raise OpExecError (OpPrereqError if prereq) when the call failed."""
+        if not self.fail_msg:
+            return
+        if msg:
+            text = "%s: %s" % (msg, self.fail_msg)
+        else:
+            text = "Call '%s' to node '%s' has failed: %s" % (
+                self.call, self.node, self.fail_msg)
+        cls = errors.OpPrereqError if prereq else errors.OpExecError
+        raise cls(text, ecode) if ecode is not None else cls(text)
+
+    def Warn(self, msg: str, feedback_fn: Callable[[str], None]) -> None:
+        """Report a failure through feedback_fn instead of raising."""
+        if self.fail_msg:
+            feedback_fn("%s: %s" % (msg, self.fail_msg))
+
+    def __repr__(self) -> str:
+        state = "offline" if self.offline else (
+            "failed: %s" % self.fail_msg if self.fail_msg else "ok")
+        return "<RpcResult %s@%s %s>" % (self.call, self.node, state)
+
+
+class Request:
+    """One HTTP request to one node and, once processed, its outcome."""
+
+    __slots__ = ("host", "port", "path", "body", "read_timeout", "nicename",
+                 "error", "status", "resp_body", "_buf")
+
+    def __init__(self, host: str, port: int, path: str, body: bytes,
+                 read_timeout: float, nicename: str = "") -> None:
+        self.host = host
+        self.port = port
+        self.path = path
+        self.body = body
+        self.read_timeout = read_timeout
+        self.nicename = nicename or host
+        self.error: Optional[str] = None
+        self.status: Optional[int] = None
+        self.resp_body = b""
+        self._buf: List[bytes] = []
+
+    @property
+    def url(self) -> str:
+        host = "[%s]" % self.host if ":" in self.host else self.host
+        return "https://%s:%d%s" % (host, self.port, self.path)
+
+
+def _ssl_files() -> Tuple[str, str]:
+    """(CA file, client certificate+key file), read at call time."""
+    ca_file = pathutils.NODED_CERT_FILE
+    client = pathutils.NODED_CLIENT_CERT_FILE
+    return ca_file, (client if os.path.exists(client) else ca_file)
+
+
+def _file_generation(paths: Iterable[str]) -> tuple:
+    gen = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+            gen.append((path, st.st_ino, st.st_size, st.st_mtime_ns))
+        except OSError:
+            gen.append((path, None))
+    return tuple(gen)
+
+
+class Transport:
+    """Runs batches of Requests with curl multi; thread safe."""
+
+    def __init__(self, max_concurrent: int = defs.RPC_MAX_CONCURRENT_CONNECTIONS,
+                 connect_timeout: float = defs.RPC_CONNECT_TIMEOUT,
+                 ssl_files: Callable[[], Tuple[str, str]] = _ssl_files) -> None:
+        self.max_concurrent = max_concurrent
+        self.connect_timeout = connect_timeout
+        self._ssl_files = ssl_files
+        self._lock = threading.Lock()
+        self._easy: List[pycurl.Curl] = []
+        self._multi: List[pycurl.CurlMulti] = []
+        self._generation: Optional[tuple] = None
+
+    # -- handle pools ---------------------------------------------------
+
+    def _Acquire(self, ssl: Tuple[str, str]) -> Tuple[pycurl.CurlMulti, tuple]:
+        """A multi handle (and the certificate generation it belongs to)."""
+        gen = _file_generation(ssl)
+        with self._lock:
+            if gen != self._generation:
+                for handle in self._easy + self._multi:
+                    handle.close()
+                self._easy, self._multi = [], []
+                self._generation = gen
+            multi = self._multi.pop() if self._multi else pycurl.CurlMulti()
+            return multi, gen
+
+    def _Easy(self) -> pycurl.Curl:
+        with self._lock:
+            return self._easy.pop() if self._easy else pycurl.Curl()
+
+    def _Release(self, multi: pycurl.CurlMulti, easy: List[pycurl.Curl],
+                 gen: tuple) -> None:
+        with self._lock:
+            if gen == self._generation:
+                self._multi.append(multi)
+                self._easy.extend(easy)
+                return
+        for handle in easy + [multi]:
+            handle.close()
+
+    def Close(self) -> None:
+        with self._lock:
+            for handle in self._easy + self._multi:
+                handle.close()
+            self._easy, self._multi = [], []
+
+    # -- processing -----------------------------------------------------
+
+    def _Setup(self, curl: pycurl.Curl, req: Request, ssl) -> None:
+        ca_file, cert_file = ssl
+        req._buf = []
+        curl.setopt(pycurl.URL, req.url)
+        curl.setopt(pycurl.POST, 1)
+        curl.setopt(pycurl.POSTFIELDS, req.body)
+        curl.setopt(pycurl.HTTPHEADER, _HEADERS)
+        curl.setopt(pycurl.WRITEFUNCTION, req._buf.append)
+        curl.setopt(pycurl.NOSIGNAL, 1)
+        curl.setopt(pycurl.PROXY, "")
+        curl.setopt(pycurl.FOLLOWLOCATION, 0)
+        curl.setopt(pycurl.CONNECTTIMEOUT_MS, int(self.connect_timeout * 1000))
+        curl.setopt(pycurl.TIMEOUT_MS, max(1, int(req.read_timeout * 1000)))
+        curl.setopt(pycurl.SSL_VERIFYPEER, 1)
+        curl.setopt(pycurl.SSL_VERIFYHOST, 0)
+        curl.setopt(pycurl.CAINFO, ca_file)
+        curl.unsetopt(pycurl.CAPATH)  # trust the cluster certificate only
+        curl.setopt(pycurl.SSLCERTTYPE, "PEM")
+        curl.setopt(pycurl.SSLCERT, cert_file)
+        curl.setopt(pycurl.SSLKEYTYPE, "PEM")
+        curl.setopt(pycurl.SSLKEY, cert_file)
+
+    @staticmethod
+    def _Finish(curl: pycurl.Curl, req: Request, error) -> None:
+        req.resp_body = b"".join(req._buf)
+        req._buf = []
+        curl.setopt(pycurl.POSTFIELDS, b"")  # don't keep big bodies pooled
+        if error is not None:
+            errno, errmsg = error
+            req.error = "Error %s: %s" % (errno, errmsg)
+        else:
+            req.status = curl.getinfo(pycurl.RESPONSE_CODE)
+
+    def Process(self, requests: List[Request]) -> None:
+        """Send every request and wait for all answers (or failures)."""
+        if not requests:
+            return
+        ssl = self._ssl_files()
+        multi, gen = self._Acquire(ssl)
+        pending = list(reversed(requests))
+        active: Dict[int, Tuple[pycurl.Curl, Request]] = {}
+        used: List[pycurl.Curl] = []
+        idle: List[pycurl.Curl] = []  # finished handles, reused for pending
+        try:
+            while pending or active:
+                while pending and len(active) < self.max_concurrent:
+                    req = pending.pop()
+                    if idle:
+                        curl = idle.pop()
+                    else:
+                        curl = self._Easy()
+                        used.append(curl)
+                    self._Setup(curl, req, ssl)
+                    active[id(curl)] = (curl, req)
+                    multi.add_handle(curl)
+                while True:
+                    ret, _ = multi.perform()
+                    if ret != pycurl.E_CALL_MULTI_PERFORM:
+                        break
+                while True:
+                    queued, ok_list, err_list = multi.info_read()
+                    done = [(c, None) for c in ok_list]
+                    done += [(c, (num, msg)) for c, num, msg in err_list]
+                    for curl, error in done:
+                        _, req = active.pop(id(curl))
+                        multi.remove_handle(curl)
+                        self._Finish(curl, req, error)
+                        idle.append(curl)
+                    if not queued:
+                        break
+                if active and not (pending and len(active) < self.max_concurrent):
+                    wait = multi.timeout()
+                    wait = 1.0 if wait < 0 else min(wait / 1000.0, 1.0)
+                    if multi.select(wait) < 0:
+                        time.sleep(0.001)
+        except BaseException:
+            for curl, _ in active.values():
+                multi.remove_handle(curl)
+            for curl in used:
+                curl.close()
+            multi.close()
+            raise
+        self._Release(multi, used, gen)
+
+
+def _decode_response(req: Request):
+    """(data, failed) of an answered request, in RpcResult terms."""
+    if req.error is not None:
+        return req.error, True
+    text = req.resp_body.decode("utf-8", "replace")
+    try:
+        data = serializer.LoadJson(text) if text.strip() else None
+    except ValueError:
+        data = None
+        if req.status == 200:
+            return "Invalid JSON in response: %s" % text[:200], True
+    if req.status == 200:
+        return data, False
+    if isinstance(data, list) and len(data) == 2 and data[0] is False:
+        return data[1], True
+    return (text.strip() or "HTTP error %s" % req.status), True
+
+
+def MakeResults(procedure: str, offline: Dict, requests: Dict) -> Dict:
+    """Per-key RpcResults from offline markers and processed Requests."""
+    results = {}
+    for key, name in offline.items():
+        results[key] = RpcResult(offline=True, node=name, call=procedure)
+    for key, (name, req) in requests.items():
+        data, failed = _decode_response(req)
+        if failed:
+            logging.error("RPC error in %s on node %s: %s", procedure, name, data)
+        results[key] = RpcResult(data=data, failed=failed, node=name,
+                                 call=procedure)
+    return results

@@ -1,0 +1,130 @@
+"""ganeti-masterd: the master daemon.
+
+One process holds the configuration, the lock manager and the job queue
+(worker threads, no process per job) and answers LUXI on both the legacy
+master socket and the query socket.
+"""
+
+import logging
+import optparse
+import os
+import sys
+from typing import Optional
+
+from ganeti import config
+from ganeti import constants
+from ganeti import daemon
+from ganeti import errors
+from ganeti import jqueue
+from ganeti import locking
+from ganeti import netutils
+from ganeti import pathutils
+from ganeti import rpc
+from ganeti import ssconf
+from ganeti.server import luxi_handler
+from ganeti.server import luxi_server
+from ganeti.utils import io as uio
+
+
+class GanetiContext:
+    """What every logical unit and LUXI handler shares on the master."""
+
+    def __init__(self, cfg: config.ConfigWriter) -> None:
+        self.cfg = cfg
+        self.rpc = rpc.RpcRunner.for_config(cfg)
+        self.glm = locking.GanetiLockManager(
+            cfg.GetNodeList(), list(cfg.GetAllNodeGroupsInfo()),
+            cfg.GetInstanceList(), list(cfg.GetAllNetworksInfo()))
+        self.jobqueue: Optional[jqueue.JobQueue] = None
+        cfg.set_distributor(self.DistributeConfig)
+
+    def DistributeConfig(self, text: str, ssconf_values: dict) -> None:
+        """Push config.data to the other candidates, ssconf to every node."""
+        cfg = self.cfg
+        master = cfg.GetMasterNode()
+        nodes = cfg.GetAllNodesInfo()
+        candidates = [n.name for n in nodes.values()
+                      if n.master_candidate and not n.offline and n.uuid != master]
+        online = [n.name for n in nodes.values()
+                  if not n.offline and n.uuid != master]
+        if candidates:
+            results = self.rpc.call_upload_file(candidates,
+                                                pathutils.CLUSTER_CONF_FILE)
+            for name, res in results.items():
+                if res.fail_msg:
+                    logging.error("Copy of file %s to node %s failed: %s",
+                                  pathutils.CLUSTER_CONF_FILE, name, res.fail_msg)
+        ssconf.WriteSsconfFiles(ssconf_values)
+        if online:
+            results = self.rpc.call_write_ssconf_files(online, ssconf_values)
+            for name, res in results.items():
+                if res.fail_msg:
+                    logging.error("Error while writing ssconf files to node %s:"
+                                  " %s", name, res.fail_msg)
+
+    def AddNode(self, node) -> None:
+        self.cfg.AddNode(node)
+        self.glm.add(locking.LEVEL_NODE, [node.uuid])
+        self.glm.add(locking.LEVEL_NODE_RES, [node.uuid])
+
+    def RemoveNode(self, node_uuid: str) -> None:
+        self.cfg.RemoveNode(node_uuid)
+        self.glm.remove(locking.LEVEL_NODE, [node_uuid])
+        self.glm.remove(locking.LEVEL_NODE_RES, [node_uuid])
+
+
+def CheckMasterd(options, args) -> None:
+    """Refuse to start on a node that is not the master (unless told so)."""
+    if args:
+        print("Usage: %s [-f] [-d]" % sys.argv[0], file=sys.stderr)
+        sys.exit(constants.EXIT_FAILURE)
+    try:
+        master = ssconf.SimpleStore().GetMasterNode()
+    except errors.ConfigurationError as err:
+        print("Cluster configuration incomplete: '%s'" % err, file=sys.stderr)
+        sys.exit(constants.EXIT_NOTCLUSTER)
+    myself = netutils.Hostname.GetFqdn()
+    if master != myself and not options.no_voting:
+        print("We are not the master (master is %s, we are %s)" %
+              (master, myself), file=sys.stderr)
+        sys.exit(constants.EXIT_NOTMASTER)
+
+
+def PrepMasterd(options, args):
+    uio.EnsureDirs([(pathutils.SOCKET_DIR, 0o750), (pathutils.QUEUE_DIR, 0o700)])
+    cfg = config.ConfigWriter()
+    context = GanetiContext(cfg)
+    context.jobqueue = jqueue.JobQueue(context)
+    handler = luxi_handler.LuxiHandler(context)
+    server = luxi_server.LuxiServer(
+        [pathutils.MASTER_SOCKET, pathutils.QUERY_SOCKET], handler)
+    return context, server
+
+
+def ExecMasterd(options, args, prep_data) -> None:
+    context, server = prep_data
+    options.shutdown.Register(server.Shutdown)
+    try:
+        server.Serve()
+    finally:
+        context.jobqueue.Shutdown()
+
+
+def main(argv=None) -> None:
+    parser = optparse.OptionParser(description="Ganeti master daemon",
+                                   usage="%prog [-f] [-d]",
+                                   version="%%prog (ganeti) %s" %
+                                   constants.RELEASE_VERSION)
+    parser.add_option("--no-voting", dest="no_voting", action="store_true",
+                      default=False, help="Do not check that the nodes agree"
+                      " on this node being the master")
+    parser.add_option("--yes-do-it", dest="yes_do_it", action="store_true",
+                      default=False, help="Override interactive check for"
+                      " --no-voting")
+    daemon.GenericMain(constants.MASTERD, parser, CheckMasterd, PrepMasterd,
+                       ExecMasterd, multithreaded=True, argv=argv)
+
+
+if __name__ == "__main__":
+    main()
+    os._exit(0)
