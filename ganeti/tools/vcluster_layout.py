@@ -1,0 +1,314 @@
+"""Pure layout of the vcluster testbed: names, addresses, paths and generated files.
+
+Nothing here touches the system; ganeti.tools.vcluster turns this layout into
+namespaces, mounts and processes.  Keeping it pure lets unit tests check the
+addressing plan and every generated file without root.
+"""
+
+import ipaddress
+import os
+import re
+from dataclasses import dataclass
+
+DEFAULT_STATE_DIR = "/var/lib/ganeti-vcluster"
+STATE_ENV = "VCLUSTER_STATE"
+
+DOMAIN = "example.test"
+CLUSTER_NAME = "cluster." + DOMAIN
+SUBNET = ipaddress.IPv4Network("10.250.0.0/24")
+NODE_HOST_OFFSET = 10          # node i gets host number 10 + i
+CLUSTER_HOST = 250             # the cluster (later master) IP, used by no node
+LAB_BRIDGE_HOST = 254          # the lab bridge's own address (status probes)
+MAX_NODES = 200
+DEFAULT_NODES = 3
+
+LAB_NETNS = "gnt-lab"
+LAB_BRIDGE = "gnt-labbr"
+NODE_NETNS_FMT = "gnt-node%d"
+LAB_VETH_FMT = "gnt-v%d"       # lab-side end of node i's link (cut/heal act here)
+NODE_IFACE = "eth0"            # node-side end of the link
+NODE_BRIDGE = "xen-br0"        # upstream's default bridge; carries the node's IP
+
+NODE_NETNS_RE = re.compile(r"^gnt-node(\d+)$")
+NODE_DIR_RE = re.compile(r"^node(\d+)\." + re.escape(DOMAIN) + "$")
+
+# The global marker naming the state dir that owns the (single) lab.  It lives
+# on /run so that it vanishes with the namespaces at reboot.
+OWNER_FILE = "/run/ganeti-vcluster.owner"
+
+# (sub-directory of the node's state dir, mount point inside the node)
+NODE_DIR_MOUNTS = (
+    ("etc-ganeti", "/etc/ganeti"),
+    ("etc-ssh", "/etc/ssh"),
+    ("var-lib-ganeti", "/var/lib/ganeti"),
+    ("var-run-ganeti", "/var/run/ganeti"),
+    ("var-log-ganeti", "/var/log/ganeti"),
+    ("var-lock", "/var/lock"),
+    ("srv-ganeti", "/srv/ganeti"),
+    ("root-ssh", "/root/.ssh"),
+)
+# (file in the node's state dir, file inside the node)
+NODE_FILE_MOUNTS = (
+    ("hosts", "/etc/hosts"),
+    ("hostname", "/etc/hostname"),
+    ("resolv.conf", "/etc/resolv.conf"),
+)
+SRV_SUBDIRS = ("file-storage", "shared-file-storage", "os", "export")
+SHARED_DIR = "shared-file-storage"
+SHARED_MOUNT = "/srv/ganeti/shared-file-storage"
+# Sub-directories holding runtime state only, emptied by "down".
+RUNTIME_DIRS = ("var-run-ganeti", "var-lock")
+HOST_KEY_TYPES = (("ed25519", []), ("rsa", ["-b", "2048"]))
+
+
+class LayoutError(ValueError):
+    """Bad input to the layout (bad node count, unknown node name)."""
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node "machine" of the lab."""
+    index: int
+
+    @property
+    def short(self) -> str:
+        return "node%d" % self.index
+
+    @property
+    def name(self) -> str:
+        return "%s.%s" % (self.short, DOMAIN)
+
+    @property
+    def address(self) -> str:
+        return str(SUBNET.network_address + NODE_HOST_OFFSET + self.index)
+
+    @property
+    def netns(self) -> str:
+        return NODE_NETNS_FMT % self.index
+
+    @property
+    def lab_veth(self) -> str:
+        return LAB_VETH_FMT % self.index
+
+
+def check_node_count(count: int) -> int:
+    """Return count if it is a usable number of nodes, else raise LayoutError."""
+    if not 1 <= count <= MAX_NODES:
+        raise LayoutError("number of nodes must be between 1 and %d, not %d"
+                          % (MAX_NODES, count))
+    return count
+
+
+def make_nodes(count: int) -> list:
+    check_node_count(count)
+    return [Node(i) for i in range(1, count + 1)]
+
+
+def cluster_ip() -> str:
+    return str(SUBNET.network_address + CLUSTER_HOST)
+
+
+def bridge_ip() -> str:
+    return str(SUBNET.network_address + LAB_BRIDGE_HOST)
+
+
+def prefixlen() -> int:
+    return SUBNET.prefixlen
+
+
+def find_node(nodes: list, name: str) -> Node:
+    """The node called name (FQDN or short name, any case)."""
+    wanted = name.strip().lower().rstrip(".")
+    for node in nodes:
+        if wanted in (node.name, node.short):
+            return node
+    if nodes:
+        known = "%s..%s" % (nodes[0].short, nodes[-1].short)
+    else:
+        known = "none"
+    raise LayoutError("unknown node '%s' (lab nodes: %s)" % (name, known))
+
+
+class StatePaths:
+    """Where the lab keeps its files below the state directory."""
+
+    def __init__(self, root: str):
+        self.root = os.path.abspath(root)
+
+    def join(self, *parts: str) -> str:
+        return os.path.join(self.root, *parts)
+
+    @property
+    def lab_file(self) -> str:
+        return self.join("lab.json")
+
+    @property
+    def lock_file(self) -> str:
+        return self.join(".lock")
+
+    @property
+    def lab_key(self) -> str:
+        return self.join("lab_key")
+
+    @property
+    def shared_dir(self) -> str:
+        return self.join(SHARED_DIR)
+
+    def node_dir(self, node: Node, *parts: str) -> str:
+        return self.join(node.name, *parts)
+
+    def host_key_dir(self, node: Node) -> str:
+        """Host keys survive down/up, like a machine's keys survive a reboot."""
+        return self.join("hostkeys", node.name)
+
+    def holder_pid(self, node: Node) -> str:
+        return self.node_dir(node, "holder.pid")
+
+    def holder_log(self, node: Node) -> str:
+        return self.node_dir(node, "holder.log")
+
+    def sshd_pid(self, node: Node) -> str:
+        return self.node_dir(node, "sshd.pid")
+
+    def sshd_log(self, node: Node) -> str:
+        return self.node_dir(node, "sshd.log")
+
+
+def hosts_file(nodes: list) -> str:
+    """/etc/hosts for every node: all nodes plus the cluster name."""
+    lines = ["# Generated by vcluster: every node of the lab and the cluster.",
+             "127.0.0.1\tlocalhost",
+             "::1\tlocalhost ip6-localhost ip6-loopback",
+             "%s\t%s %s" % (cluster_ip(), CLUSTER_NAME, CLUSTER_NAME.split(".")[0])]
+    for node in nodes:
+        lines.append("%s\t%s %s" % (node.address, node.name, node.short))
+    return "\n".join(lines) + "\n"
+
+
+def resolv_conf() -> str:
+    """No name server in the lab: names come from /etc/hosts only."""
+    return ("# Generated by vcluster: the lab has no DNS; see /etc/hosts.\n"
+            "search %s\noptions timeout:1 attempts:1\n" % DOMAIN)
+
+
+def known_hosts(nodes: list, host_keys: dict) -> str:
+    """known_hosts naming every node's host keys by FQDN, short name and IP.
+
+    host_keys maps a node name to its public key lines ("type base64 [comment]").
+    """
+    lines = []
+    for node in nodes:
+        for key in host_keys.get(node.name, []):
+            fields = key.split()
+            lines.append("%s,%s,%s %s %s" % (node.name, node.short, node.address,
+                                             fields[0], fields[1]))
+    return "\n".join(lines) + "\n"
+
+
+def sshd_config(node: Node, paths: StatePaths) -> str:
+    """sshd_config of a node; it is read as /etc/ssh/sshd_config inside the node."""
+    keys = "".join("HostKey /etc/ssh/ssh_host_%s_key\n" % kind
+                   for kind, _ in HOST_KEY_TYPES)
+    return (
+        "# Generated by vcluster for %(name)s.\n"
+        "ListenAddress %(addr)s:22\n"
+        "%(keys)s"
+        "PidFile %(pid)s\n"
+        "PermitRootLogin prohibit-password\n"
+        "PubkeyAuthentication yes\n"
+        "PasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\n"
+        "UsePAM no\n"
+        "UseDNS no\n"
+        "PrintMotd no\n"
+        "AcceptEnv LANG LC_*\n"
+        "Subsystem sftp internal-sftp\n"
+        % {"name": node.name, "addr": node.address, "keys": keys,
+           "pid": paths.sshd_pid(node)})
+
+
+def ssh_config() -> str:
+    """Client configuration inside every node."""
+    return ("# Generated by vcluster.\n"
+            "Host *\n"
+            "    SendEnv LANG LC_*\n"
+            "    HashKnownHosts no\n"
+            "    GSSAPIAuthentication no\n")
+
+
+def _q(text: str) -> str:
+    """Single-quote text for /bin/sh."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def holder_script(node: Node, paths: StatePaths, sshd: str) -> str:
+    """The /bin/sh program a node's holder runs inside its new namespaces.
+
+    It gives the node its hostname and private directories, starts sshd,
+    records its own PID (the ready signal) and then becomes a sleeping process
+    that keeps the namespaces alive.
+    """
+    cmds = ["set -e",
+            # "ip netns exec" copied the host's /run/netns mounts into this
+            # namespace; drop them so a node never pins another's netns.
+            "umount -l /run/netns 2>/dev/null || true",
+            "hostname %s" % _q(node.name)]
+    for sub, target in NODE_DIR_MOUNTS:
+        cmds.append("mount --bind %s %s" % (_q(paths.node_dir(node, sub)), _q(target)))
+    for sub, target in NODE_FILE_MOUNTS:
+        # Files are mounted only where the host has them (never created).
+        cmds.append("if [ -e %s ]; then mount --bind %s %s; fi"
+                    % (_q(target), _q(paths.node_dir(node, sub)), _q(target)))
+    cmds.append("mount --bind %s %s" % (_q(paths.shared_dir), _q(SHARED_MOUNT)))
+    cmds.append("%s -f /etc/ssh/sshd_config -E %s" % (_q(sshd), _q(paths.sshd_log(node))))
+    cmds.append("echo $$ > %s" % _q(paths.holder_pid(node)))
+    cmds.append("exec sleep infinity")
+    return "\n".join(cmds) + "\n"
+
+
+def lab_net_batch(nodes: list) -> str:
+    """"ip -batch" input run in the lab netns: the bridge and one veth per node.
+
+    The node end of each veth is created directly in the node's netns, so no
+    lab interface ever exists in the host's network namespace.
+    """
+    lines = ["link set lo up",
+             "link add %s type bridge" % LAB_BRIDGE,
+             "addr add %s/%d dev %s" % (bridge_ip(), prefixlen(), LAB_BRIDGE),
+             "link set %s up" % LAB_BRIDGE]
+    for node in nodes:
+        lines.append("link add %s type veth peer name %s netns %s"
+                     % (node.lab_veth, NODE_IFACE, node.netns))
+        lines.append("link set %s master %s" % (node.lab_veth, LAB_BRIDGE))
+        lines.append("link set %s up" % node.lab_veth)
+    return "\n".join(lines) + "\n"
+
+
+def node_net_batch(node: Node) -> str:
+    """"ip -batch" input run in a node's netns: loopback, bridge, address."""
+    return "\n".join([
+        "link set lo up",
+        "link add %s type bridge" % NODE_BRIDGE,
+        "link set %s master %s" % (NODE_IFACE, NODE_BRIDGE),
+        "link set %s up" % NODE_IFACE,
+        "link set %s up" % NODE_BRIDGE,
+        "addr add %s/%d dev %s" % (node.address, prefixlen(), NODE_BRIDGE),
+    ]) + "\n"
+
+
+def lab_netns_names(listing: str) -> list:
+    """Names of lab namespaces in "ip netns list" output (for cleanup)."""
+    names = []
+    for line in listing.splitlines():
+        fields = line.split()
+        if not fields:
+            continue
+        name = fields[0]
+        if name == LAB_NETNS or NODE_NETNS_RE.match(name):
+            names.append(name)
+    return names
+
+
+def nsenter_argv(holder_pid: int, argv: list) -> list:
+    """Command line running argv inside a node whose holder has holder_pid."""
+    return ["nsenter", "-t", str(holder_pid), "-m", "-u", "-n", "--wd=/", "--"] + list(argv)

@@ -1,0 +1,182 @@
+"""Pure logic of the vcluster testbed: addressing, generated files, CLI errors."""
+
+import ipaddress
+import json
+
+import pytest
+
+from ganeti.tools import vcluster
+from ganeti.tools import vcluster_layout as L
+from ganeti.tools import vcluster_sys
+
+
+def test_node_names_and_addresses():
+    nodes = L.make_nodes(3)
+    assert [n.name for n in nodes] == ["node1.example.test", "node2.example.test",
+                                       "node3.example.test"]
+    assert [n.short for n in nodes] == ["node1", "node2", "node3"]
+    assert [n.address for n in nodes] == ["10.250.0.11", "10.250.0.12", "10.250.0.13"]
+    assert [n.netns for n in nodes] == ["gnt-node1", "gnt-node2", "gnt-node3"]
+
+
+def test_addresses_unique_private_and_never_the_documentation_net():
+    nodes = L.make_nodes(L.MAX_NODES)
+    addrs = [ipaddress.IPv4Address(n.address) for n in nodes]
+    special = [ipaddress.IPv4Address(L.cluster_ip()), ipaddress.IPv4Address(L.bridge_ip())]
+    assert len(set(addrs + special)) == len(addrs) + 2
+    doc_net = ipaddress.IPv4Network("192.0.2.0/24")
+    for addr in addrs + special:
+        assert addr in L.SUBNET and addr.is_private and addr not in doc_net
+        assert addr not in (L.SUBNET.network_address, L.SUBNET.broadcast_address)
+
+
+def test_interface_names_fit_the_kernel_limit():
+    node = L.make_nodes(L.MAX_NODES)[-1]
+    for name in (node.lab_veth, node.netns, L.LAB_BRIDGE, L.NODE_BRIDGE, L.NODE_IFACE):
+        assert 0 < len(name) <= 15
+
+
+@pytest.mark.parametrize("count", [0, -1, L.MAX_NODES + 1])
+def test_bad_node_count(count):
+    with pytest.raises(L.LayoutError, match="between 1 and"):
+        L.make_nodes(count)
+
+
+def test_find_node():
+    nodes = L.make_nodes(3)
+    assert L.find_node(nodes, "node2").index == 2
+    assert L.find_node(nodes, "node2.example.test").index == 2
+    assert L.find_node(nodes, "NODE3.example.test.").index == 3
+    with pytest.raises(L.LayoutError, match="unknown node 'node4'.*node1..node3"):
+        L.find_node(nodes, "node4")
+    with pytest.raises(L.LayoutError, match="unknown node"):
+        L.find_node(nodes, "node1.example.org")
+
+
+def test_hosts_file():
+    text = L.hosts_file(L.make_nodes(2))
+    lines = [line.split() for line in text.splitlines() if not line.startswith("#")]
+    assert ["10.250.0.250", "cluster.example.test", "cluster"] in lines
+    assert ["10.250.0.11", "node1.example.test", "node1"] in lines
+    assert ["10.250.0.12", "node2.example.test", "node2"] in lines
+    # A node name must never resolve to a loopback address.
+    for fields in lines:
+        if fields[0].startswith("127.") or fields[0] == "::1":
+            assert not any(name.startswith("node") for name in fields[1:])
+
+
+def test_known_hosts_lists_every_name_form():
+    nodes = L.make_nodes(2)
+    keys = {"node1.example.test": ["ssh-ed25519 AAAA1 root@node1", "ssh-rsa BBBB1 c"],
+            "node2.example.test": ["ssh-ed25519 AAAA2 root@node2"]}
+    lines = L.known_hosts(nodes, keys).splitlines()
+    assert lines == ["node1.example.test,node1,10.250.0.11 ssh-ed25519 AAAA1",
+                     "node1.example.test,node1,10.250.0.11 ssh-rsa BBBB1",
+                     "node2.example.test,node2,10.250.0.12 ssh-ed25519 AAAA2"]
+
+
+def test_sshd_config():
+    paths = L.StatePaths("/st")
+    node = L.Node(2)
+    conf = dict(line.split(None, 1) for line in L.sshd_config(node, paths).splitlines()
+                if line and not line.startswith("#") and not line.startswith("HostKey"))
+    assert conf["ListenAddress"] == "10.250.0.12:22"
+    assert conf["PermitRootLogin"] == "prohibit-password"
+    assert conf["PasswordAuthentication"] == "no"
+    assert conf["PidFile"] == "/st/node2.example.test/sshd.pid"
+
+
+def test_holder_script_mounts_and_order():
+    paths = L.StatePaths("/st")
+    script = L.holder_script(L.Node(1), paths, "/usr/sbin/sshd").splitlines()
+    assert script[0] == "set -e"
+    assert "hostname 'node1.example.test'" in script
+    for sub, target in L.NODE_DIR_MOUNTS:
+        assert "mount --bind '/st/node1.example.test/%s' '%s'" % (sub, target) in script
+    shared = script.index("mount --bind '/st/shared-file-storage' "
+                          "'/srv/ganeti/shared-file-storage'")
+    srv = script.index("mount --bind '/st/node1.example.test/srv-ganeti' '/srv/ganeti'")
+    sshd = [i for i, line in enumerate(script) if line.startswith("'/usr/sbin/sshd'")][0]
+    assert srv < shared < sshd
+    assert script[-2] == "echo $$ > '/st/node1.example.test/holder.pid'"
+    assert script[-1] == "exec sleep infinity"
+
+
+def test_holder_script_quotes_paths():
+    script = L.holder_script(L.Node(1), L.StatePaths("/st/it's"), "/usr/sbin/sshd")
+    assert "'/st/it'\\''s/node1.example.test/etc-ganeti'" in script
+
+
+def test_lab_network_never_uses_the_host_namespace():
+    batch = L.lab_net_batch(L.make_nodes(2)).splitlines()
+    assert "link add gnt-v1 type veth peer name eth0 netns gnt-node1" in batch
+    assert "link set gnt-v2 master gnt-labbr" in batch
+    assert not [line for line in batch if "route" in line or "default" in line]
+    node = L.node_net_batch(L.Node(2)).splitlines()
+    assert "addr add 10.250.0.12/24 dev xen-br0" in node
+    assert "link set eth0 master xen-br0" in node
+    assert not [line for line in node if "route" in line]
+
+
+def test_lab_netns_names():
+    listing = "gnt-node2 (id: 1)\nother\ngnt-lab (id: 0)\ngnt-nodex\ngnt-node10\n"
+    assert L.lab_netns_names(listing) == ["gnt-node2", "gnt-lab", "gnt-node10"]
+
+
+def test_nsenter_argv():
+    assert L.nsenter_argv(42, ["hostname", "-f"]) == [
+        "nsenter", "-t", "42", "-m", "-u", "-n", "--wd=/", "--", "hostname", "-f"]
+
+
+def test_state_dir_from_environment(monkeypatch):
+    monkeypatch.setenv(L.STATE_ENV, "/tmp/somewhere")
+    assert vcluster.state_paths().root == "/tmp/somewhere"
+    assert vcluster.state_paths("/x/y").root == "/x/y"
+    monkeypatch.delenv(L.STATE_ENV)
+    assert vcluster.state_paths().root == L.DEFAULT_STATE_DIR
+
+
+def test_parser_exec_keeps_the_command():
+    parser = vcluster.build_parser()
+    args = parser.parse_args(["exec", "node1", "--", "ls", "-l", "--all"])
+    # argparse may or may not keep the "--"; cmd_exec drops a leading one.
+    assert args.node == "node1"
+    assert [a for a in args.cmd if a != "--"] == ["ls", "-l", "--all"]
+    args = parser.parse_args(["exec", "--state-dir", "/s", "node2", "ip", "-br", "a"])
+    assert args.state_dir == "/s" and args.cmd == ["ip", "-br", "a"]
+    assert parser.parse_args(["up"]).nodes == L.DEFAULT_NODES
+    assert parser.parse_args(["up", "--nodes", "40"]).nodes == 40
+
+
+@pytest.mark.parametrize("argv", [["frobnicate"], [], ["up", "--nodes", "0"],
+                                  ["up", "--nodes", "many"], ["cut"],
+                                  ["up", "--nodes", "201"]])
+def test_bad_arguments_give_one_line_and_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        vcluster.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("vcluster")
+
+
+def test_exec_without_lab_is_a_one_line_error(tmp_path, capsys):
+    assert vcluster.main(["exec", "--state-dir", str(tmp_path), "node1", "--",
+                          "true"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "not up" in err
+
+
+def test_exec_unknown_node_is_a_one_line_error(tmp_path, capsys, monkeypatch):
+    lab = {"ready": True, "nodes": [{"index": 1, "name": "node1.example.test",
+                                     "holder_pid": 1, "holder_start": 0}]}
+    (tmp_path / "lab.json").write_text(json.dumps(lab))
+    monkeypatch.setattr(vcluster_sys, "lab_netns_exists", lambda: True)
+    assert vcluster.main(["exec", "--state-dir", str(tmp_path), "nosuchnode", "--",
+                          "true"]) == 1
+    err = capsys.readouterr().err
+    assert err == "vcluster: error: unknown node 'nosuchnode' (lab nodes: node1..node1)\n"
+
+
+def test_exec_needs_a_command(tmp_path, capsys):
+    assert vcluster.main(["exec", "--state-dir", str(tmp_path), "node1"]) == 1
+    assert "needs a command" in capsys.readouterr().err
