@@ -56,7 +56,9 @@ def _Name(common_name: str) -> x509.Name:
 
 
 def _SerialNo(serial_no: Optional[int]) -> int:
-    return serial_no if serial_no else random.SystemRandom().getrandbits(63) + 1
+    if serial_no:
+        return serial_no
+    return random.SystemRandom().getrandbits(63) + 1
 
 
 def _BuildCert(common_name: str, key: rsa.RSAPrivateKey, validity: int,
@@ -75,7 +77,8 @@ def _BuildCert(common_name: str, key: rsa.RSAPrivateKey, validity: int,
                .serial_number(_SerialNo(serial_no))
                .not_valid_before(now - _NOT_BEFORE_SLACK)
                .not_valid_after(now + datetime.timedelta(days=validity))
-               .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None),
+               .add_extension(x509.BasicConstraints(ca=is_ca,
+                                                    path_length=None),
                               critical=True)
                .add_extension(x509.KeyUsage(
                    digital_signature=True, key_encipherment=True,
@@ -186,7 +189,8 @@ def LoadCertificate(pem: PemData) -> x509.Certificate:
     data = _Bytes(pem)
     start = data.find(b"-----BEGIN CERTIFICATE-----")
     if start < 0:
-        raise errors.X509CertError("(none)", "No certificate found in PEM data")
+        raise errors.X509CertError("(none)",
+                                   "No certificate found in PEM data")
     try:
         return x509.load_pem_x509_certificate(data[start:])
     except ValueError as err:

@@ -1,0 +1,399 @@
+"""Node information and verification RPCs (``node_info``, ``node_verify``).
+
+node_info answers ``[boot_id, [storage info...], [hypervisor info...]]``;
+node_verify answers a dict with one entry per requested check key
+(constants.NV_*).  Both are pure reads of the node's state.
+"""
+
+import concurrent.futures
+import hashlib
+import logging
+import os
+import random
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from ganeti import constants
+from ganeti import errors
+from ganeti import netutils
+from ganeti import pathutils
+from ganeti import ssconf
+from ganeti.backend import (GetBootId, IsExecutable, LocalizeVirtualPath,
+                            _Fail)
+from ganeti.utils import io as utils_io
+from ganeti.utils import process as utils_process
+from ganeti.utils import x509
+
+_MIB = 1024 * 1024
+_SSH_TIMEOUT = 15
+_SSH_PARALLEL = 10
+_NET_TEST_TIMEOUT = 10
+
+
+# ------------------------------------------------------------------ storage
+
+def _FileStorageInfo(path: str, params: Sequence) -> Dict[str, Any]:
+    """Free and total MiB of the file system holding path."""
+    local = LocalizeVirtualPath(path)
+    try:
+        st = os.statvfs(local)
+    except OSError as err:
+        _Fail("Can't get storage information for %s: %s", path, err)
+    return {"type": constants.ST_FILE, "name": path,
+            "storage_free": st.f_bavail * st.f_frsize // _MIB,
+            "storage_size": st.f_blocks * st.f_frsize // _MIB}
+
+
+def _LvmReport(cmd: List[str]) -> List[List[str]]:
+    """Rows of an LVM reporting command run with '|' as separator."""
+    try:
+        result = utils_process.RunCmd(cmd)
+    except errors.OpExecError as err:
+        _Fail("Can't run %s: %s", cmd[0], err)
+    if result.failed:
+        _Fail("Command '%s' failed: %s", " ".join(cmd),
+              result.output.strip() or result.fail_reason)
+    return [[field.strip() for field in line.strip().split("|")]
+            for line in result.stdout.splitlines() if line.strip()]
+
+
+def ListVolumeGroups() -> Dict[str, int]:
+    """Volume group name -> size in MiB."""
+    rows = _LvmReport(["vgs", "--noheadings", "--units=m", "--nosuffix",
+                       "--separator=|", "-o", "vg_name,vg_size"])
+    return {row[0]: int(float(row[1])) for row in rows if len(row) >= 2}
+
+
+def _LvmVgInfo(vg_name: str, params: Sequence) -> Dict[str, Any]:
+    rows = _LvmReport(["vgs", "--noheadings", "--units=m", "--nosuffix",
+                       "--separator=|", "-o", "vg_free,vg_size", vg_name])
+    if not rows or len(rows[0]) < 2:
+        _Fail("Volume group %s not found", vg_name)
+    return {"type": constants.ST_LVM_VG, "name": vg_name,
+            "storage_free": int(float(rows[0][0])),
+            "storage_size": int(float(rows[0][1]))}
+
+
+def _LvmPvInfo(vg_name: str, params: Sequence) -> Dict[str, Any]:
+    """Spindles (physical volumes) of a VG; only with exclusive storage."""
+    exclusive = bool(params and params[0])
+    free = size = 0
+    if exclusive:
+        rows = _LvmReport(["pvs", "--noheadings", "--units=m", "--nosuffix",
+                           "--separator=|", "-o", "vg_name,pv_free,pv_size"])
+        for row in rows:
+            if len(row) >= 3 and row[0] == vg_name:
+                size += 1
+                if float(row[1]) >= float(row[2]):
+                    free += 1
+    return {"type": constants.ST_LVM_PV, "name": vg_name,
+            "storage_free": free, "storage_size": size}
+
+
+_STORAGE_INFO_FN: Dict[str, Callable[[str, Sequence], Dict[str, Any]]] = {
+    constants.ST_FILE: _FileStorageInfo,
+    constants.ST_LVM_VG: _LvmVgInfo,
+    constants.ST_LVM_PV: _LvmPvInfo,
+}
+
+
+def _StorageInfo(unit: Sequence) -> Dict[str, Any]:
+    if not isinstance(unit, (list, tuple)) or len(unit) not in (2, 3):
+        _Fail("Invalid storage unit %r", unit)
+    storage_type, key = unit[0], unit[1]
+    params = unit[2] if len(unit) > 2 and unit[2] else []
+    fn = _STORAGE_INFO_FN.get(storage_type)
+    if fn is None:
+        _Fail("Storage reporting for storage type '%s' is not supported",
+              storage_type)
+    return fn(key, params)
+
+
+# ----------------------------------------------------------------- hypervisors
+
+def ParseMeminfo(text: str) -> Dict[str, int]:
+    """/proc/meminfo -> field name -> KiB."""
+    result = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        parts = value.split()
+        if parts and parts[0].isdigit():
+            result[name.strip()] = int(parts[0])
+    return result
+
+
+def ParseCpuinfo(text: str) -> Tuple[int, int]:
+    """/proc/cpuinfo -> (logical CPUs, sockets)."""
+    cpus = 0
+    sockets = set()
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        name = name.strip()
+        if name == "processor":
+            cpus += 1
+        elif name == "physical id":
+            sockets.add(value.strip())
+    return cpus, max(1, len(sockets))
+
+
+def LinuxNodeInfo(meminfo: Optional[str] = None,
+                  cpuinfo: Optional[str] = None) -> Dict[str, int]:
+    """Memory (MiB) and CPU facts of this Linux host, in hv_info keys."""
+    if meminfo is None:
+        meminfo = utils_io.ReadFile("/proc/meminfo")
+    if cpuinfo is None:
+        cpuinfo = utils_io.ReadFile("/proc/cpuinfo")
+    mem = ParseMeminfo(meminfo)
+    cpus, sockets = ParseCpuinfo(cpuinfo)
+    try:
+        numa_nodes = len([name for name in os.listdir(
+            "/sys/devices/system/node") if name.startswith("node")])
+    except OSError:
+        numa_nodes = 1
+    free = mem.get("MemFree", 0) + mem.get("Buffers", 0) + \
+        mem.get("Cached", 0)
+    return {"memory_total": mem.get("MemTotal", 0) // 1024,
+            "memory_free": free // 1024,
+            "memory_dom0": mem.get("Active", 0) // 1024,
+            "cpu_total": cpus, "cpu_nodes": max(1, numa_nodes),
+            "cpu_sockets": sockets, "cpu_dom0": cpus}
+
+
+def _GetHypervisor(name: str) -> Any:
+    """The hypervisor object of ganeti.hypervisor, if that module has one."""
+    try:
+        from ganeti import hypervisor
+    except ImportError:
+        return None
+    getter = getattr(hypervisor, "GetHypervisor", None)
+    if getter is None:
+        return None
+    try:
+        return getter(name)
+    except (errors.GenericError, KeyError):
+        _Fail("Unknown hypervisor '%s'", name)
+    raise AssertionError
+
+
+def _HvInfo(spec: Sequence) -> Dict[str, Any]:
+    if not isinstance(spec, (list, tuple)) or len(spec) != 2:
+        _Fail("Invalid hypervisor specification %r", spec)
+    name, hvparams = spec
+    hv = _GetHypervisor(name)
+    if hv is not None and hasattr(hv, "GetNodeInfo"):
+        info = hv.GetNodeInfo(hvparams=hvparams)
+    else:
+        info = LinuxNodeInfo()
+    if info is None:
+        _Fail("Hypervisor %s returned no node information", name)
+    return info
+
+
+def GetNodeInfo(storage_units: Sequence, hv_specs: Sequence
+                ) -> Tuple[str, List[Dict[str, Any]], List[Dict[str, Any]]]:
+    """``node_info``: (boot id, storage info per unit, info per hypervisor).
+
+    storage_units: ``[[type, key, params], ...]`` (e.g. ``["lvm-vg",
+    "xenvg", [exclusive_storage]]``, ``["file", path, []]``); hv_specs:
+    ``[[hv_name, hvparams], ...]``.
+    """
+    storage = [_StorageInfo(unit) for unit in storage_units or []]
+    hv_info = [_HvInfo(spec) for spec in hv_specs or []]
+    return GetBootId(), storage, hv_info
+
+
+# ------------------------------------------------------------------ verify
+
+def FingerprintFiles(files: Sequence[str]) -> Dict[str, str]:
+    """SHA1 hex digest of each existing file, keyed by the given path."""
+    result = {}
+    for name in files:
+        local = LocalizeVirtualPath(name)
+        try:
+            with open(local, "rb") as handle:
+                digest = hashlib.sha1()
+                for chunk in iter(lambda: handle.read(65536), b""):
+                    digest.update(chunk)
+        except OSError:
+            continue
+        result[name] = digest.hexdigest()
+    return result
+
+
+def SshCommand(node: str, command: List[str], port: int = 22,
+               cluster_name: Optional[str] = None) -> List[str]:
+    """ssh argv to run command on node as root, non-interactively."""
+    cmd = ["ssh", "-oBatchMode=yes", "-oConnectTimeout=10",
+           "-oEscapeChar=none",
+           "-p", str(port)]
+    if cluster_name and os.path.exists(pathutils.SSH_KNOWN_HOSTS_FILE):
+        cmd += ["-oGlobalKnownHostsFile=%s" % pathutils.SSH_KNOWN_HOSTS_FILE,
+                "-oUserKnownHostsFile=/dev/null",
+                "-oHostKeyAlias=%s" % cluster_name,
+                "-oStrictHostKeyChecking=yes"]
+    else:
+        cmd += ["-oStrictHostKeyChecking=no"]
+    return cmd + ["%s@%s" % (pathutils.SSH_LOGIN_USER, node)] + command
+
+
+def VerifyNodeHostname(node: str, port: int = 22,
+                       cluster_name: Optional[str] = None
+                       ) -> Tuple[bool, str]:
+    """ssh to node and check it knows itself by that name."""
+    try:
+        result = utils_process.RunCmd(
+            SshCommand(node, ["hostname"], port, cluster_name),
+            timeout=_SSH_TIMEOUT)
+    except errors.OpExecError as err:
+        return False, "can't run ssh: %s" % err
+    if result.failed:
+        return False, "ssh problem: %s" % (result.output.strip()
+                                           or result.fail_reason)
+    remote = result.stdout.strip()
+    if remote != node and not node.startswith(remote + "."):
+        return False, "hostname mismatch: expected %s but got %s" % (node,
+                                                                    remote)
+    return True, ""
+
+
+def _NodeListArg(value: Any, my_name: str) -> List[str]:
+    """Nodes to check over ssh, from upstream's [nodes, {node: extra}] form.
+
+    A flat list and a {"nodes": [...], "bynode": {...}} dict are accepted.
+    """
+    if isinstance(value, dict):
+        nodes, bynode = value.get("nodes", []), value.get("bynode", {})
+    elif isinstance(value, (list, tuple)) and len(value) in (2, 3) and \
+            isinstance(value[0], (list, tuple)):
+        nodes, bynode = value[0], value[1]
+    else:
+        nodes, bynode = value or [], {}
+    nodes = list(nodes) + list((bynode or {}).get(my_name, []))
+    return [n for n in nodes if n != my_name]
+
+
+def _CheckNodeList(value: Any, ctx: "_Ctx") -> Dict[str, str]:
+    nodes = _NodeListArg(value, ctx.my_name)
+    random.shuffle(nodes)
+    try:
+        ports = ssconf.SimpleStore().GetSshPortMap()
+    except errors.ConfigurationError:
+        ports = {}
+    failed = {}
+    with concurrent.futures.ThreadPoolExecutor(_SSH_PARALLEL) as pool:
+        futures = {node: pool.submit(VerifyNodeHostname, node,
+                                     ports.get(node, 22), ctx.cluster_name)
+                   for node in nodes}
+        for node, future in futures.items():
+            success, message = future.result()
+            if not success:
+                failed[node] = message
+    return failed
+
+
+def _NodedPort() -> int:
+    from ganeti import daemon
+    return daemon.GetDaemonPort(constants.NODED)
+
+
+def _CheckNodeNetTest(value: Any, ctx: "_Ctx") -> Dict[str, str]:
+    entries = [tuple(e) for e in value or [] if len(e) == 3]
+    mine = [e for e in entries if e[0] == ctx.my_name]
+    if not mine:
+        return {ctx.my_name: "Can't find my own primary/secondary IP in the"
+                " node list"}
+    _, my_pip, my_sip = mine[0]
+    port = _NodedPort()
+    result = {}
+    for name, pip, sip in entries:
+        if name == ctx.my_name:
+            continue
+        failed = []
+        if not netutils.TcpPing(pip, port, timeout=_NET_TEST_TIMEOUT,
+                                source=my_pip):
+            failed.append("primary")
+        if sip != pip and not netutils.TcpPing(
+                sip, port, timeout=_NET_TEST_TIMEOUT, source=my_sip):
+            failed.append("secondary")
+        if failed:
+            result[name] = "failure using the %s interface(s)" % \
+                " and ".join(failed)
+    return result
+
+
+def _CheckMasterIp(value: Any, ctx: "_Ctx") -> bool:
+    master_name, master_ip = value
+    source = None
+    if master_name == ctx.my_name:
+        source = "::1" if ":" in master_ip else "127.0.0.1"
+    return netutils.TcpPing(master_ip, _NodedPort(), timeout=_NET_TEST_TIMEOUT,
+                            source=source)
+
+
+def _CheckClientCert(value: Any, ctx: "_Ctx") -> Tuple[Optional[str], str]:
+    """(None, digest) for a good client.pem, else (CV_ERROR/WARNING, msg)."""
+    filename = pathutils.NODED_CLIENT_CERT_FILE
+    if not os.path.exists(filename):
+        return (constants.CV_ERROR, "The client certificate does not exist"
+                " (%s)" % filename)
+    try:
+        cert = x509.LoadCertificateFile(filename)
+    except errors.X509CertError as err:
+        return (constants.CV_ERROR, "Can't load the client certificate: %s"
+                % err.args[-1])
+    errcode, msg = x509.VerifyCertificate(cert)
+    if errcode == constants.CV_ERROR:
+        return (errcode, msg or "")
+    return (None, x509.GetCertificateDigestFromCert(cert))
+
+
+def _SplitTime(value: float) -> List[int]:
+    seconds = int(value)
+    return [seconds, int(round((value - seconds) * 1000000))]
+
+
+class _Ctx:
+    def __init__(self, cluster_name: str, hvparams: Any) -> None:
+        self.cluster_name = cluster_name
+        self.hvparams = hvparams or {}
+        self.my_name = netutils.Hostname.GetFqdn()
+
+
+_CHECKS: Dict[str, Callable[[Any, _Ctx], Any]] = {
+    constants.NV_VERSION: lambda value, ctx: [constants.PROTOCOL_VERSION,
+                                              constants.RELEASE_VERSION],
+    constants.NV_HOSTNAME: lambda value, ctx: ctx.my_name,
+    constants.NV_FILELIST: lambda value, ctx: FingerprintFiles(value or []),
+    constants.NV_NODELIST: _CheckNodeList,
+    constants.NV_NODENETTEST: _CheckNodeNetTest,
+    constants.NV_MASTERIP: _CheckMasterIp,
+    constants.NV_TIME: lambda value, ctx: _SplitTime(time.time()),
+    constants.NV_VGLIST: lambda value, ctx: ListVolumeGroups(),
+    constants.NV_BRIDGES: lambda value, ctx: [
+        br for br in value or []
+        if not os.path.isdir("/sys/class/net/%s/bridge" % br)],
+    constants.NV_USERSCRIPTS: lambda value, ctx: [
+        script for script in value or []
+        if not IsExecutable(script)],
+    constants.NV_NODESETUP: lambda value, ctx: [],
+    constants.NV_CLIENT_CERT: _CheckClientCert,
+}
+
+
+def VerifyNode(what: Dict[str, Any], cluster_name: str,
+               all_hvparams: Any = None) -> Dict[str, Any]:
+    """``node_verify`` / ``node_verify_light``: run the requested checks.
+
+    Keys we do not implement are left out of the answer (and logged).
+    """
+    if not isinstance(what, dict):
+        _Fail("Invalid node_verify argument: expected a dictionary")
+    ctx = _Ctx(cluster_name, all_hvparams)
+    result = {}
+    for key in sorted(what):
+        check = _CHECKS.get(key)
+        if check is None:
+            logging.info("node_verify: check '%s' not supported, skipped", key)
+            continue
+        result[key] = check(what[key], ctx)
+    return result

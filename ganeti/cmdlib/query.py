@@ -1,0 +1,242 @@
+"""Answering queries on the master: gather the data a query needs (config,
+live node data over RPC, jobs, locks) and run it through ganeti.query.
+
+Used by the LUXI Query/QueryFields/Query<Resource> methods and by the
+OpQuery/OpQueryFields logical units.
+"""
+
+import os
+from typing import Any, Dict, List, Optional
+
+from ganeti import constants as C
+from ganeti import errors
+from ganeti import pathutils
+from ganeti import query
+from ganeti.cmdlib.base import NoHooksLU
+from ganeti.cmdlib.cluster import ClusterInfo as _ClusterInfo
+from ganeti.cmdlib.tags import GetTaggedObject
+
+
+def FieldsFor(what: str):
+    return query.GetFieldDefs(what)
+
+
+def _node_live_data(context, nodes) -> Dict[str, dict]:
+    """node_info of every online node, as the node query's live keys."""
+    cfg = context.cfg
+    cluster = cfg.GetClusterInfo()
+    online = [n for n in nodes if not n.offline]
+    if not online:
+        return {}
+    storage_units = _default_storage_units(cluster)
+    hv_name = cluster.enabled_hypervisors[0]
+    hv_specs = [[hv_name, cluster.hvparams.get(hv_name, {})]]
+    results = context.rpc.call_node_info([n.uuid for n in online],
+                                         storage_units, hv_specs)
+    live = {}
+    for node in online:
+        res = results.get(node.uuid)
+        if res is None or res.fail_msg or not res.payload:
+            continue
+        bootid, storage, hvinfo = res.payload
+        entry: Dict[str, Any] = {"bootid": bootid}
+        if hvinfo:
+            hv = hvinfo[0]
+            entry.update(mtotal=hv.get("memory_total"),
+                         mnode=hv.get("memory_dom0"),
+                         mfree=hv.get("memory_free"),
+                         ctotal=hv.get("cpu_total"),
+                         cnodes=hv.get("cpu_nodes"),
+                         csockets=hv.get("cpu_sockets"),
+                         cnos=hv.get("cpu_dom0"))
+        if storage:
+            # The default storage unit (first enabled template) gives the
+            # disk figures; spindles are reported for LVM only.
+            entry.update(dtotal=storage[0].get("storage_size"),
+                         dfree=storage[0].get("storage_free"))
+            for unit in storage:
+                if unit.get("type") == C.ST_LVM_PV:
+                    entry.update(sptotal=unit.get("storage_size"),
+                                 spfree=unit.get("storage_free"))
+        live[node.uuid] = entry
+    return live
+
+
+def _default_storage_units(cluster) -> list:
+    """[[type, key, params]] of the first enabled disk template's storage."""
+    for template in cluster.enabled_disk_templates:
+        if template in (C.DT_PLAIN, C.DT_DRBD8) and cluster.volume_group_name:
+            return [[C.ST_LVM_VG, cluster.volume_group_name, [False]]]
+        if template == C.DT_FILE and cluster.file_storage_dir:
+            return [[C.ST_FILE, cluster.file_storage_dir, []]]
+        if template == C.DT_SHARED_FILE and cluster.shared_file_storage_dir:
+            return [[C.ST_SHARED_FILE, cluster.shared_file_storage_dir, []]]
+    return []
+
+
+def _instances_by_node(cfg):
+    primary: Dict[str, set] = {}
+    secondary: Dict[str, set] = {}
+    for inst in cfg.GetAllInstancesInfo().values():
+        primary.setdefault(inst.primary_node, set()).add(inst.uuid)
+    return primary, secondary
+
+
+def _node_ctx(context, q, names: Optional[List[str]]):
+    from ganeti.query_node import NodeQueryData, NQ_LIVE
+    cfg = context.cfg
+    nodes = list(cfg.GetAllNodesInfo().values())
+    if names:
+        wanted = set(names)
+        nodes = [n for n in nodes if n.name in wanted or n.uuid in wanted]
+    live = _node_live_data(context, nodes) if NQ_LIVE in q.RequestedData() \
+        else None
+    primary, secondary = _instances_by_node(cfg)
+    inst_names = {i.uuid: i.name for i in cfg.GetAllInstancesInfo().values()}
+    return NodeQueryData(nodes, live_data=live,
+                         master_uuid=cfg.GetMasterNode(),
+                         node_to_primary=primary, node_to_secondary=secondary,
+                         inst_uuid_to_inst_name=inst_names,
+                         groups=cfg.GetAllNodeGroupsInfo(),
+                         oob_support={n.uuid: False for n in nodes},
+                         cluster=cfg.GetClusterInfo())
+
+
+def _group_ctx(context, q, names):
+    from ganeti.query_node import GroupQueryData
+    cfg = context.cfg
+    groups = list(cfg.GetAllNodeGroupsInfo().values())
+    if names:
+        groups = [g for g in groups if g.name in names or g.uuid in names]
+    g2n: Dict[str, List[str]] = {g.uuid: [] for g in groups}
+    for node in cfg.GetAllNodesInfo().values():
+        g2n.setdefault(node.group, []).append(node.uuid)
+    g2i: Dict[str, List[str]] = {g.uuid: [] for g in groups}
+    nodes = cfg.GetAllNodesInfo()
+    for inst in cfg.GetAllInstancesInfo().values():
+        node = nodes.get(inst.primary_node)
+        if node is not None:
+            g2i.setdefault(node.group, []).append(inst.uuid)
+    return GroupQueryData(cfg.GetClusterInfo(), groups, group_to_nodes=g2n,
+                          group_to_instances=g2i)
+
+
+def _instance_ctx(context, q, names):
+    from ganeti.query_instance import InstanceQueryData
+    cfg = context.cfg
+    instances = list(cfg.GetAllInstancesInfo().values())
+    if names:
+        instances = [i for i in instances if i.name in names or i.uuid in names]
+    nodes = cfg.GetAllNodesInfo()
+    return InstanceQueryData(instances, cfg.GetClusterInfo(), nodes=nodes,
+                             groups=cfg.GetAllNodeGroupsInfo(),
+                             networks=cfg.GetAllNetworksInfo(),
+                             offline_node_uuids=[u for u, n in nodes.items()
+                                                 if n.offline])
+
+
+def _cluster_ctx(context, q, names):
+    from ganeti.query_node import ClusterQueryData
+    cfg = context.cfg
+    return ClusterQueryData(cfg.GetClusterInfo(), cfg.GetAllNodesInfo(),
+                            drain_flag=os.path.exists(
+                                pathutils.JOB_QUEUE_DRAIN_FILE))
+
+
+def _job_ctx(context, q, names):
+    from ganeti.query_misc import JobQueryData
+    ids = None
+    if names:
+        try:
+            ids = [int(n) for n in names]
+        except (TypeError, ValueError):
+            ids = None
+    jobs = context.jobqueue.GetJobsSerialized(ids)
+    return JobQueryData(jobs)
+
+
+def _lock_ctx(context, q, names):
+    from ganeti.query_misc import SimpleQueryData
+    rows = context.glm.QueryLocks(["name", "mode", "owner", "pending"])
+    return SimpleQueryData([tuple(r) for r in rows])
+
+
+def _empty_ctx(context, q, names):
+    from ganeti.query_misc import SimpleQueryData
+    return SimpleQueryData([])
+
+
+_CTX = {
+    C.QR_NODE: _node_ctx,
+    C.QR_GROUP: _group_ctx,
+    C.QR_INSTANCE: _instance_ctx,
+    C.QR_CLUSTER: _cluster_ctx,
+    C.QR_JOB: _job_ctx,
+    C.QR_LOCK: _lock_ctx,
+}
+
+
+def _Prepare(context, what: str, fields, qfilter):
+    if what not in _CTX and what not in (C.QR_NETWORK, C.QR_EXPORT,
+                                          C.QR_FILTER, C.QR_OS,
+                                          C.QR_EXTSTORAGE):
+        raise errors.OpPrereqError("Resource type '%s' unknown" % (what,),
+                                   errors.ECODE_INVAL)
+    q = query.MakeQuery(what, fields, qfilter)
+    ctx = _CTX.get(what, _empty_ctx)(context, q, q.RequestedNames())
+    return q, ctx
+
+
+def RunQuery(context, what: str, fields, qfilter) -> dict:
+    q, ctx = _Prepare(context, what, fields, qfilter)
+    return query.GetQueryResponse(q, ctx, sort_by_name=(what != C.QR_JOB))
+
+
+def RunOldStyleQuery(context, what: str, names, fields) -> list:
+    qfilter = None
+    if names:
+        namefield = query.NAME_FIELDS.get(what, "name")
+        qfilter = ["|"] + [["=", namefield, n] for n in names]
+    q, ctx = _Prepare(context, what, fields, qfilter)
+    rows = q.OldStyleQuery(ctx)
+    if names and len(rows) < len(names) and what in (C.QR_NODE,
+                                                      C.QR_INSTANCE,
+                                                      C.QR_GROUP):
+        found = set()
+        for item in ctx:
+            found.add(getattr(item, "name", None))
+        missing = [n for n in names if n not in found]
+        if missing:
+            raise errors.OpPrereqError("%s '%s' not known" % (
+                what.capitalize(), missing[0]), errors.ECODE_NOENT)
+    return rows
+
+
+def ClusterInfo(context) -> dict:
+    return _ClusterInfo(context.cfg)
+
+
+def GetTags(context, kind: str, name) -> List[str]:
+    return sorted(GetTaggedObject(context.cfg, kind, name).GetTags())
+
+
+class LUQuery(NoHooksLU):
+    """OpQuery: the same answers as LUXI Query, as a job."""
+    REQ_BGL = False
+
+    def ExpandNames(self):
+        self.needed_locks = {}
+
+    def Exec(self, feedback_fn):
+        return RunQuery(self.context, self.op.what, self.op.fields,
+                        self.op.qfilter)
+
+
+class LUQueryFields(NoHooksLU):
+    REQ_BGL = False
+
+    def ExpandNames(self):
+        self.needed_locks = {}
+
+    def Exec(self, feedback_fn):
+        return query.QueryFields(FieldsFor(self.op.what), self.op.fields)

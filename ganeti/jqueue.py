@@ -1,0 +1,614 @@
+"""The job queue of the master daemon.
+
+Jobs are kept in memory while live and on disk as ``job-<id>`` files in
+pathutils.QUEUE_DIR (see jqueue_job for the format, jqueue_store for the
+layout).  A job file is written and fsynced before its id is returned.  A
+pool of worker threads runs jobs (lowest priority value first, then lowest
+id), each opcode through ``processor.ExecOpCode(op, callbacks)``.
+
+Every write of a job file is also sent to the other master candidates
+through one replication hook (``_Replicate``), so a new master can take
+the queue over.  At start-up, jobs left queued or waiting by a crash are
+run again; jobs that were running end in error ("Unclean master daemon
+shutdown"); no job vanishes.
+
+Modules: jqueue (this: the public API, submission, queries, control),
+jqueue_exec (worker threads, dependencies, the processor callbacks),
+jqueue_job (job/opcode model, status rules, query fields), jqueue_store
+(the queue directory on disk).
+
+Lock order: ``JobQueue._lock`` before ``job.lock``; never the other way.
+"""
+
+import itertools
+import logging
+import os
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from ganeti import constants
+from ganeti import errors
+from ganeti import opcodes_base
+from ganeti import pathutils
+from ganeti import serializer
+from ganeti.jqueue_exec import (CancelJob, JobExecutionMixin,  # noqa: F401
+                                OpExecCallbacks)
+from ganeti.jqueue_job import (CANCELED_RESULT, EncodeOpError, OpGet, OpSet,
+                               QueuedJob, QueuedOpCode, TimestampNow)
+from ganeti.jqueue_store import (JOB_FILE_RE, JOB_QUEUE_SIZE_HARD_LIMIT,
+                                 JobStore, ParseJobId)
+from ganeti.utils import io as utils_io
+
+C = constants
+
+DEFAULT_WORKERS = 20
+# Longest wait of one WaitForJobChanges call (as luxi.LUXI_WFJC_TIMEOUT).
+WFJC_TIMEOUT = 89
+UNCLEAN_SHUTDOWN_MSG = "Unclean master daemon shutdown"
+OPCODE_REASON_SRC = "gnt:opcode"
+
+
+def _LoadOpCode(state: dict) -> Any:
+    from ganeti import opcodes  # pylint: disable=import-outside-toplevel
+    return opcodes.OpCode.LoadOpCode(state)
+
+
+def _DefaultProcessorFactory(context: Any, ec_id: int) -> Any:
+    from ganeti import mcpu  # pylint: disable=import-outside-toplevel
+    return mcpu.Processor(context, ec_id)
+
+
+class JobQueue(JobExecutionMixin):
+    """The master's job queue (see the module docstring)."""
+
+    def __init__(self, context: Any,
+                 processor_factory: Optional[Callable[[Any, int], Any]] = None,
+                 workers: int = DEFAULT_WORKERS,
+                 op_loader: Optional[Callable[[dict], Any]] = None,
+                 replicate_fn: Optional[Callable[..., None]] = None) -> None:
+        self.context = context
+        self._processor_factory = (processor_factory
+                                   or _DefaultProcessorFactory)
+        self._op_loader = op_loader or _LoadOpCode
+        self._replicate_fn = replicate_fn
+        self._store = JobStore(pathutils.QUEUE_DIR)  # type: ignore
+        self._lock = threading.RLock()
+        self._work_cond = threading.Condition(self._lock)
+        self._jobs: Dict[int, QueuedJob] = {}
+        self._ready: List[Tuple[int, int, int]] = []
+        self._heap_counter = itertools.count(1)
+        self._dep_waiters: Dict[int, set] = {}
+        self._running: set = set()
+        self._reserved = 0
+        self._accepting = True
+        self._stopping = False
+        self._workers: List[threading.Thread] = []
+
+        self._store.EnsureLayout()
+        self._queue_lock = utils_io.FileLock.Open(self._store.lock_file)
+        try:
+            self._queue_lock.Exclusive(blocking=True, timeout=10)
+        except errors.LockError:
+            self._queue_lock.Close()
+            raise errors.JobQueueError("Job queue %s is locked by another"
+                                       " process" % self._store.queue_dir)
+        try:
+            self._serial = self._store.ReadSerial()
+            self._InspectQueue()
+        except Exception:
+            self._queue_lock.Close()
+            raise
+        for idx in range(max(1, workers)):
+            thread = threading.Thread(target=self._WorkerLoop,
+                                      name="jq-worker-%d" % idx, daemon=True)
+            self._workers.append(thread)
+            thread.start()
+
+    # --- start-up ------------------------------------------------------------
+
+    def _InspectQueue(self) -> None:
+        """Load the live jobs; resume or fail the unfinished ones."""
+        for job_id in self._store.ListJobIds():
+            try:
+                state = self._store.LoadJob(job_id)
+            except errors.JobFileCorrupted as err:
+                logging.error("Ignoring job %s: %s", job_id, err)
+                continue
+            if state is None:
+                continue
+            job = QueuedJob.Restore(state, self._op_loader)
+            self._serial = max(self._serial, job.id)
+            status = job.CalcStatus()
+            with job.lock:
+                if status == C.JOB_STATUS_WAITING:
+                    logging.warning("Job %s was waiting, requeueing", job.id)
+                    job.MarkUnfinishedOps(C.OP_STATUS_QUEUED, None)
+                    self._WriteJob(job)
+                elif status in (C.JOB_STATUS_RUNNING,
+                                C.JOB_STATUS_CANCELING):
+                    logging.warning("Job %s was %s, marking it failed",
+                                    job.id, status)
+                    job.MarkUnfinishedOps(C.OP_STATUS_ERROR, EncodeOpError(
+                        errors.OpExecError(UNCLEAN_SHUTDOWN_MSG)))
+                    job.Finalize()
+                    self._WriteJob(job)
+            with self._lock:
+                self._jobs[job.id] = job
+                if not job.IsFinalized():
+                    self._EnqueueLocked(job)
+        logging.info("Job queue inspected: %d jobs, serial %d",
+                     len(self._jobs), self._serial)
+
+    # --- replication ---------------------------------------------------------
+
+    def _ReplicationTargets(self) -> List[str]:
+        """Names of the online master candidates other than this node."""
+        cfg = getattr(self.context, "cfg", None)
+        if cfg is None or getattr(self.context, "rpc", None) is None:
+            return []
+        try:
+            master = cfg.GetMasterNode()
+            return sorted(node.name for uuid, node in
+                          cfg.GetAllNodesInfo().items()
+                          if node.master_candidate and not node.offline
+                          and uuid != master)
+        except Exception:  # pylint: disable=broad-except
+            logging.exception("Cannot compute job queue replication targets")
+            return []
+
+    def _Replicate(self, call: str, *args: Any) -> None:
+        """The one replication hook: run call_<call>(candidates, *args).
+
+        Failures are logged, never raised: the local queue is authoritative.
+        """
+        try:
+            if self._replicate_fn is not None:
+                self._replicate_fn(call, *args)
+                return
+            nodes = self._ReplicationTargets()
+            if not nodes:
+                return
+            fn = getattr(self.context.rpc, "call_%s" % call)
+            result = fn(nodes, *args)
+            for node, res in (result or {}).items():
+                msg = getattr(res, "fail_msg", None)
+                if msg:
+                    logging.error("Job queue replication (%s) to %s failed:"
+                                  " %s", call, node, msg)
+        except Exception:  # pylint: disable=broad-except
+            logging.exception("Job queue replication (%s) failed", call)
+
+    def _WriteJob(self, job: QueuedJob, replicate: bool = True) -> None:
+        """Write the job file (caller holds job.lock) and wake waiters."""
+        content = self._store.Dump(job.Serialize())
+        path = self._store.WriteJob(job.id, content)
+        job.cond.notify_all()
+        if replicate:
+            self._Replicate("jobqueue_update", path, content)
+
+    def AddNode(self, node_name: str) -> None:
+        """Copy the serial and live job files to a new master candidate."""
+        rpc = getattr(self.context, "rpc", None)
+        if rpc is None:
+            return
+        with self._lock:
+            jobs = sorted(self._jobs.values(), key=lambda j: j.id)
+            files = [(self._store.serial_file,
+                      self._store.SerialContent(self._serial))]
+        for job in jobs:
+            with job.lock:
+                files.append((self._store.JobPath(job.id),
+                              self._store.Dump(job.Serialize())))
+        for path, content in files:
+            try:
+                rpc.call_jobqueue_update([node_name], path, content)
+            except Exception:  # pylint: disable=broad-except
+                logging.exception("Copying %s to %s failed", path, node_name)
+
+    # --- submission ----------------------------------------------------------
+
+    def _PrepareJob(self, job_id: int, ops: Sequence[Any],
+                    batch_ids: Sequence[int], received: list) -> QueuedJob:
+        """Build a job from submitted opcodes; raise on invalid input."""
+        if not ops:
+            raise errors.GenericError("A job needs at least one opcode")
+        loaded = []
+        for op in ops:
+            if isinstance(op, dict):
+                op = self._op_loader(dict(op))
+            loaded.append(op)
+        queued = []
+        received_ns = received[0] * 1000000000 + received[1] * 1000
+        for idx, op in enumerate(loaded):
+            prio = OpGet(op, "priority")
+            if prio is None:
+                prio = C.OP_PRIO_DEFAULT
+                OpSet(op, "priority", prio)
+            opcodes_base.ValidateSubmitPriority(prio)
+            deps = OpGet(op, "depends")
+            if deps:
+                OpSet(op, "depends", self._ResolveDependencies(
+                    deps, batch_ids))
+            op_id = str(OpGet(op, "OP_ID", "") or "")
+            source = "%s:%s" % (OPCODE_REASON_SRC, op_id[3:].lower()
+                                if op_id.startswith("OP_") else op_id.lower())
+            reason = list(OpGet(op, "reason") or [])
+            reason.append([source, "job=%d;index=%d" % (job_id, idx),
+                           received_ns])
+            OpSet(op, "reason", reason)
+            queued.append(QueuedOpCode(op))
+        return QueuedJob(job_id, queued, received)
+
+    @staticmethod
+    def _ResolveDependencies(deps: Any, batch_ids: Sequence[int]) -> list:
+        """Turn relative job ids (-1 = previous job in this submission)
+        into absolute ones."""
+        result = []
+        for dep in deps:
+            try:
+                dep_id, statuses = dep[0], list(dep[1])
+            except (TypeError, IndexError):
+                raise errors.GenericError("Invalid dependency %r" % (dep, ))
+            if isinstance(dep_id, int) and dep_id < 0:
+                pos = len(batch_ids) + dep_id
+                if pos < 0:
+                    raise errors.GenericError("Unable to resolve relative"
+                                              " job ID %s" % dep_id)
+                dep_id = batch_ids[pos]
+            else:
+                dep_id = ParseJobId(dep_id)
+            for status in statuses:
+                if status not in C.JOBS_FINALIZED:
+                    raise errors.GenericError(
+                        "Dependency status '%s' is not a final job status"
+                        % status)
+            result.append([dep_id, statuses])
+        return result
+
+    def _Submit(self, jobs: Sequence[Sequence[Any]], check_drain: bool,
+                single: bool) -> list:
+        count = len(jobs)
+        with self._lock:
+            if not self._accepting:
+                raise errors.JobQueueError("Job queue is shutting down,"
+                                           " refusing job")
+            if check_drain and self._store.IsDrained():
+                raise errors.JobQueueDrainError("Job queue is drained,"
+                                                " refusing job")
+            if len(self._jobs) + self._reserved + count > \
+                    JOB_QUEUE_SIZE_HARD_LIMIT:
+                raise errors.JobQueueFull()
+            first = self._serial + 1
+            self._serial += count
+            content = self._store.WriteSerial(self._serial)
+            self._reserved += count
+        try:
+            self._Replicate("jobqueue_update", self._store.serial_file,
+                            content)
+            ids = list(range(first, first + count))
+            received = TimestampNow()
+            results: list = []
+            prepared = []
+            for idx, (job_id, ops) in enumerate(zip(ids, jobs)):
+                try:
+                    job = self._PrepareJob(job_id, ops, ids[:idx], received)
+                except Exception as err:  # pylint: disable=broad-except
+                    if single:
+                        raise
+                    results.append((False, str(err)))
+                    continue
+                prepared.append(job)
+                results.append((True, job_id))
+            for job in prepared:
+                with job.lock:
+                    self._WriteJob(job)
+            with self._lock:
+                for job in prepared:
+                    self._jobs[job.id] = job
+                    self._EnqueueLocked(job)
+        finally:
+            with self._lock:
+                self._reserved -= count
+        return results
+
+    def SubmitJob(self, ops: Sequence[Any]) -> int:
+        """Add a job; return its id once its file is on disk."""
+        return self._Submit([ops], True, True)[0][1]
+
+    def SubmitJobToDrainedQueue(self, ops: Sequence[Any]) -> int:
+        """Like SubmitJob, ignoring the drain flag."""
+        return self._Submit([ops], False, True)[0][1]
+
+    def SubmitManyJobs(self, jobs: Sequence[Sequence[Any]]) -> list:
+        """Add several jobs; [(True, id) or (False, error message), ...].
+
+        Opcodes may depend on earlier jobs of the same call with relative
+        (negative) job ids.
+        """
+        return self._Submit(jobs, True, False)
+
+    # --- lookup and queries --------------------------------------------------
+
+    def _LoadArchived(self, job_id: int) -> Optional[QueuedJob]:
+        try:
+            state = self._store.LoadArchivedJob(job_id)
+        except errors.JobFileCorrupted as err:
+            logging.error("Archived job %s: %s", job_id, err)
+            return None
+        if state is None:
+            return None
+        return QueuedJob.Restore(state, self._op_loader, archived=True)
+
+    def _GetJob(self, job_id: Any,
+                archived: bool = True) -> Optional[QueuedJob]:
+        try:
+            job_id = ParseJobId(job_id)
+        except errors.ParameterError:
+            return None
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None and archived:
+            job = self._LoadArchived(job_id)
+        return job
+
+    def QueryJobs(self, job_ids: Optional[Sequence[Any]],
+                  fields: List[str]) -> list:
+        """Rows of field values per job (None for an unknown job).
+
+        No ids (None or []) means all live jobs, sorted by id.
+        """
+        if not job_ids:
+            with self._lock:
+                jobs: List[Optional[QueuedJob]] = [
+                    self._jobs[jid] for jid in sorted(self._jobs)]
+        else:
+            jobs = [self._GetJob(jid) for jid in job_ids]
+        rows = []
+        for job in jobs:
+            if job is None:
+                rows.append(None)
+                continue
+            with job.lock:
+                rows.append(job.GetInfo(fields))
+        return rows
+
+    def GetJobsSerialized(self, job_ids: Optional[Sequence[Any]] = None,
+                          include_archived: bool = False) -> list:
+        """Job-file dicts for the query layer (None for unknown ids).
+
+        Each dict also carries "archived" (bool).  Without ids: all live
+        jobs (plus, with include_archived, every archived one), by id.
+        """
+        if job_ids:
+            jobs = [self._GetJob(jid) for jid in job_ids]
+        else:
+            with self._lock:
+                jobs = [self._jobs[jid] for jid in sorted(self._jobs)]
+            if include_archived:
+                jobs.extend(self._AllArchived())
+                jobs.sort(key=lambda j: j.id)  # type: ignore[union-attr]
+        result = []
+        for job in jobs:
+            if job is None:
+                result.append(None)
+                continue
+            with job.lock:
+                state = job.Serialize()
+            state["archived"] = job.archived
+            result.append(serializer.LoadJson(serializer.DumpJson(state)))
+        return result
+
+    def _AllArchived(self) -> List[QueuedJob]:
+        jobs: List[QueuedJob] = []
+        try:
+            subdirs = os.listdir(self._store.archive_dir)
+        except FileNotFoundError:
+            return jobs
+        for sub in subdirs:
+            path = "%s/%s" % (self._store.archive_dir, sub)
+            if not sub.isdigit() or not os.path.isdir(path):
+                continue
+            for name in os.listdir(path):
+                match = JOB_FILE_RE.match(name)
+                if match:
+                    job = self._LoadArchived(int(match.group(1)))
+                    if job is not None:
+                        jobs.append(job)
+        return jobs
+
+    def WaitForJobChanges(self, job_id: Any, fields: List[str],
+                          prev_job_info: Any, prev_log_serial: Any,
+                          timeout: float) -> Any:
+        """Wait until the job's fields or log change.
+
+        Returns None for an unknown job, "nochange" after timeout (at most
+        WFJC_TIMEOUT seconds), else [job_info, new_log_entries].  A
+        finished job answers at once.
+        """
+        job = self._GetJob(job_id)
+        if job is None:
+            return None
+        try:
+            timeout = min(float(timeout), WFJC_TIMEOUT)
+        except (TypeError, ValueError):
+            timeout = WFJC_TIMEOUT
+        deadline = time.monotonic() + max(0.0, timeout)
+        with job.cond:
+            while True:
+                info = serializer.LoadJson(serializer.DumpJson(
+                    job.GetInfo(fields)))
+                entries = serializer.LoadJson(serializer.DumpJson(
+                    job.GetLogEntries(prev_log_serial)))
+                if (entries or info != prev_job_info
+                        or job.CalcStatus() in C.JOBS_FINALIZED):
+                    return [info, entries]
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return C.JOB_NOTCHANGED
+                job.cond.wait(remaining)
+
+    # --- job control ---------------------------------------------------------
+
+    def CancelJob(self, job_id: Any, kill: bool = False) -> Tuple[bool, str]:
+        """Cancel a job: queued ones at once, waiting (or, with kill,
+        running) ones when the processor next checks."""
+        job = self._GetJob(job_id, archived=False)
+        if job is None:
+            return False, "Job %s not found" % job_id
+        finalized = False
+        with self._lock:
+            with job.lock:
+                status = job.CalcStatus()
+                if status == C.JOB_STATUS_QUEUED:
+                    job.MarkUnfinishedOps(C.OP_STATUS_CANCELED,
+                                          CANCELED_RESULT)
+                    job.Finalize()
+                    self._WriteJob(job)
+                    finalized = True
+                    result = (True, "Job %s canceled" % job.id)
+                elif status == C.JOB_STATUS_WAITING or \
+                        (status == C.JOB_STATUS_RUNNING and kill):
+                    job.MarkUnfinishedOps(C.OP_STATUS_CANCELING, None)
+                    self._WriteJob(job)
+                    result = (True, "Job %s will be canceled" % job.id)
+                elif status == C.JOB_STATUS_CANCELING:
+                    result = (True, "Job %s will be canceled" % job.id)
+                else:
+                    result = (False, "Job %s is no longer waiting in the"
+                              " queue" % job.id)
+            if job.parked_on is not None and not finalized and result[0]:
+                self._dep_waiters.get(job.parked_on, set()).discard(job.id)
+                job.parked_on = None
+                self._EnqueueLocked(job)
+        if finalized:
+            self._JobFinalized(job)
+        return result
+
+    def ChangeJobPriority(self, job_id: Any,
+                          priority: int) -> Tuple[bool, str]:
+        """Change the priority of the job's pending opcodes."""
+        opcodes_base.ValidateSubmitPriority(priority)
+        job = self._GetJob(job_id, archived=False)
+        if job is None:
+            return False, "Job %s not found" % job_id
+        with self._lock:
+            with job.lock:
+                status = job.CalcStatus()
+                if status in C.JOBS_FINALIZED:
+                    return False, "Job %s is finished" % job.id
+                if status == C.JOB_STATUS_CANCELING:
+                    return False, "Job %s is cancelling" % job.id
+                changed = False
+                for op in job.ops:
+                    if op.status in (C.OP_STATUS_QUEUED,
+                                     C.OP_STATUS_WAITING):
+                        op.priority = priority
+                        changed = True
+                if not changed:
+                    return False, "Job %s had no pending opcodes" % job.id
+                self._WriteJob(job)
+            if job.heap_seq:
+                self._EnqueueLocked(job)  # re-sort; old entry goes stale
+        return True, ("Priorities of pending opcodes for job %s have been"
+                      " changed to %s" % (job.id, priority))
+
+    # --- archive -------------------------------------------------------------
+
+    def _ArchiveJobs(self, jobs: List[QueuedJob]) -> int:
+        renames = []
+        with self._lock:
+            for job in jobs:
+                with job.lock:
+                    if not job.IsFinalized() or \
+                            self._jobs.get(job.id) is not job:
+                        continue
+                    try:
+                        renames.append(self._store.Archive(job.id))
+                    except OSError as err:
+                        logging.error("Cannot archive job %s: %s", job.id,
+                                      err)
+                        continue
+                    job.archived = True
+                    del self._jobs[job.id]
+        if renames:
+            self._Replicate("jobqueue_rename", renames)
+        return len(renames)
+
+    def ArchiveJob(self, job_id: Any) -> bool:
+        """Move one finished job to the archive; False if not possible."""
+        job = self._GetJob(job_id, archived=False)
+        if job is None:
+            return False
+        return self._ArchiveJobs([job]) == 1
+
+    def AutoArchiveJobs(self, age: float, timeout: float) -> Tuple[int, int]:
+        """Archive finished jobs older than age seconds (-1: all).
+
+        Returns (archived, not examined because timeout seconds passed).
+        """
+        end = time.monotonic() + timeout
+        now = time.time()
+        with self._lock:
+            ids = sorted(self._jobs)
+        archived = 0
+        pending: List[QueuedJob] = []
+        examined = 0
+        for job_id in ids:
+            if time.monotonic() > end:
+                break
+            examined += 1
+            with self._lock:
+                job = self._jobs.get(job_id)
+            if job is None:
+                continue
+            with job.lock:
+                if not job.IsFinalized():
+                    continue
+                stamp = (job.end_timestamp or job.start_timestamp
+                         or job.received_timestamp)
+            if age == -1 or stamp is None or now - stamp[0] >= age:
+                pending.append(job)
+            if len(pending) >= 10:
+                archived += self._ArchiveJobs(pending)
+                pending = []
+        if pending:
+            archived += self._ArchiveJobs(pending)
+        return archived, len(ids) - examined
+
+    # --- drain flag ----------------------------------------------------------
+
+    def SetDrainFlag(self, drain_flag: bool) -> bool:
+        """Set or clear the queue's drain flag (also on the candidates)."""
+        with self._lock:
+            self._store.SetDrained(bool(drain_flag))
+        self._Replicate("jobqueue_set_drain_flag", bool(drain_flag))
+        return True
+
+    def IsDrained(self) -> bool:
+        return self._store.IsDrained()
+
+    # --- shutdown ------------------------------------------------------------
+
+    def PrepareShutdown(self) -> bool:
+        """Refuse new jobs; True while jobs are still being processed."""
+        with self._lock:
+            self._accepting = False
+            return bool(self._running)
+
+    def Shutdown(self, timeout: Optional[float] = None) -> None:
+        """Stop the workers after their current opcode; release the queue.
+
+        Unfinished jobs stay on disk and resume at the next start.
+        """
+        with self._lock:
+            self._accepting = False
+            self._stopping = True
+            self._work_cond.notify_all()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in self._workers:
+            thread.join(None if deadline is None
+                        else max(0.0, deadline - time.monotonic()))
+        if self._queue_lock is not None:
+            self._queue_lock.Close()
+            self._queue_lock = None  # type: ignore[assignment]

@@ -1,0 +1,246 @@
+"""A one-node cluster on the testbed: init, info, verify, jobs, noded's
+certificate checks, masterd crash recovery, bad input, destroy.
+
+One lab with one node is brought up for the module; the cluster is created
+by the first test that needs it and destroyed by the last test.
+"""
+
+import json
+import os
+import re
+import sys
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REFERENCE = os.path.join(os.path.dirname(REPO), "shared", "reference",
+                         "upstream-3.0", "ops")
+PY = sys.executable
+NODE = "node1.example.test"
+CLUSTER = "cluster.example.test"
+INIT = ["init", "--enabled-hypervisors=fake",
+        "--enabled-disk-templates=file,sharedfile,diskless", "--no-ssh-init",
+        CLUSTER]
+
+
+def _reference(name):
+    path = os.path.join(REFERENCE, name)
+    if not os.path.exists(path):
+        pytest.skip("reference output %s not available" % name)
+    with open(path) as handle:
+        lines = handle.read().splitlines()
+    return [l for l in lines[1:] if not l.startswith("[exit status")]
+
+
+class Cluster:
+    def __init__(self, vc):
+        self.vc = vc
+
+    def gnt(self, command, *args, timeout=120, input=None):
+        return self.vc.exec(NODE, PY, os.path.join(REPO, "scripts",
+                                                    "gnt-" + command),
+                            *args, timeout=timeout, input=input)
+
+    def sh(self, script, timeout=60):
+        return self.vc.exec(NODE, "sh", "-c", script, timeout=timeout)
+
+    def py(self, code, timeout=120):
+        return self.vc.exec(NODE, PY, "-c", "import sys; sys.path.insert(0, %r)\n"
+                            % REPO + code, timeout=timeout)
+
+    def config_serial(self):
+        res = self.sh("cat /var/lib/ganeti/config.data")
+        return json.loads(res.stdout)["serial_no"]
+
+
+@pytest.fixture(scope="module")
+def cluster(vcluster_tool, tmp_path_factory):
+    vc = vcluster_tool(str(tmp_path_factory.mktemp("vcluster-state")))
+    res = vc.run("up", "--nodes", "1", timeout=300)
+    if res.returncode != 0:
+        vc.run("down")
+        pytest.fail("vcluster up failed: %s%s" % (res.stdout, res.stderr))
+    c = Cluster(vc)
+    res = c.gnt("cluster", *INIT)
+    if res.returncode != 0:
+        vc.run("down")
+        pytest.fail("gnt-cluster init failed: %s%s" % (res.stdout, res.stderr))
+    yield c
+    c.gnt("cluster", "destroy", "--yes-do-it")
+    vc.run("down")
+
+
+def _keys(lines):
+    """The 'key:' part of every line of an info layout (indent kept)."""
+    return [l.split(":")[0] for l in lines if ":" in l]
+
+
+def test_cluster_info_layout(cluster):
+    res = cluster.gnt("cluster", "info")
+    assert res.returncode == 0, res.stderr
+    assert "Cluster name: %s" % CLUSTER in res.stdout
+    assert "Master node: %s" % NODE in res.stdout
+    ours = _keys(res.stdout.splitlines())
+    ref = _keys(_reference("02-cluster-info.txt"))
+    # Same sections and keys in the same order (values differ by cluster).
+    top = [k for k in ref if not k.startswith(" ")]
+    assert [k for k in ours if not k.startswith(" ")] == top
+    cluster_params = [k for k in ref if k.startswith("  ") and
+                      not k.startswith("   ")]
+    for key in cluster_params:
+        assert key in ours
+
+
+def _steps(lines):
+    return [re.sub(r"^\w{3} \w{3} +\d+ [\d:]+ \d{4} ", "", l) for l in lines]
+
+
+def test_cluster_verify_ok(cluster):
+    res = cluster.gnt("cluster", "verify")
+    assert res.returncode == 0, res.stdout + res.stderr
+    ours = [s for s in _steps(res.stdout.splitlines()) if s.startswith("*")]
+    ref = [s for s in _steps(_reference("04-cluster-verify.txt"))
+           if s.startswith("*")]
+    assert ours == ref
+    assert re.search(r"^Submitted jobs \d+, \d+$", res.stdout, re.M)
+
+
+def test_debug_delay_and_job_list(cluster):
+    res = cluster.gnt("debug", "delay", "0.001")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == ""
+    res = cluster.gnt("job", "list")
+    assert res.returncode == 0
+    lines = res.stdout.splitlines()
+    assert lines[0].split() == ["ID", "Status", "Summary"]
+    assert re.match(r"^ *1 success CLUSTER_POST_INIT$", lines[1])
+    assert any(re.match(r"^ *\d+ success TEST_DELAY\(", l) for l in lines)
+
+
+def test_job_info_layout(cluster):
+    res = cluster.gnt("debug", "delay", "--submit", "0")
+    assert res.returncode == 0
+    # Like upstream, "JobID: N" goes to stderr.
+    job_id = re.match(r"^JobID: (\d+)$", res.stderr.strip()).group(1)
+    cluster.gnt("job", "wait", job_id)
+    res = cluster.gnt("job", "info", job_id)
+    assert res.returncode == 0
+    ours = res.stdout.splitlines()
+    ref = _reference("40-job-info-last.txt")
+    assert _keys(ours) == _keys(ref)
+    assert "        - - Duration must be greater than zero" in ours
+
+
+def test_debug_delay_zero_fails(cluster):
+    res = cluster.gnt("debug", "delay", "0")
+    assert res.returncode == 1
+    assert res.stderr.splitlines() == _reference("36-debug-delay-0.txt")
+
+
+def test_noded_refuses_clients_without_cluster_cert(cluster):
+    code = r"""
+import json, socket, ssl
+def call(ctx, body):
+    with socket.create_connection(("%s", 1811), timeout=10) as raw:
+        with ctx.wrap_socket(raw) as s:
+            s.sendall(b"POST /version HTTP/1.1\r\nHost: x\r\nContent-Length: %%d\r\n"
+                      b"Connection: close\r\n\r\n" %% len(body) + body)
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return data.decode()
+                data += chunk
+bare = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+bare.check_hostname = False
+bare.verify_mode = ssl.CERT_NONE
+try:
+    answer = call(bare, b"[]")
+    print("NOCERT-ANSWERED", answer[:40])
+except (ssl.SSLError, OSError) as err:
+    print("NOCERT-REFUSED")
+good = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+good.check_hostname = False
+good.load_verify_locations("/var/lib/ganeti/server.pem")
+good.load_cert_chain("/var/lib/ganeti/client.pem")
+print("MALFORMED", call(good, b"{not json").split("\r\n\r\n", 1)[1])
+print("GOOD", call(good, b"[]").split("\r\n\r\n", 1)[1])
+""" % NODE
+    res = cluster.py(code)
+    assert "NOCERT-REFUSED" in res.stdout, res.stdout + res.stderr
+    malformed = [l for l in res.stdout.splitlines() if l.startswith("MALFORMED")]
+    assert json.loads(malformed[0].split(" ", 1)[1])[0] is False
+    good = [l for l in res.stdout.splitlines() if l.startswith("GOOD")]
+    assert json.loads(good[0].split(" ", 1)[1]) == [True, 3000000]
+
+
+def test_masterd_kill9_loses_no_job(cluster):
+    code = r"""
+from ganeti import luxi, opcodes
+cl = luxi.Client()
+ops = [[opcodes.OpTestDelay(duration=2).__getstate__()] for _ in range(20)]
+print(" ".join(str(j) for ok, j in cl.SubmitManyJobs(ops)))
+"""
+    res = cluster.py(code)
+    assert res.returncode == 0, res.stderr
+    job_ids = res.stdout.split()
+    assert len(job_ids) == 20
+    time.sleep(0.5)
+    res = cluster.sh("kill -9 $(cat /var/run/ganeti/ganeti-masterd.pid)")
+    assert res.returncode == 0
+    res = cluster.vc.exec(NODE, PY, os.path.join(REPO, "daemons", "daemon-util"),
+                          "start", "ganeti-masterd")
+    assert res.returncode == 0, res.stderr
+    deadline = time.time() + 120
+    statuses = []
+    while time.time() < deadline:
+        res = cluster.gnt("job", "list", "--no-headers", "-o", "id,status",
+                          *job_ids)
+        statuses = [l.split() for l in res.stdout.splitlines()]
+        if len(statuses) == 20 and all(s[1] in ("success", "error", "canceled")
+                                       for s in statuses):
+            break
+        time.sleep(1)
+    assert sorted(s[0] for s in statuses) == sorted(job_ids)
+    assert all(s[1] in ("success", "error") for s in statuses), statuses
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["job", "watch", "99999"], "Job with id 99999 lost"),
+    (["job", "list", "-F", "id =="], None),
+    (["cluster", "modify", "--candidate-pool-size", "abc"], None),
+    (["cluster"] + INIT, "Cluster is already initialised"),
+])
+def test_bad_input_one_line_no_change(cluster, args, expected):
+    before = cluster.config_serial()
+    res = cluster.gnt(*args)
+    assert res.returncode != 0
+    assert "Traceback" not in res.stderr + res.stdout
+    if expected:
+        assert expected in res.stderr
+    assert cluster.config_serial() == before
+
+
+def test_bad_opcode_field_and_type(cluster):
+    before = cluster.config_serial()
+    for op in ({"OP_ID": "OP_TEST_DELAY", "duration": 1, "bogus": 1},
+               {"OP_ID": "OP_TEST_DELAY", "duration": "abc"},
+               {"OP_ID": "OP_NO_SUCH_OPCODE"}):
+        cluster.sh("echo '%s' > /tmp/op.json" % json.dumps(op))
+        res = cluster.gnt("debug", "submit-job", "/tmp/op.json")
+        assert res.returncode == 1, (op, res.stdout, res.stderr)
+        assert "Traceback" not in res.stderr
+        assert res.stderr.strip(), op
+    assert cluster.config_serial() == before
+
+
+def test_zz_destroy_leaves_no_files(cluster):
+    res = cluster.gnt("cluster", "destroy", "--yes-do-it")
+    assert res.returncode == 0, res.stdout + res.stderr
+    res = cluster.sh("find /var/lib/ganeti /var/run/ganeti /etc/ganeti -type f")
+    assert res.stdout.strip() == ""
+    res = cluster.sh("ip -o addr show | grep -c 10.250.0.250 || true")
+    assert res.stdout.strip() == "0"
+    res = cluster.sh("ps -eo comm,args | grep -c '[g]aneti-' || true")
+    assert res.stdout.strip() == "0"
