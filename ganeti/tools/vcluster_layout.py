@@ -22,19 +22,28 @@ LAB_BRIDGE_HOST = 254          # the lab bridge's own address (status probes)
 MAX_NODES = 200
 DEFAULT_NODES = 3
 
-LAB_NETNS = "gnt-lab"
-LAB_BRIDGE = "gnt-labbr"
-NODE_NETNS_FMT = "gnt-node%d"
-LAB_VETH_FMT = "gnt-v%d"       # lab-side end of node i's link (cut/heal act here)
+# Several labs may coexist on one machine (e.g. parallel test runs): the
+# VCLUSTER_LAB prefix (letters and digits, at most 6) names every namespace,
+# interface and the owner file of a lab. The default prefix is "gnt".
+LAB_ENV = "VCLUSTER_LAB"
+LAB_PREFIX = os.environ.get(LAB_ENV, "gnt")
+if not re.match(r"^[a-z][a-z0-9]{0,5}$", LAB_PREFIX):
+    raise SystemExit("vcluster: invalid %s '%s' (1-6 lowercase letters/digits)"
+                     % (LAB_ENV, LAB_PREFIX))
+LAB_NETNS = LAB_PREFIX + "-lab"
+LAB_BRIDGE = LAB_PREFIX + "-labbr"
+NODE_NETNS_FMT = LAB_PREFIX + "-node%d"
+LAB_VETH_FMT = LAB_PREFIX + "-v%d"  # lab-side end of node i's link (cut/heal)
 NODE_IFACE = "eth0"            # node-side end of the link
 NODE_BRIDGE = "xen-br0"        # upstream's default bridge; carries the node's IP
 
-NODE_NETNS_RE = re.compile(r"^gnt-node(\d+)$")
+NODE_NETNS_RE = re.compile(r"^" + re.escape(LAB_PREFIX) + r"-node(\d+)$")
 NODE_DIR_RE = re.compile(r"^node(\d+)\." + re.escape(DOMAIN) + "$")
 
 # The global marker naming the state dir that owns the (single) lab.  It lives
 # on /run so that it vanishes with the namespaces at reboot.
-OWNER_FILE = "/run/ganeti-vcluster.owner"
+OWNER_FILE = ("/run/ganeti-vcluster.owner" if LAB_PREFIX == "gnt"
+              else "/run/ganeti-vcluster-%s.owner" % LAB_PREFIX)
 
 # (sub-directory of the node's state dir, mount point inside the node)
 NODE_DIR_MOUNTS = (

@@ -44,7 +44,8 @@ def vcluster_tool():
     reason = testbed_unusable_reason()
     if reason:
         pytest.skip(reason)
-    if os.path.exists("/run/netns/gnt-lab"):
+    from ganeti.tools import vcluster_layout
+    if os.path.exists("/run/netns/" + vcluster_layout.LAB_NETNS):
         pytest.skip("a vcluster lab is already up; run 'tools/vcluster down' first")
     return VCluster
 
