@@ -7,7 +7,7 @@ from ganeti.cli import *  # noqa: F401,F403 (option objects)
 from ganeti.cli import (ARGS_MANY_NODES, EXIT_SUCCESS, GenericList,
                         GenericListFields, GenericMain, GetClient,
                         ParseFields, PrintGenericInfo)
-from ganeti.client import gnt_tags
+from ganeti.client import gnt_node_add, gnt_tags
 
 #: Default columns of "gnt-node list".
 _LIST_DEF_FIELDS = ["name", "dtotal", "dfree", "mtotal", "mnode", "mfree",
@@ -81,6 +81,7 @@ commands = {
         "[<node_name>...]", "Show information about the node(s)"),
 }
 commands.update(gnt_tags.TagCommands("node"))
+commands.update(gnt_node_add.COMMANDS)
 
 aliases = {"show": "info"}
 

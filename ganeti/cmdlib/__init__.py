@@ -14,9 +14,13 @@ from ganeti.cmdlib.base import (  # noqa: F401 (public re-exports)
 # Modules (under ganeti.cmdlib) holding LU classes.
 _LU_MODULES = (
     "cluster",
+    "cluster_ops",
     "verify",
     "tags",
     "query",
+    "node",
+    "node_membership",
+    "group",
     "test",
 )
 

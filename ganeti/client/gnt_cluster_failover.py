@@ -1,0 +1,3 @@
+"""Subcommands merged into their gnt-* program's table (being written)."""
+
+COMMANDS = {}
