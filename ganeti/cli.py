@@ -95,8 +95,7 @@ def FormatUsage(binary: str, commands: CommandTable) -> List[str]:
 
 def VersionText(binary: str) -> str:
     """What "gnt-foo --version" prints."""
-    return "%s (ganeti %s) %s" % (binary, constants.VCS_VERSION,
-                                  constants.RELEASE_VERSION)
+    return "%s (ganeti) %s" % (binary, constants.RELEASE_VERSION)
 
 
 # --- argument checks --------------------------------------------------------
