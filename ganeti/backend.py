@@ -8,6 +8,7 @@ returned is sent as ``[true, value]``.
 Node information and verification are in backend_verify.py.
 """
 
+import errno
 import logging
 import os
 import shutil
@@ -133,6 +134,23 @@ def _LookupId(value: Any, kind: str) -> int:
     raise AssertionError  # not reached
 
 
+def _WriteFileReplacing(file_name: str, data: Any, **kwargs: Any) -> None:
+    """utils_io.WriteFile, or for a mount point (a file bind-mounted over,
+    as /etc/hosts on a testbed node: rename(2) can't replace it, EBUSY)
+    an in-place rewrite of its content."""
+    try:
+        utils_io.WriteFile(file_name, data=data, **kwargs)
+    except OSError as err:
+        if err.errno != errno.EBUSY or not os.path.isfile(file_name):
+            raise
+        logging.info("%s is a mount point, rewriting it in place", file_name)
+        with open(file_name, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str)
+                         else data)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
 def _DecodeContent(content: Any) -> bytes:
     try:
         return Decompress(content)
@@ -157,10 +175,10 @@ def UploadFile(file_name: str, data: Any, mode: int, uid: Any, gid: Any,
               " '%s'", file_name)
     raw = _DecodeContent(data)
     try:
-        utils_io.WriteFile(local_name, data=raw, mode=int(mode) & 0o7777,
-                           uid=_LookupId(uid, "user"),
-                           gid=_LookupId(gid, "group"),
-                           atime=atime, mtime=mtime)
+        _WriteFileReplacing(local_name, raw, mode=int(mode) & 0o7777,
+                            uid=_LookupId(uid, "user"),
+                            gid=_LookupId(gid, "group"),
+                            atime=atime, mtime=mtime)
     except (OSError, errors.GenericError) as err:
         _Fail("Can't write file %s: %s", local_name, err)
 
@@ -214,7 +232,7 @@ def EtcHostsModify(mode: str, host: str, ip: Optional[str]) -> None:
         aliases = host if short == host else "%s %s" % (host, short)
         kept.append("%s\t%s" % (ip, aliases))
     try:
-        utils_io.WriteFile(filename, data="\n".join(kept) + "\n", mode=0o644)
+        _WriteFileReplacing(filename, "\n".join(kept) + "\n", mode=0o644)
     except OSError as err:
         _Fail("Can't write %s: %s", filename, err)
 
@@ -601,6 +619,53 @@ def LeaveCluster(modify_ssh_setup: bool) -> None:
         utils_io.RemoveFile(path)
     logging.info("Node left the cluster, shutting down")
     raise errors.QuitGanetiException(True, "Shutdown scheduled")
+
+
+# node_crypto_tokens: token types, actions and options (upstream's values).
+CRYPTO_TYPE_SSL_DIGEST = "ssl"
+CRYPTO_TYPE_SSH = "ssh"
+CRYPTO_ACTION_GET = "get"
+CRYPTO_ACTION_CREATE = "create"
+CRYPTO_OPTION_CERT_FILE = "cert_file"
+CRYPTO_OPTION_SERIAL_NO = "serial_no"
+
+
+def GetCryptoTokens(token_requests: Sequence) -> List[Tuple[str, str]]:
+    """``node_crypto_tokens``: [(type, action, options)] -> [(type, value)].
+
+    Only SSL digests exist: "get" answers the digest of this node's client
+    certificate, "create" first makes a new one signed by the cluster
+    certificate (options: cert_file, serial_no).
+    """
+    from ganeti.utils import x509  # pylint: disable=import-outside-toplevel
+    if not isinstance(token_requests, (list, tuple)):
+        _Fail("Invalid token requests: expected a list")
+    result = []
+    for request in token_requests:
+        if not isinstance(request, (list, tuple)) or len(request) != 3:
+            _Fail("Invalid token request %r", request)
+        token_type, action, options = request
+        if token_type != CRYPTO_TYPE_SSL_DIGEST:
+            _Fail("Token type '%s' not supported", token_type)
+        options = options or {}
+        cert_file = options.get(CRYPTO_OPTION_CERT_FILE,
+                                pathutils.NODED_CLIENT_CERT_FILE)
+        if not isinstance(cert_file, str) or not os.path.isabs(cert_file):
+            _Fail("Invalid certificate file name '%s'", cert_file)
+        cert_file = LocalizeVirtualPath(cert_file)
+        try:
+            if action == CRYPTO_ACTION_CREATE:
+                digest = x509.GenerateClientCert(
+                    cert_file, pathutils.NODED_CERT_FILE, netutils.Hostname.
+                    GetFqdn(), serial_no=options.get(CRYPTO_OPTION_SERIAL_NO))
+            elif action == CRYPTO_ACTION_GET:
+                digest = x509.GetCertificateDigest(cert_file)
+            else:
+                _Fail("Action '%s' not supported", action)
+        except (errors.X509CertError, OSError) as err:
+            _Fail("Can't handle the certificate %s: %s", cert_file, err)
+        result.append((token_type, digest))
+    return result
 
 
 # ------------------------------------------------------------------ misc

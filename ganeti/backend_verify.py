@@ -19,7 +19,7 @@ from ganeti import netutils
 from ganeti import pathutils
 from ganeti import ssconf
 from ganeti.backend import (GetBootId, IsExecutable, LocalizeVirtualPath,
-                            _Fail)
+                            RPCFail, _Fail)
 from ganeti.utils import io as utils_io
 from ganeti.utils import process as utils_process
 from ganeti.utils import x509
@@ -347,6 +347,141 @@ def _CheckClientCert(value: Any, ctx: "_Ctx") -> Tuple[Optional[str], str]:
     return (None, x509.GetCertificateDigestFromCert(cert))
 
 
+def _CheckNodeSetup(value: Any, ctx: "_Ctx") -> List[str]:
+    """Problems with the basic system setup (sysfs and procfs mounted)."""
+    problems = []
+    if not os.path.isdir("/sys/block") or not os.path.isdir("/sys/class/net"):
+        problems.append("The sysfs filesytem doesn't seem to be mounted"
+                        " under /sys, missing required directories /sys/block"
+                        " and /sys/class/net")
+    if not os.path.isdir("/proc/sys") or \
+            not os.path.isfile("/proc/sysrq-trigger"):
+        problems.append("The procfs filesystem doesn't seem to be mounted"
+                        " under /proc, missing required directory /proc/sys"
+                        " and the file /proc/sysrq-trigger")
+    return problems
+
+
+def _HvParamsFor(ctx: "_Ctx", name: str) -> Dict[str, Any]:
+    params = ctx.hvparams.get(name) if isinstance(ctx.hvparams, dict) else None
+    return params or {}
+
+
+def _CheckHypervisors(value: Any, ctx: "_Ctx") -> Dict[str, Optional[str]]:
+    """hypervisor name -> None if it works on this node, else the problem."""
+    result: Dict[str, Optional[str]] = {}
+    for name in value or []:
+        try:
+            hv = _GetHypervisor(name)
+        except RPCFail as err:
+            result[name] = str(err)
+            continue
+        verify = getattr(hv, "Verify", None)
+        if verify is None:
+            result[name] = None
+            continue
+        try:
+            result[name] = verify(hvparams=_HvParamsFor(ctx, name))
+        except errors.GenericError as err:
+            result[name] = "Error while checking hypervisor: %s" % err
+    return result
+
+
+def _CheckHvParams(value: Any, ctx: "_Ctx") -> List[List[str]]:
+    """[source, hypervisor, error] for each parameter set that is invalid."""
+    failures = []
+    for entry in value or []:
+        try:
+            source, name, params = entry
+        except (TypeError, ValueError):
+            continue
+        try:
+            hv = _GetHypervisor(name)
+        except RPCFail as err:
+            failures.append([source, name, str(err)])
+            continue
+        validate = getattr(hv, "ValidateParameters", None)
+        if validate is None:
+            continue
+        try:
+            validate(params)
+        except errors.GenericError as err:
+            failures.append([source, name, str(err)])
+    return failures
+
+
+def _CheckHvInfo(value: Any, ctx: "_Ctx") -> Dict[str, Any]:
+    """Node facts (memory, CPUs) as the given hypervisor sees them."""
+    return _HvInfo([value, _HvParamsFor(ctx, value)])
+
+
+def _CheckInstanceList(value: Any, ctx: "_Ctx") -> Any:
+    """Names of the instances running under the given hypervisors."""
+    names: List[str] = []
+    for name in value or []:
+        try:
+            hv = _GetHypervisor(name)
+        except RPCFail as err:
+            return str(err)
+        lister = getattr(hv, "ListInstances", None)
+        if lister is None:
+            continue
+        try:
+            names.extend(lister(hvparams=_HvParamsFor(ctx, name)))
+        except errors.GenericError as err:
+            return "Error while listing instances: %s" % err
+    return names
+
+
+def FileStoragePathProblem(path: Any) -> Optional[str]:
+    """Why a file storage directory is unusable here, or None."""
+    if not isinstance(path, str) or not os.path.isabs(path):
+        return "Path '%s' is not absolute" % (path,)
+    try:
+        from ganeti.storage import filestorage
+    except ImportError:
+        filestorage = None
+    if filestorage is not None:
+        # Only directories the administrator allowed on this node.
+        try:
+            filestorage.CheckFileStoragePathAcceptance(path,
+                                                       exact_match_ok=True)
+        except errors.GenericError as err:
+            return str(err)
+    local = LocalizeVirtualPath(path)
+    if not os.path.isdir(local):
+        return "Path '%s' does not exist or is not a directory" % path
+    if not os.access(local, os.W_OK | os.X_OK):
+        return "Path '%s' is not writable" % path
+    return None
+
+
+# Keys of node_verify not in ganeti.constants (upstream's names).
+NV_LVLIST = "lvlist"
+
+
+def _CheckLvList(value: Any, ctx: "_Ctx") -> Any:
+    """{"vg/lv": [size, inactive, online]} of a volume group, or why not."""
+    try:
+        from ganeti.storage import lvm
+        return {name: list(info) for name, info in
+                lvm.GetVolumeList([value]).items()}
+    except ImportError:
+        return "LVM support is not available on this node"
+    except errors.GenericError as err:
+        return str(err)
+
+
+# A check returning _OMIT leaves its key out of the answer (storage path
+# checks answer only when the path is unusable).
+_OMIT = object()
+
+
+def _CheckStoragePath(value: Any, ctx: "_Ctx") -> Any:
+    problem = FileStoragePathProblem(value)
+    return _OMIT if problem is None else problem
+
+
 def _SplitTime(value: float) -> List[int]:
     seconds = int(value)
     return [seconds, int(round((value - seconds) * 1000000))]
@@ -375,8 +510,15 @@ _CHECKS: Dict[str, Callable[[Any, _Ctx], Any]] = {
     constants.NV_USERSCRIPTS: lambda value, ctx: [
         script for script in value or []
         if not IsExecutable(script)],
-    constants.NV_NODESETUP: lambda value, ctx: [],
+    constants.NV_NODESETUP: _CheckNodeSetup,
     constants.NV_CLIENT_CERT: _CheckClientCert,
+    constants.NV_HYPERVISOR: _CheckHypervisors,
+    constants.NV_HVPARAMS: _CheckHvParams,
+    constants.NV_HVINFO: _CheckHvInfo,
+    constants.NV_INSTANCELIST: _CheckInstanceList,
+    constants.NV_FILE_STORAGE_PATH: _CheckStoragePath,
+    constants.NV_SHARED_FILE_STORAGE_PATH: _CheckStoragePath,
+    NV_LVLIST: _CheckLvList,
 }
 
 
@@ -395,5 +537,7 @@ def VerifyNode(what: Dict[str, Any], cluster_name: str,
         if check is None:
             logging.info("node_verify: check '%s' not supported, skipped", key)
             continue
-        result[key] = check(what[key], ctx)
+        value = check(what[key], ctx)
+        if value is not _OMIT:
+            result[key] = value
     return result

@@ -265,11 +265,17 @@ def InitCluster(cluster_name: str, mac_prefix: str = "aa:00:00",
         _StartDaemons(cfg)
 
 
-def _StartDaemons(cfg) -> None:
-    """Start noded, bring up the master IP, start masterd."""
+def _StartDaemons(cfg, no_voting: bool = False) -> List[str]:
+    """Start noded, bring up the master IP, start masterd.
+
+    Used by init and by master-failover (ganeti.bootstrap_failover) on the
+    node becoming the master; returns warnings (a master IP that did not
+    come up does not stop the master daemon from starting).
+    """
     from ganeti import daemon_util
     from ganeti import rpc
 
+    warnings = []
     daemon_util.start(constants.NODED)
     runner = rpc.RpcRunner.for_bootstrap()
     master = cfg.GetMasterNodeName()
@@ -282,11 +288,14 @@ def _StartDaemons(cfg) -> None:
         master, cfg.GetMasterNetworkParameters(),
         cfg.GetClusterInfo().use_external_mip_script)
     if result.fail_msg:
-        logging.warning("Could not activate the master IP: %s", result.fail_msg)
-    result = runner.call_node_start_master_daemons(master, False)
+        warnings.append("Could not activate the master IP: %s"
+                        % result.fail_msg)
+        logging.warning("%s", warnings[-1])
+    result = runner.call_node_start_master_daemons(master, no_voting)
     result.Raise("Could not start the master daemon")
     _wait_for(lambda: os.path.exists(pathutils.MASTER_SOCKET), _DAEMON_WAIT,
               "the master daemon to start")
+    return warnings
 
 
 def FinalizeClusterDestroy(master_name: str, modify_ssh_setup: bool,

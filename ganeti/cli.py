@@ -317,8 +317,40 @@ def GenericMain(commands: CommandTable,
 
 # --- user interaction -------------------------------------------------------
 
+class _Tty:
+    """The controlling terminal, for reading and writing (a terminal can't
+    be opened "a+"/"r+" in text mode: it isn't seekable)."""
+
+    def __init__(self) -> None:
+        self._in = open("/dev/tty", "r")
+        try:
+            self._out = open("/dev/tty", "w")
+        except OSError:
+            self._in.close()
+            raise
+
+    def write(self, text: str) -> None:
+        self._out.write(text)
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def readline(self, size: int = -1) -> str:
+        return self._in.readline(size)
+
+    def close(self) -> None:
+        self._out.close()
+        self._in.close()
+
+    def __enter__(self) -> "_Tty":
+        return self
+
+    def __exit__(self, *args) -> None:
+        self.close()
+
+
 def _OpenTty():
-    return open("/dev/tty", "a+")
+    return _Tty()
 
 
 def AskUser(text: str, choices: Optional[List[Tuple[str, Any, str]]] = None

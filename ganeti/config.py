@@ -7,11 +7,13 @@ distributor (set by masterd: pushes config.data to master candidates and
 ssconf files to every node) before returning.
 """
 
+import logging
 import threading
 import time
 from typing import Callable, Dict, List, Optional
 
 from ganeti import constants
+from ganeti.config_instances import InstanceConfigMixin
 from ganeti import errors
 from ganeti import objects
 from ganeti import pathutils
@@ -50,7 +52,7 @@ def _locked(fn):
     return wrapper
 
 
-class ConfigWriter:
+class ConfigWriter(InstanceConfigMixin):
     """In-memory configuration with atomic persistence."""
 
     def __init__(self, cfg_file: Optional[str] = None, offline: bool = False,
@@ -217,6 +219,63 @@ class ConfigWriter:
         raise errors.OpPrereqError("Node group '%s' not found" % target,
                                    errors.ECODE_NOENT)
 
+    @_locked
+    def AddNodeGroup(self, group: objects.NodeGroup) -> None:
+        """Add a new (empty) node group; its uuid may be preset."""
+        for other in self._data.nodegroups.values():
+            if other.name == group.name:
+                raise errors.OpPrereqError("Desired group name '%s' already"
+                                           " exists as a node group (UUID:"
+                                           " %s)" % (group.name, other.uuid),
+                                           errors.ECODE_EXISTS)
+        if group.uuid in self._data.nodegroups:
+            raise errors.ConfigurationError("Node group uuid %s already in"
+                                            " use" % group.uuid)
+        objects.stamp_new(group)
+        group.UpgradeConfig()
+        group.members = []
+        self._data.nodegroups[group.uuid] = group
+        self._data.cluster.serial_no += 1
+        self._write()
+
+    @_locked
+    def RemoveNodeGroup(self, group_uuid: str) -> None:
+        if group_uuid not in self._data.nodegroups:
+            raise errors.ConfigurationError("Unknown node group %s"
+                                            % group_uuid)
+        del self._data.nodegroups[group_uuid]
+        self._data.cluster.serial_no += 1
+        self._write()
+
+    @_locked
+    def AssignGroupNodes(self, mods: List) -> None:
+        """Move nodes between groups: mods is [(node_uuid, group_uuid)]."""
+        now = time.time()
+        touched = {}
+        for node_uuid, group_uuid in mods:
+            node = self._data.nodes.get(node_uuid)
+            new_group = self._data.nodegroups.get(group_uuid)
+            if node is None or new_group is None:
+                raise errors.ConfigurationError("Unknown node %s or group %s"
+                                                % (node_uuid, group_uuid))
+            if node.group == group_uuid:
+                continue
+            old_group = self._data.nodegroups.get(node.group)
+            if old_group is not None:
+                touched[old_group.uuid] = old_group
+                if node_uuid in old_group.members:
+                    old_group.members.remove(node_uuid)
+            touched[new_group.uuid] = new_group
+            new_group.members.append(node_uuid)
+            node.group = group_uuid
+            node.serial_no = (node.serial_no or 0) + 1
+            node.mtime = now
+        for group in touched.values():
+            group.serial_no = (group.serial_no or 0) + 1
+            group.mtime = now
+        self._data.cluster.serial_no += 1
+        self._write()
+
     # -- instances ---------------------------------------------------------
 
     @_locked
@@ -318,3 +377,41 @@ class ConfigWriter:
             values["hvparams_%s" % hv] = lines(
                 "%s=%s" % (k, v) for k, v in sorted(params.items()))
         return values
+
+
+def PushConfigToNodes(cfg: "ConfigWriter", runner,
+                      ssconf_values: Dict[str, str]) -> List[str]:
+    """Distribute a just-written configuration (the one place doing it).
+
+    config.data goes to the online master candidates other than the master
+    (runner.call_upload_file reads the local file), the ssconf files are
+    written here and on every other online node.  Failures are logged and
+    returned as messages; the local copy is authoritative.
+    """
+    from ganeti import ssconf  # pylint: disable=import-outside-toplevel
+    master = cfg.GetMasterNode()
+    nodes = cfg.GetAllNodesInfo()
+    candidates = [n.name for n in nodes.values()
+                  if n.master_candidate and not n.offline and n.uuid != master]
+    online = [n.name for n in nodes.values()
+              if not n.offline and n.uuid != master]
+    failures = []
+    if candidates:
+        results = runner.call_upload_file(candidates,
+                                          pathutils.CLUSTER_CONF_FILE)
+        for name, res in results.items():
+            if res.fail_msg:
+                msg = ("Copy of file %s to node %s failed: %s" %
+                       (pathutils.CLUSTER_CONF_FILE, name, res.fail_msg))
+                logging.error("%s", msg)
+                failures.append(msg)
+    ssconf.WriteSsconfFiles(ssconf_values)
+    if online:
+        results = runner.call_write_ssconf_files(online, ssconf_values)
+        for name, res in results.items():
+            if res.fail_msg:
+                msg = ("Error while writing ssconf files to node %s: %s" %
+                       (name, res.fail_msg))
+                logging.error("%s", msg)
+                failures.append(msg)
+    return failures

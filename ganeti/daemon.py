@@ -62,8 +62,10 @@ class Shutdown:
         if callbacks:
             # Not in the signal handler: a callback may wait for the main
             # thread (e.g. socketserver's shutdown()).
-            threading.Thread(target=self._RunCallbacks, args=(callbacks,),
-                             name="ShutdownCallbacks", daemon=True).start()
+            self._thread = threading.Thread(
+                target=self._RunCallbacks, args=(callbacks,),
+                name="ShutdownCallbacks", daemon=True)
+            self._thread.start()
 
     @staticmethod
     def _RunCallbacks(callbacks: List[Callable[[], Any]]) -> None:
@@ -72,6 +74,12 @@ class Shutdown:
                 fn()
             except Exception:  # pylint: disable=broad-except
                 logging.exception("Error in shutdown callback %r", fn)
+
+    def JoinCallbacks(self, timeout: float = 10.0) -> None:
+        """Wait (bounded) for the shutdown callbacks to finish."""
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            thread.join(timeout)
 
     def IsRequested(self) -> bool:
         """Whether shutdown was requested."""
@@ -274,6 +282,7 @@ def GenericMain(daemon_name: str, optionparser: optparse.OptionParser,
         logging.exception("Unhandled exception in %s", daemon_name)
         code = constants.EXIT_FAILURE
     finally:
+        options.shutdown.JoinCallbacks()
         utils_process.RemovePidFile(pidfile)
         os.close(pid_fd)
         logging.info("%s daemon shutting down (exit code %s)",

@@ -25,7 +25,9 @@ _START_TIMEOUT = 30.0
 
 
 def daemon_executable(name: str) -> str:
-    for directory in (pathutils.SBINDIR, pathutils.SOURCE_DAEMON_DIR):
+    """The daemon program of the code that is running: a source tree's own
+    daemons/ (never an older installed copy), else the installed one."""
+    for directory in (pathutils.SOURCE_DAEMON_DIR, pathutils.SBINDIR):
         path = os.path.join(directory, name)
         if os.path.isfile(path):
             return path

@@ -234,6 +234,13 @@ class Cluster(TaggableObject):
         return result
 
 
+class BlockDevStatus(ConfigObject):
+    """Status of a block device on a node (blockdev_find/getmirrorstatus)."""
+    FIELDS = ["dev_path", "major", "minor", "sync_percent", "estimated_time",
+              "is_degraded", "ldisk_status"]
+    __slots__ = FIELDS
+
+
 class ConfigData(ConfigObject):
     FIELDS = ["version", "cluster", "nodes", "nodegroups", "instances",
               "networks", "disks", "filters", "serial_no", "ctime", "mtime"]

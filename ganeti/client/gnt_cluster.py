@@ -192,6 +192,7 @@ def VerifyCluster(opts, args) -> int:
 
 
 def VerifyDisks(opts, args) -> int:
+    """Submit OpClusterVerifyDisks; activate the disks that need it."""
     cl = GetClient()
     op = opcodes.OpClusterVerifyDisks(group_name=opts.nodegroup)
     result = SubmitOpCode(op, cl=cl, opts=opts)
@@ -199,16 +200,46 @@ def VerifyDisks(opts, args) -> int:
     for (status, job_id) in result[constants.JOB_IDS_KEY]:
         jex.AddJobId(None, status, job_id)
     retcode = EXIT_SUCCESS
-    instances = []
     for (status, result) in jex.GetResults():
         if not status:
-            ToStderr("Job failed: %s", result)
-            retcode = EXIT_FAILURE
+            ToStdout("Job failed: %s", result)
             continue
-        (_, offline, missing) = result[0] if result else ({}, [], {})
-        instances.extend(missing)
-    if not instances:
-        ToStdout("No disks need to be activated.")
+        ((bad_nodes, instances, missing), ) = result
+        for node, text in bad_nodes.items():
+            ToStdout("Error gathering data on node %s: %s", node, text[-400:])
+            retcode = EXIT_FAILURE
+            ToStdout("You need to fix these nodes first before fixing"
+                     " instances")
+        for iname in instances:
+            if iname in missing:
+                continue
+            op = opcodes.OpInstanceActivateDisks(instance_name=iname)
+            try:
+                ToStdout("Activating disks for instance '%s'", iname)
+                SubmitOpCode(op, opts=opts, cl=cl)
+            except errors.GenericError as err:
+                nret, msg = FormatError(err)
+                retcode |= nret
+                ToStderr("Error activating disks for instance %s: %s",
+                         iname, msg)
+        if missing:
+            for iname, ival in missing.items():
+                if all(node in bad_nodes for (node, _) in ival):
+                    ToStdout("Instance %s cannot be verified as it lives on"
+                             " broken nodes", iname)
+                    continue
+                ToStdout("Instance %s has missing logical volumes:", iname)
+                for node, vol in sorted(ival):
+                    if node in bad_nodes:
+                        ToStdout("\tbroken node %s /dev/%s", node, vol)
+                    else:
+                        ToStdout("\t%s /dev/%s", node, vol)
+            ToStdout("You need to replace or recreate disks for all the above"
+                     " instances if this message persists after fixing"
+                     " broken nodes.")
+            retcode = EXIT_FAILURE
+        elif not instances:
+            ToStdout("No disks need to be activated.")
     return retcode
 
 
@@ -308,7 +339,7 @@ commands = {
         VerifyCluster, ARGS_NONE,
         [VERBOSE_OPT, DEBUG_SIMERR_OPT, ERROR_CODES_OPT, NONPLUS1_OPT,
          NO_HV_PARAM_ASSESSMENT_OPT, DRY_RUN_OPT, PRIORITY_OPT, NODEGROUP_OPT,
-         gnt_cluster_init.IGNORE_ERRORS_OPT, VERIFY_CLUTTER_OPT],
+         gnt_cluster_ops.VERIFY_IGNORE_ERRORS_OPT, VERIFY_CLUTTER_OPT],
         "", "Does a check on the cluster configuration"),
     "verify-disks": (
         VerifyDisks, ARGS_NONE, [PRIORITY_OPT, NODEGROUP_OPT, NO_STRICT_OPT],

@@ -21,7 +21,15 @@ _LU_MODULES = (
     "node",
     "node_membership",
     "group",
+    "os",
     "test",
+    "instance_create",
+    "instance_ops",
+    "instance_disks",
+    "instance_set_params",
+    "instance_migration",
+    "instance_move",
+    "instance_query",
 )
 
 

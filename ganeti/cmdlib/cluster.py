@@ -269,6 +269,8 @@ class LUClusterSetParams(LogicalUnit):
                 raise errors.OpPrereqError("Unknown parameter(s): %s" %
                                            ", ".join(sorted(unknown)),
                                            errors.ECODE_INVAL)
+        from ganeti.cmdlib import os as cmdlib_os
+        cmdlib_os.CheckClusterOsParams(self, self.op)
 
     def Exec(self, feedback_fn):
         op = self.op
@@ -295,6 +297,8 @@ class LUClusterSetParams(LogicalUnit):
             cl.ndparams.update(op.ndparams)
         for name, params in (getattr(op, "diskparams", None) or {}).items():
             cl.diskparams.setdefault(name, {}).update(params)
+        from ganeti.cmdlib import os as cmdlib_os
+        cmdlib_os.ApplyClusterOsParams(cl, op)
         if getattr(op, "hidden_os", None):
             _modify_list(cl, "hidden_os", op.hidden_os)
         if getattr(op, "blacklisted_os", None):

@@ -1,1 +1,810 @@
-"""Logical units (being written)."""
+"""Logical units for single nodes: flags and parameters (gnt-node modify),
+volumes, storage units, power cycling and out-of-band commands.
+
+Node membership (add/remove) lives in node_membership.py.
+"""
+
+import logging
+import time
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from ganeti import constants
+from ganeti import errors
+from ganeti import locking
+from ganeti import netutils
+from ganeti.backend_storage import (MODIFIABLE_STORAGE_FIELDS, SF_NAME,
+                                    SF_NODE, SF_TYPE,
+                                    SO_FIX_CONSISTENCY,
+                                    VALID_STORAGE_FIELDS,
+                                    VALID_STORAGE_OPERATIONS)
+from ganeti.cmdlib.base import LogicalUnit, NoHooksLU
+from ganeti.cmdlib.node_membership import (AdjustCandidatePool,
+                                           DecideSelfPromotion,
+                                           GetClientCertDigest)
+from ganeti.cmdlib.group import (DiskTemplate, ExpandNodeUuid, InstanceNodes,
+                                 MergeDiskState, MergeHvState,
+                                 UpdateNdParams)
+from ganeti.query import NiceSortKey
+from ganeti.utils import text as utils_text
+
+# Out-of-band statuses and keys (upstream OOB_* constants).
+OOB_STATUS_OK = "OK"
+OOB_STATUS_WARNING = "WARNING"
+OOB_STATUS_CRITICAL = "CRITICAL"
+OOB_STATUS_UNKNOWN = "UNKNOWN"
+OOB_STATUSES = frozenset([OOB_STATUS_OK, OOB_STATUS_WARNING,
+                          OOB_STATUS_CRITICAL, OOB_STATUS_UNKNOWN])
+OOB_POWER_STATUS_POWERED = "powered"
+# OOB commands refused on the master (they would cut the cluster off).
+_OOB_SKIP_MASTER = (constants.OOB_POWER_OFF, constants.OOB_POWER_CYCLE)
+
+# Volume fields of OpNodeQueryvols.
+VOLUME_FIELDS = ("node", "phys", "vg", "name", "size", "instance")
+
+
+def ExpandNode(cfg, name: str, uuid: Optional[str] = None
+               ) -> Tuple[str, str]:
+    """(uuid, full name) of a node; uuid, if given, must still match."""
+    found = ExpandNodeUuid(cfg, name)
+    if uuid is not None and uuid != found:
+        raise errors.OpPrereqError("The nodes UUID '%s' does not match the"
+                                   " expected UUID '%s' for node '%s'. Maybe"
+                                   " the node changed since you submitted"
+                                   " this job." % (found, uuid, name),
+                                   errors.ECODE_NOTUNIQUE)
+    return found, cfg.GetNodeName(found)
+
+
+def WantedNodes(cfg, names: Sequence[str]) -> List[str]:
+    """UUIDs of the named nodes, or of all nodes; sorted by name."""
+    if names:
+        uuids = [ExpandNodeUuid(cfg, name) for name in names]
+    else:
+        uuids = list(cfg.GetNodeList())
+    return sorted(dict.fromkeys(uuids), key=lambda u: NiceSortKey(
+        cfg.GetNodeName(u)))
+
+
+def CheckOutputFields(selected: Sequence[str], valid: Sequence[str]) -> None:
+    bad = [f for f in selected if f not in valid]
+    if bad:
+        raise errors.OpPrereqError("Unknown output fields selected: %s" %
+                                   utils_text.CommaJoin(bad),
+                                   errors.ECODE_INVAL)
+
+
+def NodeInstances(cfg, node_uuid: str) -> Tuple[List[str], List[str]]:
+    """(primary, secondary) instance uuids of a node."""
+    primary, secondary = [], []
+    for inst in cfg.GetAllInstancesInfo().values():
+        if inst.primary_node == node_uuid:
+            primary.append(inst.uuid)
+        elif node_uuid in InstanceNodes(cfg, inst):
+            secondary.append(inst.uuid)
+    return primary, secondary
+
+
+def FilledNdParams(cfg, node) -> dict:
+    cluster = cfg.GetClusterInfo()
+    return cluster.FillND(node, cfg.GetNodeGroup(node.group))
+
+
+def SupportsOob(cfg, node) -> str:
+    """The node's out-of-band program ("" when it has none)."""
+    return FilledNdParams(cfg, node).get("oob_program") or ""
+
+
+# ------------------------------------------------------- master candidates
+
+def CandidateStats(cfg, exceptions: Sequence[str] = ()) -> Tuple[int, int,
+                                                                 int]:
+    """(current candidates, desired candidates, possible candidates),
+    ignoring the nodes in exceptions."""
+    pool_size = cfg.GetClusterInfo().candidate_pool_size
+    current = possible = 0
+    for node in cfg.GetAllNodesInfo().values():
+        if node.uuid in exceptions:
+            continue
+        if node.master_candidate:
+            current += 1
+        if node.master_capable and not (node.offline or node.drained):
+            possible += 1
+    return current, min(possible, pool_size), possible
+
+
+def AddCandidateCert(lu, node_uuid: str) -> None:
+    """Trust a new master candidate's client certificate (by digest)."""
+    try:
+        digest = GetClientCertDigest(lu.rpc, node_uuid)
+    except errors.OpExecError as err:
+        lu.LogWarning("%s", err)
+        return
+    cluster = lu.cfg.GetClusterInfo()
+    if (cluster.candidate_certs or {}).get(node_uuid) != digest:
+        cluster.candidate_certs = dict(cluster.candidate_certs or {},
+                                       **{node_uuid: digest})
+        lu.cfg.Update(cluster, None)
+
+
+def RemoveCandidateCert(cfg, node_uuid: str) -> None:
+    cluster = cfg.GetClusterInfo()
+    certs = dict(cluster.candidate_certs or {})
+    if node_uuid in certs:
+        del certs[node_uuid]
+        cluster.candidate_certs = certs
+        cfg.Update(cluster, None)
+
+
+# ------------------------------------------------------------ node modify
+
+class LUNodeSetParams(LogicalUnit):
+    """Change a node's flags and parameters (gnt-node modify).
+
+    Flags describe one of four roles: candidate, drained, offline or
+    regular.  The result lists the changes as [(name, new value)].
+    """
+    HPATH = "node-modify"
+    HTYPE = constants.HTYPE_NODE
+    REQ_BGL = False
+
+    _FLAGS = ("master_candidate", "drained", "offline")
+    _ROLE_CANDIDATE, _ROLE_DRAINED, _ROLE_OFFLINE, _ROLE_REGULAR = range(4)
+    _ROLE_FLAGS = {
+        _ROLE_CANDIDATE: (True, False, False),
+        _ROLE_DRAINED: (False, True, False),
+        _ROLE_OFFLINE: (False, False, True),
+        _ROLE_REGULAR: (False, False, False),
+    }
+    _FLAGS_ROLE = {flags: role for role, flags in _ROLE_FLAGS.items()}
+
+    def CheckArguments(self):
+        op = self.op
+        op.node_uuid, op.node_name = ExpandNode(self.cfg, op.node_name,
+                                                op.node_uuid)
+        flags = [op.offline, op.master_candidate, op.drained,
+                 op.master_capable, op.vm_capable, op.powered]
+        if (flags.count(None) == len(flags) and not
+                (op.secondary_ip or op.ndparams or op.hv_state or
+                 op.disk_state)):
+            raise errors.OpPrereqError("Please pass at least one modification",
+                                       errors.ECODE_INVAL)
+        if [op.offline, op.master_candidate, op.drained].count(True) > 1:
+            raise errors.OpPrereqError("Can't set the node into more than one"
+                                       " state at the same time",
+                                       errors.ECODE_INVAL)
+        self.might_demote = (op.master_candidate is False or
+                             op.offline is True or op.drained is True or
+                             op.master_capable is False)
+        self.lock_all = op.auto_promote and self.might_demote
+        if op.secondary_ip and not netutils.IsValidIP(op.secondary_ip):
+            raise errors.OpPrereqError("Secondary IP (%s) needs to be a valid"
+                                       " IP address" % op.secondary_ip,
+                                       errors.ECODE_INVAL)
+
+    def ExpandNames(self):
+        if self.lock_all:
+            nodes: Any = locking.ALL_SET
+        else:
+            nodes = [self.op.node_uuid]
+        self.needed_locks = {locking.LEVEL_NODE: nodes,
+                             locking.LEVEL_NODE_RES: nodes}
+
+    def BuildHooksEnv(self):
+        op = self.op
+        return {"OP_TARGET": op.node_name,
+                "MASTER_CANDIDATE": str(op.master_candidate),
+                "OFFLINE": str(op.offline),
+                "DRAINED": str(op.drained),
+                "MASTER_CAPABLE": str(op.master_capable),
+                "VM_CAPABLE": str(op.vm_capable)}
+
+    def BuildHooksNodes(self):
+        nodes = [self.cfg.GetMasterNode(), self.op.node_uuid]
+        return (nodes, nodes)
+
+    def _CheckFlags(self, node) -> None:
+        """Prerequisites of the flag changes; computes the new role."""
+        op = self.op
+        cfg = self.cfg
+        is_master = node.uuid == cfg.GetMasterNode()
+        if is_master and (op.master_candidate is not None or
+                          op.drained is not None or op.offline is not None):
+            raise errors.OpPrereqError("The master role can be changed only"
+                                       " via master-failover",
+                                       errors.ECODE_INVAL)
+        if op.master_candidate and not node.master_capable:
+            raise errors.OpPrereqError("Node %s is not master capable, cannot"
+                                       " make it a master candidate" %
+                                       node.name, errors.ECODE_STATE)
+        if op.vm_capable is False:
+            primary, secondary = NodeInstances(cfg, node.uuid)
+            if primary or secondary:
+                raise errors.OpPrereqError("Node %s hosts instances, cannot"
+                                           " unset the vm_capable flag" %
+                                           node.name, errors.ECODE_STATE)
+        if node.master_candidate and self.might_demote and not self.lock_all:
+            current, desired, _ = CandidateStats(cfg, [node.uuid])
+            if current < desired:
+                raise errors.OpPrereqError("Not enough master candidates,"
+                                           " please pass auto promote option"
+                                           " to allow promotion"
+                                           " (--auto-promote or RAPI"
+                                           " auto_promote=True)",
+                                           errors.ECODE_STATE)
+        self.old_flags = (bool(node.master_candidate), bool(node.drained),
+                          bool(node.offline))
+        self.old_role = self._FLAGS_ROLE.get(self.old_flags)
+        if self.old_role is None:
+            raise errors.OpPrereqError("Node %s has inconsistent flags %s" %
+                                       (node.name, self.old_flags),
+                                       errors.ECODE_STATE)
+        # Unsetting a flag that is not set is no change at all.
+        for attr in self._FLAGS:
+            if getattr(op, attr) is False and not getattr(node, attr):
+                self.LogInfo("Ignoring request to unset flag %s, already"
+                             " unset", attr)
+                setattr(op, attr, None)
+        if SupportsOob(cfg, node):
+            if op.offline is False and not (node.powered or
+                                            op.powered is True):
+                raise errors.OpPrereqError("Node %s needs to be turned on"
+                                           " before its offline status can"
+                                           " be reset" % op.node_name,
+                                           errors.ECODE_STATE)
+        elif op.powered is not None:
+            raise errors.OpPrereqError("Unable to change powered state for"
+                                       " node %s as it does not support"
+                                       " out-of-band handling" % op.node_name,
+                                       errors.ECODE_STATE)
+        # Coming back (or becoming eligible): take a candidate slot if the
+        # pool has room.
+        capable = node.master_capable or op.master_capable
+        if (op.drained is False or op.offline is False or
+                (op.master_capable and not node.master_capable)):
+            if capable and DecideSelfPromotion(cfg):
+                op.master_candidate = True
+                self.LogInfo("Auto-promoting node to master candidate")
+        if op.master_capable is False and node.master_candidate:
+            if is_master:
+                raise errors.OpPrereqError("Master must remain master capable",
+                                           errors.ECODE_STATE)
+            self.LogInfo("Demoting from master candidate")
+            op.master_candidate = False
+        if op.master_candidate:
+            new_role = self._ROLE_CANDIDATE
+        elif op.drained:
+            new_role = self._ROLE_DRAINED
+        elif op.offline:
+            new_role = self._ROLE_OFFLINE
+        elif False in (op.master_candidate, op.drained, op.offline):
+            new_role = self._ROLE_REGULAR
+        else:
+            new_role = self.old_role
+        self.new_role = new_role
+        if self.old_role == self._ROLE_OFFLINE and new_role != self.old_role:
+            result = self.rpc.call_version([node.uuid])[node.uuid]
+            if result.fail_msg:
+                raise errors.OpPrereqError("Node %s is being de-offlined but"
+                                           " fails to report its version: %s"
+                                           % (node.name, result.fail_msg),
+                                           errors.ECODE_STATE)
+            self.LogWarning("Transitioning node from offline to online state"
+                            " without using re-add. Please make sure the node"
+                            " is healthy!")
+
+    def _CheckSecondaryIp(self, node) -> None:
+        op = self.op
+        master = self.cfg.GetMasterNodeInfo()
+        single_homed = master.secondary_ip == master.primary_ip
+        if single_homed and op.secondary_ip != node.primary_ip:
+            if op.force and node.uuid == master.uuid:
+                self.LogWarning("Transitioning from single-homed to"
+                                " multi-homed cluster; all nodes will require"
+                                " a secondary IP address")
+            else:
+                raise errors.OpPrereqError("Changing the secondary ip on a"
+                                           " single-homed cluster requires the"
+                                           " --force option to be passed, and"
+                                           " the target node to be the"
+                                           " master", errors.ECODE_INVAL)
+        elif not single_homed and op.secondary_ip == node.primary_ip:
+            if op.force and node.uuid == master.uuid:
+                self.LogWarning("Transitioning from multi-homed to"
+                                " single-homed cluster; secondary IP"
+                                " addresses will have to be removed")
+            else:
+                raise errors.OpPrereqError("Cannot set the secondary IP to be"
+                                           " the same as the primary IP on a"
+                                           " multi-homed cluster, unless the"
+                                           " --force option is passed, and"
+                                           " the target node is the master",
+                                           errors.ECODE_INVAL)
+        primary, secondary = NodeInstances(self.cfg, node.uuid)
+        instances = [self.cfg.GetInstanceInfo(u) for u in primary + secondary]
+        affected = sorted(inst.name for inst in instances
+                          if DiskTemplate(self.cfg, inst) ==
+                          constants.DT_DRBD8)
+        if node.offline:
+            if affected:
+                raise errors.OpPrereqError("Cannot change secondary IP"
+                                           " address: offline node has"
+                                           " instances (%s)"
+                                           " configured to use it" %
+                                           utils_text.CommaJoin(affected),
+                                           errors.ECODE_STATE)
+            return
+        if affected:
+            raise errors.OpPrereqError("Cannot change secondary IP address:"
+                                       " instances (%s) use it" %
+                                       utils_text.CommaJoin(affected),
+                                       errors.ECODE_STATE)
+        result = self.rpc.call_node_has_ip_address(node.uuid, op.secondary_ip)
+        result.Raise("Failure checking secondary ip on node %s" % node.name)
+        if not result.payload:
+            raise errors.OpPrereqError("Node %s does not have the secondary ip"
+                                       " %s configured" %
+                                       (node.name, op.secondary_ip),
+                                       errors.ECODE_ENVIRON)
+        if master.uuid != node.uuid and not netutils.TcpPing(
+                op.secondary_ip, constants.DEFAULT_NODED_PORT,
+                source=master.secondary_ip):
+            raise errors.OpPrereqError("Node secondary ip not reachable by TCP"
+                                       " based ping to node daemon port",
+                                       errors.ECODE_ENVIRON)
+
+    def CheckPrereq(self):
+        op = self.op
+        node = self.cfg.GetNodeInfo(op.node_uuid)
+        if node is None:
+            raise errors.OpPrereqError("Node '%s' not known" % op.node_name,
+                                       errors.ECODE_NOENT)
+        self.node = node
+        self._CheckFlags(node)
+        if op.secondary_ip:
+            self._CheckSecondaryIp(node)
+        self.new_ndparams = None
+        if op.ndparams:
+            self.new_ndparams = UpdateNdParams(node.ndparams, op.ndparams,
+                                               True)
+        self.new_hv_state = MergeHvState(op.hv_state, node.hv_state_static)
+        self.new_disk_state = MergeDiskState(op.disk_state,
+                                             node.disk_state_static)
+
+    def Exec(self, feedback_fn):
+        op = self.op
+        node = self.node
+        cfg = self.cfg
+        result: List[Tuple[str, str]] = []
+        if self.new_ndparams is not None:
+            node.ndparams = self.new_ndparams
+        if op.powered is not None:
+            node.powered = op.powered
+        if self.new_hv_state is not None:
+            node.hv_state_static = self.new_hv_state
+        if self.new_disk_state is not None:
+            node.disk_state_static = self.new_disk_state
+        for attr in ("master_capable", "vm_capable"):
+            value = getattr(op, attr)
+            if value is not None:
+                setattr(node, attr, value)
+                result.append((attr, str(value)))
+        if op.secondary_ip:
+            node.secondary_ip = op.secondary_ip
+            result.append(("secondary_ip", op.secondary_ip))
+        role_changed = self.new_role != self.old_role
+        if role_changed:
+            new_flags = self._ROLE_FLAGS[self.new_role]
+            for old, new, name in zip(self.old_flags, new_flags, self._FLAGS):
+                if old != new:
+                    result.append((name, str(new)))
+            (node.master_candidate, node.drained, node.offline) = new_flags
+        cfg.Update(node, feedback_fn)
+        if not role_changed:
+            return result
+        if self.old_role == self._ROLE_CANDIDATE:
+            RemoveCandidateCert(cfg, node.uuid)
+            if self.new_role != self._ROLE_OFFLINE:
+                # Only now: the node gets no further configuration copies.
+                msg = self.rpc.call_node_demote_from_mc(node.uuid).fail_msg
+                if msg:
+                    self.LogWarning("Node failed to demote itself: %s", msg)
+        if self.lock_all:
+            AdjustCandidatePool(self, [node.uuid])
+        if self.new_role == self._ROLE_CANDIDATE:
+            AddCandidateCert(self, node.uuid)
+            queue = getattr(self.context, "jobqueue", None)
+            if queue is not None:
+                queue.AddNode(node.name)
+        return result
+
+
+# ---------------------------------------------------------------- volumes
+
+class LUNodeQueryvols(NoHooksLU):
+    """Logical volumes on nodes and their instances (gnt-node volumes).
+
+    Rows are lists of strings in output_fields order.
+    """
+    REQ_BGL = False
+
+    def CheckArguments(self):
+        CheckOutputFields(self.op.output_fields, VOLUME_FIELDS)
+
+    def ExpandNames(self):
+        self.node_uuids = WantedNodes(self.cfg, self.op.nodes)
+        self.share_locks = dict.fromkeys(locking.LEVELS, 1)
+        self.needed_locks = {locking.LEVEL_NODE: (
+            self.node_uuids if self.op.nodes else locking.ALL_SET)}
+
+    def _VolumeOwners(self) -> Dict[Tuple[str, str], str]:
+        """(node uuid, "vg/lv") -> instance name, from the logical ids of
+        the instances' LVM disks (DRBD disks through their children)."""
+        owners: Dict[Tuple[str, str], str] = {}
+        getter = getattr(self.cfg, "GetInstanceDisks", None)
+        if getter is None:
+            return owners
+
+        def walk(inst, disk, nodes):
+            nodes = list(getattr(disk, "nodes", None) or nodes)
+            if disk.dev_type == constants.DT_PLAIN and disk.logical_id:
+                volume = "%s/%s" % tuple(disk.logical_id[:2])
+                for node_uuid in nodes:
+                    owners[(node_uuid, volume)] = inst.name
+            for child in disk.children or []:
+                walk(inst, child, nodes)
+
+        for inst in self.cfg.GetAllInstancesInfo().values():
+            for disk in getter(inst.uuid):
+                walk(inst, disk, InstanceNodes(self.cfg, inst))
+        return owners
+
+    def Exec(self, feedback_fn):
+        node_uuids = WantedNodes(self.cfg, self.op.nodes)
+        answers = self.rpc.call_node_volumes(node_uuids)
+        owners = self._VolumeOwners()
+        output = []
+        for node_uuid in node_uuids:
+            res = answers.get(node_uuid)
+            if res is None or getattr(res, "offline", False):
+                continue
+            name = self.cfg.GetNodeName(node_uuid)
+            if res.fail_msg:
+                self.LogWarning("Can't compute volume data on node %s: %s",
+                                name, res.fail_msg)
+                continue
+            for vol in sorted(res.payload or [], key=lambda v: v["dev"]):
+                values = {
+                    "node": name, "phys": vol["dev"], "vg": vol["vg"],
+                    "name": vol["name"], "size": int(float(vol["size"])),
+                    "instance": owners.get(
+                        (node_uuid, "%s/%s" % (vol["vg"], vol["name"])), "-"),
+                }
+                output.append([str(values[f])
+                               for f in self.op.output_fields])
+        return output
+
+
+# ----------------------------------------------------------- storage units
+
+_STORAGE_OF_TEMPLATE = {
+    constants.DT_PLAIN: constants.ST_LVM_VG,
+    constants.DT_DRBD8: constants.ST_LVM_VG,
+    constants.DT_FILE: constants.ST_FILE,
+    constants.DT_SHARED_FILE: constants.ST_SHARED_FILE,
+    constants.DT_GLUSTER: constants.ST_GLUSTER,
+    constants.DT_BLOCK: constants.ST_BLOCK,
+    constants.DT_RBD: constants.ST_RADOS,
+    constants.DT_EXT: constants.ST_EXT,
+    constants.DT_DISKLESS: constants.ST_DISKLESS,
+}
+
+
+def DefaultStorageType(cfg) -> str:
+    """The storage type of the cluster's first enabled disk template."""
+    for template in cfg.GetClusterInfo().enabled_disk_templates:
+        stype = _STORAGE_OF_TEMPLATE.get(template)
+        if stype not in (None, constants.ST_DISKLESS):
+            return stype
+    raise errors.OpPrereqError("No storage type given and the cluster has no"
+                               " enabled disk template with storage",
+                               errors.ECODE_INVAL)
+
+
+def CheckStorageTypeEnabled(cfg, storage_type: str) -> None:
+    if storage_type == constants.ST_LVM_PV:
+        storage_type = constants.ST_LVM_VG
+    enabled = cfg.GetClusterInfo().enabled_disk_templates
+    templates = [t for t, s in _STORAGE_OF_TEMPLATE.items()
+                 if s == storage_type]
+    if not any(t in enabled for t in templates):
+        raise errors.OpPrereqError("No disk template of storage type '%s' is"
+                                   " enabled. Enable at least one of '%s' in"
+                                   " the cluster's enabled disk templates" %
+                                   (storage_type,
+                                    utils_text.CommaJoin(sorted(templates))),
+                                   errors.ECODE_STATE)
+
+
+def StorageTypeArgs(cfg, storage_type: str) -> list:
+    """The su_args of the storage RPCs for a storage type."""
+    cluster = cfg.GetClusterInfo()
+    if storage_type == constants.ST_FILE:
+        return [[cluster.file_storage_dir]]
+    if storage_type == constants.ST_SHARED_FILE:
+        return [[cluster.shared_file_storage_dir]]
+    if storage_type == constants.ST_GLUSTER:
+        return [[cluster.gluster_storage_dir]]
+    return []
+
+
+class LUNodeQueryStorage(NoHooksLU):
+    """Storage units of nodes (gnt-node list-storage)."""
+    REQ_BGL = False
+
+    def CheckArguments(self):
+        CheckOutputFields(self.op.output_fields, VALID_STORAGE_FIELDS)
+        self.storage_type = self.op.storage_type or DefaultStorageType(
+            self.cfg)
+        CheckStorageTypeEnabled(self.cfg, self.storage_type)
+
+    def ExpandNames(self):
+        self.node_uuids = WantedNodes(self.cfg, self.op.nodes)
+        self.share_locks = dict.fromkeys(locking.LEVELS, 1)
+        self.needed_locks = {locking.LEVEL_NODE: (
+            self.node_uuids if self.op.nodes else locking.ALL_SET)}
+
+    def Exec(self, feedback_fn):
+        wanted = [f for f in self.op.output_fields
+                  if f not in (SF_NODE, SF_TYPE)]
+        fields = [SF_NAME] + [f for f in wanted if f != SF_NAME]
+        index = {name: idx for idx, name in enumerate(fields)}
+        node_uuids = WantedNodes(self.cfg, self.op.nodes)
+        answers = self.rpc.call_storage_list(
+            node_uuids, self.storage_type,
+            StorageTypeArgs(self.cfg, self.storage_type), self.op.name,
+            fields)
+        output = []
+        for node_uuid in node_uuids:
+            res = answers.get(node_uuid)
+            if res is None or getattr(res, "offline", False):
+                continue
+            name = self.cfg.GetNodeName(node_uuid)
+            if res.fail_msg:
+                self.LogWarning("Can't get storage data from node %s: %s",
+                                name, res.fail_msg)
+                continue
+            rows = {row[0]: row for row in res.payload or []}
+            for unit in sorted(rows, key=lambda n: NiceSortKey(str(n))):
+                row = rows[unit]
+                out = []
+                for field in self.op.output_fields:
+                    if field == SF_NODE:
+                        out.append(name)
+                    elif field == SF_TYPE:
+                        out.append(self.storage_type)
+                    else:
+                        out.append(row[index[field]])
+                output.append(out)
+        return output
+
+
+class _NodeStorageLU(NoHooksLU):
+    REQ_BGL = False
+
+    def ExpandNames(self):
+        self.op.node_uuid, self.op.node_name = ExpandNode(
+            self.cfg, self.op.node_name, self.op.node_uuid)
+        self.needed_locks = {locking.LEVEL_NODE: [self.op.node_uuid]}
+
+
+class LUNodeModifyStorage(_NodeStorageLU):
+    """Change a storage unit's attributes (gnt-node modify-storage)."""
+
+    def CheckArguments(self):
+        stype = self.op.storage_type
+        allowed = MODIFIABLE_STORAGE_FIELDS.get(stype)
+        if allowed is None:
+            raise errors.OpPrereqError("Storage units of type '%s' can not be"
+                                       " modified" % stype, errors.ECODE_INVAL)
+        bad = sorted(set(self.op.changes) - allowed)
+        if bad:
+            raise errors.OpPrereqError("The following fields can not be"
+                                       " modified for storage units of type"
+                                       " '%s': %r" % (stype, bad),
+                                       errors.ECODE_INVAL)
+
+    def CheckPrereq(self):
+        CheckStorageTypeEnabled(self.cfg, self.op.storage_type)
+
+    def Exec(self, feedback_fn):
+        result = self.rpc.call_storage_modify(
+            self.op.node_uuid, self.op.storage_type,
+            StorageTypeArgs(self.cfg, self.op.storage_type), self.op.name,
+            self.op.changes)
+        result.Raise("Failed to modify storage unit '%s' on %s" %
+                     (self.op.name, self.op.node_name))
+
+
+class LURepairNodeStorage(_NodeStorageLU):
+    """Repair a storage unit (gnt-node repair-storage)."""
+
+    def CheckArguments(self):
+        stype = self.op.storage_type
+        if SO_FIX_CONSISTENCY not in VALID_STORAGE_OPERATIONS.get(stype, ()):
+            raise errors.OpPrereqError("Storage units of type '%s' can not be"
+                                       " repaired" % stype, errors.ECODE_INVAL)
+
+    def CheckPrereq(self):
+        CheckStorageTypeEnabled(self.cfg, self.op.storage_type)
+        if self.op.ignore_consistency:
+            return
+        # Instances with disks on this node and a mirror elsewhere must be
+        # consistent there before LVM removes missing volumes here.
+        for inst in self.cfg.GetAllInstancesInfo().values():
+            nodes = InstanceNodes(self.cfg, inst)
+            if (self.op.node_uuid in nodes and len(nodes) > 1 and
+                    inst.disks_active):
+                raise errors.OpPrereqError("Instance '%s' has active disks on"
+                                           " node '%s'; pass"
+                                           " --ignore-consistency to repair"
+                                           " anyway" %
+                                           (inst.name, self.op.node_name),
+                                           errors.ECODE_STATE)
+
+    def Exec(self, feedback_fn):
+        result = self.rpc.call_storage_execute(
+            self.op.node_uuid, self.op.storage_type,
+            StorageTypeArgs(self.cfg, self.op.storage_type), self.op.name,
+            SO_FIX_CONSISTENCY)
+        result.Raise("Failed to repair storage unit '%s' on %s" %
+                     (self.op.name, self.op.node_name))
+
+
+# ------------------------------------------------------------------ power
+
+class LUNodePowercycle(NoHooksLU):
+    """Hard-reboot a node through its hypervisor (gnt-node powercycle)."""
+    REQ_BGL = False
+
+    def CheckArguments(self):
+        self.op.node_uuid, self.op.node_name = ExpandNode(
+            self.cfg, self.op.node_name, self.op.node_uuid)
+        if self.op.node_uuid == self.cfg.GetMasterNode() and \
+                not self.op.force:
+            raise errors.OpPrereqError("The node is the master and the force"
+                                       " parameter was not set",
+                                       errors.ECODE_INVAL)
+
+    def ExpandNames(self):
+        self.needed_locks = {}
+
+    def Exec(self, feedback_fn):
+        cluster = self.cfg.GetClusterInfo()
+        hypervisor = cluster.enabled_hypervisors[0]
+        result = self.rpc.call_node_powercycle(
+            self.op.node_uuid, hypervisor, cluster.hvparams.get(hypervisor,
+                                                                 {}))
+        result.Raise("Failed to schedule the reboot")
+        return result.payload
+
+
+class LUOobCommand(NoHooksLU):
+    """Run an out-of-band command (power, health) for nodes.
+
+    The result has one entry per node: [(RS_NORMAL, name), (status,
+    data)]; nodes without an OOB program get RS_UNAVAIL.
+    """
+    REQ_BGL = False
+
+    def ExpandNames(self):
+        if self.op.node_names:
+            self.op.node_uuids = [ExpandNodeUuid(self.cfg, name)
+                                  for name in self.op.node_names]
+            self.needed_locks = {locking.LEVEL_NODE: list(self.op.node_uuids)}
+        else:
+            self.needed_locks = {locking.LEVEL_NODE: locking.ALL_SET}
+
+    def CheckPrereq(self):
+        cfg = self.cfg
+        master = cfg.GetMasterNodeInfo()
+        command = self.op.command
+        if self.op.node_names:
+            uuids = list(self.op.node_uuids)
+            if command in _OOB_SKIP_MASTER and master.uuid in uuids:
+                program = SupportsOob(cfg, master)
+                if program:
+                    extra = ("run '%s %s %s' if you want to operate on the"
+                             " master regardless" % (program, command,
+                                                     master.name))
+                else:
+                    extra = "it does not support out-of-band operations"
+                raise errors.OpPrereqError("Operating on the master node %s is"
+                                           " not allowed for %s; %s" %
+                                           (master.name, command, extra),
+                                           errors.ECODE_INVAL)
+        else:
+            uuids = [u for u in cfg.GetNodeList()
+                     if not (command in _OOB_SKIP_MASTER and
+                             u == master.uuid)]
+        self.nodes = []
+        for uuid in uuids:
+            node = cfg.GetNodeInfo(uuid)
+            if node is None:
+                raise errors.OpPrereqError("Node %s not found" % uuid,
+                                           errors.ECODE_NOENT)
+            if (not self.op.ignore_status and
+                    command == constants.OOB_POWER_OFF and not node.offline):
+                raise errors.OpPrereqError("Cannot power off node %s because"
+                                           " it is not marked offline" %
+                                           node.name, errors.ECODE_STATE)
+            self.nodes.append(node)
+
+    def _CheckPayload(self, payload: Any) -> None:
+        command = self.op.command
+        problems = []
+        if command == constants.OOB_HEALTH:
+            if not isinstance(payload, list):
+                problems.append("command 'health' is expected to return a list"
+                                " but got %s" % type(payload).__name__)
+            else:
+                for item, status in payload:
+                    if status not in OOB_STATUSES:
+                        problems.append("health item '%s' has invalid status"
+                                        " '%s'" % (item, status))
+        elif command == constants.OOB_POWER_STATUS:
+            if not isinstance(payload, dict):
+                problems.append("power-status is expected to return a dict"
+                                " but got %s" % type(payload).__name__)
+        elif payload is not None:
+            problems.append("%s is expected to not return payload but got"
+                            " '%s'" % (command, payload))
+        if problems:
+            raise errors.OpExecError("Check of out-of-band payload failed due"
+                                     " to %s" % utils_text.CommaJoin(problems))
+
+    def Exec(self, feedback_fn):
+        master_uuid = self.cfg.GetMasterNode()
+        command = self.op.command
+        output = []
+        nodes = sorted(self.nodes, key=lambda n: NiceSortKey(n.name))
+        for idx, node in enumerate(nodes):
+            entry: List[Any] = [(constants.RS_NORMAL, node.name)]
+            output.append(entry)
+            program = SupportsOob(self.cfg, node)
+            if not program:
+                entry.append((constants.RS_UNAVAIL, None))
+                continue
+            logging.info("Executing out-of-band command '%s' using '%s' on"
+                         " %s", command, program, node.name)
+            result = self.rpc.call_run_oob(master_uuid, program, command,
+                                           node.name, self.op.timeout)
+            if result.fail_msg:
+                self.LogWarning("Out-of-band RPC failed on node '%s': %s",
+                                node.name, result.fail_msg)
+                entry.append((constants.RS_NODATA, None))
+                continue
+            try:
+                self._CheckPayload(result.payload)
+            except errors.OpExecError as err:
+                self.LogWarning("Payload returned by node '%s' is not valid:"
+                                " %s", node.name, err)
+                entry.append((constants.RS_NODATA, None))
+                continue
+            if command == constants.OOB_HEALTH:
+                for item, status in result.payload:
+                    if status in (OOB_STATUS_WARNING, OOB_STATUS_CRITICAL):
+                        self.LogWarning("Item '%s' on node '%s' has status"
+                                        " '%s'", item, node.name, status)
+            elif command in (constants.OOB_POWER_ON, constants.OOB_POWER_OFF):
+                node.powered = command == constants.OOB_POWER_ON
+                self.cfg.Update(node, feedback_fn)
+            elif command == constants.OOB_POWER_STATUS:
+                powered = result.payload.get(OOB_POWER_STATUS_POWERED)
+                if powered != node.powered:
+                    logging.warning("Recorded power state (%s) of node '%s'"
+                                    " does not match actual power state (%s)",
+                                    node.powered, node.name, powered)
+            entry.append((constants.RS_NORMAL, result.payload))
+            if command == constants.OOB_POWER_ON and idx < len(nodes) - 1:
+                time.sleep(self.op.power_delay)
+        return output

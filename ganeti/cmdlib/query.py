@@ -14,6 +14,7 @@ from ganeti import pathutils
 from ganeti import query
 from ganeti.cmdlib.base import NoHooksLU
 from ganeti.cmdlib.cluster import ClusterInfo as _ClusterInfo
+from ganeti.cmdlib.os import OsQueryData as _os_ctx
 from ganeti.cmdlib.tags import GetTaggedObject
 
 
@@ -98,7 +99,9 @@ def _node_ctx(context, q, names: Optional[List[str]]):
                          node_to_primary=primary, node_to_secondary=secondary,
                          inst_uuid_to_inst_name=inst_names,
                          groups=cfg.GetAllNodeGroupsInfo(),
-                         oob_support={n.uuid: False for n in nodes},
+                         oob_support={n.uuid: bool(cfg.GetClusterInfo().FillND(
+                             n, cfg.GetNodeGroup(n.group)).get("oob_program"))
+                             for n in nodes},
                          cluster=cfg.GetClusterInfo())
 
 
@@ -110,29 +113,111 @@ def _group_ctx(context, q, names):
         groups = [g for g in groups if g.name in names or g.uuid in names]
     g2n: Dict[str, List[str]] = {g.uuid: [] for g in groups}
     for node in cfg.GetAllNodesInfo().values():
-        g2n.setdefault(node.group, []).append(node.uuid)
+        g2n.setdefault(node.group, []).append(node.name)
     g2i: Dict[str, List[str]] = {g.uuid: [] for g in groups}
     nodes = cfg.GetAllNodesInfo()
     for inst in cfg.GetAllInstancesInfo().values():
         node = nodes.get(inst.primary_node)
         if node is not None:
-            g2i.setdefault(node.group, []).append(inst.uuid)
+            g2i.setdefault(node.group, []).append(inst.name)
     return GroupQueryData(cfg.GetClusterInfo(), groups, group_to_nodes=g2n,
                           group_to_instances=g2i)
 
 
+def _running_instances(payload) -> Dict[str, dict]:
+    """all_instances_info payload -> {instance name: live info}."""
+    if isinstance(payload, dict):
+        return {name: (info if isinstance(info, dict) else {})
+                for name, info in payload.items()}
+    result = {}
+    for entry in payload or []:
+        # (name, id, memory, vcpus, state, time) tuples
+        if isinstance(entry, (list, tuple)) and len(entry) >= 5:
+            result[entry[0]] = {"memory": entry[2], "vcpus": entry[3],
+                                "state": entry[4]}
+    return result
+
+
+def _instance_live_data(context, instances, nodes):
+    """(live_data, bad node uuids, wrong-node instance uuids)."""
+    cfg = context.cfg
+    cluster = cfg.GetClusterInfo()
+    wanted_nodes = sorted({i.primary_node for i in instances} |
+                          {u for u, n in nodes.items() if not n.offline})
+    online = [u for u in wanted_nodes
+              if u in nodes and not nodes[u].offline]
+    bad = set()
+    found: Dict[str, Dict[str, dict]] = {}
+    if online:
+        results = context.rpc.call_all_instances_info(
+            online, list(cluster.enabled_hypervisors), cluster.hvparams)
+        for node_uuid in online:
+            res = results.get(node_uuid)
+            if res is None or res.fail_msg:
+                bad.add(node_uuid)
+                continue
+            found[node_uuid] = _running_instances(res.payload)
+    live: Dict[str, dict] = {}
+    wrongnode = set()
+    for inst in instances:
+        on_primary = found.get(inst.primary_node, {})
+        if inst.name in on_primary:
+            live[inst.uuid] = on_primary[inst.name]
+            continue
+        for node_uuid, running in found.items():
+            if node_uuid != inst.primary_node and inst.name in running:
+                live[inst.uuid] = running[inst.name]
+                wrongnode.add(inst.uuid)
+                break
+    return live, bad, wrongnode
+
+
 def _instance_ctx(context, q, names):
-    from ganeti.query_instance import InstanceQueryData
+    from ganeti import iallocator
+    from ganeti.query_instance import (IQ_CONSOLE, IQ_DISKUSAGE, IQ_LIVE,
+                                       InstanceQueryData)
     cfg = context.cfg
     instances = list(cfg.GetAllInstancesInfo().values())
     if names:
         instances = [i for i in instances if i.name in names or i.uuid in names]
     nodes = cfg.GetAllNodesInfo()
+    requested = q.RequestedData()
+    inst_disks = {i.uuid: cfg.GetInstanceDisks(i.uuid) for i in instances}
+    inst_secondaries = {i.uuid: cfg.GetInstanceSecondaryNodes(i.uuid)
+                        for i in instances}
+    live = None
+    bad: set = set()
+    wrongnode: set = set()
+    if IQ_LIVE in requested or IQ_CONSOLE in requested:
+        live, bad, wrongnode = _instance_live_data(context, instances, nodes)
+    disk_usage = None
+    if IQ_DISKUSAGE in requested:
+        disk_usage = {i.uuid: iallocator.ComputeDiskSize(
+            cfg.GetInstanceDiskTemplate(i.uuid),
+            [{"size": d.size} for d in inst_disks[i.uuid]])
+            for i in instances}
+    console = None
+    if IQ_CONSOLE in requested:
+        from ganeti.cmdlib.instance_ops import GetInstanceConsole
+        cluster = cfg.GetClusterInfo()
+        console = {}
+        for inst in instances:
+            if live and inst.uuid in live and inst.uuid not in wrongnode:
+                pnode = nodes.get(inst.primary_node)
+                group = cfg.GetNodeGroup(pnode.group) if pnode else None
+                console[inst.uuid] = GetInstanceConsole(cluster, inst, pnode,
+                                                        group)
+            else:
+                console[inst.uuid] = None
     return InstanceQueryData(instances, cfg.GetClusterInfo(), nodes=nodes,
                              groups=cfg.GetAllNodeGroupsInfo(),
                              networks=cfg.GetAllNetworksInfo(),
                              offline_node_uuids=[u for u, n in nodes.items()
-                                                 if n.offline])
+                                                 if n.offline],
+                             bad_node_uuids=bad, live_data=live,
+                             wrongnode_inst=wrongnode, disk_usage=disk_usage,
+                             console=console, inst_disks=inst_disks,
+                             inst_secondaries=inst_secondaries)
 
 
 def _cluster_ctx(context, q, names):
@@ -173,6 +258,7 @@ _CTX = {
     C.QR_CLUSTER: _cluster_ctx,
     C.QR_JOB: _job_ctx,
     C.QR_LOCK: _lock_ctx,
+    C.QR_OS: _os_ctx,
 }
 
 

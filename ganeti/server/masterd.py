@@ -5,7 +5,6 @@ One process holds the configuration, the lock manager and the job queue
 master socket and the query socket.
 """
 
-import logging
 import optparse
 import os
 import sys
@@ -40,27 +39,7 @@ class GanetiContext:
 
     def DistributeConfig(self, text: str, ssconf_values: dict) -> None:
         """Push config.data to the other candidates, ssconf to every node."""
-        cfg = self.cfg
-        master = cfg.GetMasterNode()
-        nodes = cfg.GetAllNodesInfo()
-        candidates = [n.name for n in nodes.values()
-                      if n.master_candidate and not n.offline and n.uuid != master]
-        online = [n.name for n in nodes.values()
-                  if not n.offline and n.uuid != master]
-        if candidates:
-            results = self.rpc.call_upload_file(candidates,
-                                                pathutils.CLUSTER_CONF_FILE)
-            for name, res in results.items():
-                if res.fail_msg:
-                    logging.error("Copy of file %s to node %s failed: %s",
-                                  pathutils.CLUSTER_CONF_FILE, name, res.fail_msg)
-        ssconf.WriteSsconfFiles(ssconf_values)
-        if online:
-            results = self.rpc.call_write_ssconf_files(online, ssconf_values)
-            for name, res in results.items():
-                if res.fail_msg:
-                    logging.error("Error while writing ssconf files to node %s:"
-                                  " %s", name, res.fail_msg)
+        config.PushConfigToNodes(self.cfg, self.rpc, ssconf_values)
 
     def AddNode(self, node) -> None:
         self.cfg.AddNode(node)
@@ -71,6 +50,16 @@ class GanetiContext:
         self.cfg.RemoveNode(node_uuid)
         self.glm.remove(locking.LEVEL_NODE, [node_uuid])
         self.glm.remove(locking.LEVEL_NODE_RES, [node_uuid])
+
+    def AddInstance(self, instance, disks=None) -> None:
+        """Add an instance to the config and create its lock."""
+        self.cfg.AddInstance(instance, disks)
+        self.glm.add(locking.LEVEL_INSTANCE, [instance.uuid])
+
+    def RemoveInstance(self, inst_uuid: str) -> None:
+        """Remove an instance from the config and drop its lock."""
+        self.cfg.RemoveInstance(inst_uuid)
+        self.glm.remove(locking.LEVEL_INSTANCE, [inst_uuid])
 
 
 def CheckMasterd(options, args) -> None:
@@ -88,6 +77,14 @@ def CheckMasterd(options, args) -> None:
         print("We are not the master (master is %s, we are %s)" %
               (master, myself), file=sys.stderr)
         sys.exit(constants.EXIT_NOTMASTER)
+    if not options.no_voting:
+        # Master voting: the other nodes must agree (ganeti.bootstrap_failover).
+        from ganeti import bootstrap_failover
+        ok, reason = bootstrap_failover.CheckAgreement(
+            myself, ssconf.SimpleStore().GetNodeList())
+        if not ok:
+            print(reason, file=sys.stderr)
+            sys.exit(constants.EXIT_FAILURE)
 
 
 def PrepMasterd(options, args):

@@ -16,10 +16,15 @@ import threading
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from ganeti import backend
+from ganeti import backend_blockdev
+from ganeti import backend_instance
+from ganeti import backend_os
+from ganeti import backend_storage
 from ganeti import backend_verify
 from ganeti import constants
 from ganeti import daemon
 from ganeti import errors
+from ganeti import iallocator
 from ganeti import serializer
 from ganeti import ssconf
 from ganeti.http import server as http_server
@@ -50,11 +55,20 @@ RPC_CALLS: Dict[str, Callable[..., Any]] = {
     "node_has_ip_address": backend.NodeHasIpAddress,
     "master_node_name": backend.GetMasterNodeName,
     "node_leave_cluster": backend.LeaveCluster,
+    "node_crypto_tokens": backend.GetCryptoTokens,
     "bridges_exist": backend.BridgesExist,
     "test_delay": backend.TestDelay,
     "get_watcher_pause": backend.GetWatcherPause,
     "set_watcher_pause": backend.SetWatcherPause,
 }
+RPC_CALLS.update(backend_blockdev.RPC_CALLS)
+RPC_CALLS.update(backend_instance.RPC_CALLS)
+RPC_CALLS.update(backend_os.RPC_CALLS)
+RPC_CALLS.update(iallocator.RPC_CALLS)  # iallocator_runner
+# Volumes, storage units, power, OOB and demotion (ganeti.backend_storage);
+# entries above take precedence.
+for _name, _fn in backend_storage.RPC_CALLS.items():
+    RPC_CALLS.setdefault(_name, _fn)
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+from ganeti.tools import make_guest
 from ganeti.tools import vcluster_layout as L
 from ganeti.tools import vcluster_sys as S
 from ganeti.tools.vcluster_layout import StatePaths
@@ -107,10 +108,14 @@ def _prepare_files(paths: StatePaths, nodes: list) -> None:
             os.makedirs(paths.node_dir(node, sub), mode=0o755)
         for sub in L.SRV_SUBDIRS:
             os.mkdir(paths.node_dir(node, "srv-ganeti", sub), 0o755)
+        make_guest.InstallExampleOSes(paths.node_dir(node, "srv-ganeti", "os"))
         os.chmod(paths.node_dir(node, "root-ssh"), 0o700)
         S.write(paths.node_dir(node, "hosts"), hosts)
         S.write(paths.node_dir(node, "hostname"), node.name + "\n")
         S.write(paths.node_dir(node, "resolv.conf"), L.resolv_conf())
+        # As an administrator would: allow the testbed's file storage dirs.
+        S.write(paths.node_dir(node, "etc-ganeti", "file-storage-paths"),
+                L.file_storage_paths())
         etc_ssh = paths.node_dir(node, "etc-ssh")
         S.write(os.path.join(etc_ssh, "sshd_config"), L.sshd_config(node, paths))
         S.write(os.path.join(etc_ssh, "ssh_config"), L.ssh_config())
