@@ -455,6 +455,23 @@ def test_iallocator_and_node_migrate(cluster):
     assert "instance(s) failed over successfully." in res.stdout
 
 
+# ------------------------------------------------------------------ misc
+
+def test_tags_and_verify(cluster):
+    cluster.ok("instance", "add-tags", inst(1), "web", "prod")
+    res = cluster.ok("instance", "list-tags", inst(1))
+    assert res.stdout.split() == ["prod", "web"]
+    cluster.ok("instance", "remove-tags", inst(1), "prod")
+    res = cluster.ok("instance", "list", "--no-headers", "-o", "tags",
+                     inst(1))
+    assert res.stdout.strip() == "web"
+    res = cluster.gnt("cluster", "verify", "--ignore-errors=ENODESETUP",
+                      timeout=400)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "* Verifying instance status" in _steps(res.stdout)
+    assert not [l for l in _steps(res.stdout) if "ERROR" in l]
+
+
 # ------------------------------------------------------------------ remove
 
 def test_remove_everything(cluster):

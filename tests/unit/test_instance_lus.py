@@ -556,3 +556,27 @@ def test_multi_alloc_submits_one_job_per_instance(ctx):
     ctx.Run(jobs[0][0])
     assert ctx.cfg.GetNodeName(_inst(ctx, "m1.example.com").primary_node) \
         == "node2.example.com"
+
+
+def test_name_and_ip_checks(ctx, monkeypatch):
+    from ganeti import netutils
+
+    class Host:
+        def __init__(self, name):
+            self.name = name + (".example.com" if "." not in name else "")
+            self.ip = "127.0.1.101"
+
+    monkeypatch.setattr(netutils, "GetHostname", lambda name=None: Host(name))
+    monkeypatch.setattr(netutils, "TcpPing", lambda *a, **kw: True)
+    err = _prereq(ctx, _create, name="inst1", name_check=True,
+                  ip_check=True)
+    assert err.args == ("IP 127.0.1.101 of instance %s already in use" % INST,
+                        errors.ECODE_NOTUNIQUE)
+    _assert_nothing_left(ctx)
+    monkeypatch.setattr(netutils, "TcpPing", lambda *a, **kw: False)
+    _create(ctx, name="inst1", name_check=True, ip_check=True,
+            nics=[{"ip": "auto"}])
+    inst = _inst(ctx)
+    assert inst is not None and inst.nics[0].ip == "127.0.1.101"
+    assert " - INFO: Resolved given name 'inst1' to '%s'" % INST in \
+        _steps(ctx)
