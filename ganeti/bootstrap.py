@@ -74,6 +74,30 @@ def GenerateClusterCrypto(hostname: str) -> str:
     return digest
 
 
+def _ReadHostKeys() -> dict:
+    """This node's SSH host public keys: {key type: "type base64"}."""
+    keys = {}
+    for kind in ("rsa", "ecdsa", "ed25519", "dsa"):
+        path = os.path.join(pathutils.SSH_CONFIG_DIR,
+                            "ssh_host_%s_key.pub" % kind)
+        try:
+            fields = uio.ReadFile(path).split()
+        except EnvironmentError:
+            continue
+        if len(fields) >= 2:
+            keys[kind] = "%s %s" % (fields[0], fields[1])
+    return keys
+
+
+def WriteKnownHostsFile(cluster_name: str, host_keys: dict) -> None:
+    """The cluster's known_hosts: the host keys under the cluster name (every
+    node of a cluster has the same host keys)."""
+    lines = ["%s %s\n" % (cluster_name, key)
+             for _, key in sorted(host_keys.items())]
+    uio.WriteFile(pathutils.SSH_KNOWN_HOSTS_FILE, data="".join(lines),
+                  mode=0o644)
+
+
 def _wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -205,6 +229,8 @@ def InitCluster(cluster_name: str, mac_prefix: str = "aa:00:00",
                     (pathutils.RUN_DIR, 0o775), (pathutils.SOCKET_DIR, 0o750),
                     (pathutils.LOG_DIR, 0o750)])
     client_digest = GenerateClusterCrypto(hostname.name)
+    host_keys = _ReadHostKeys()
+    WriteKnownHostsFile(clustername.name, host_keys)
 
     now = time.time()
     group = objects.stamp_new(objects.NodeGroup(name="default", members=[]), now)
@@ -247,7 +273,8 @@ def InitCluster(cluster_name: str, mac_prefix: str = "aa:00:00",
         enabled_user_shutdown=enabled_user_shutdown,
         ssh_key_type=ssh_key_type, ssh_key_bits=ssh_key_bits,
         highest_used_port=32000, tcpudp_port_pool=[], tags=[],
-        rsahostkeypub="", dsahostkeypub=""), now)
+        rsahostkeypub=host_keys.get("rsa", ""),
+        dsahostkeypub=host_keys.get("dsa", "")), now)
     cluster.UpgradeConfig()
 
     data = objects.ConfigData(version=constants.CONFIG_VERSION, cluster=cluster,

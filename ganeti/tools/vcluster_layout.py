@@ -167,8 +167,13 @@ class StatePaths:
         return self.join(node.name, *parts)
 
     def host_key_dir(self, node: Node) -> str:
-        """Host keys survive down/up, like a machine's keys survive a reboot."""
-        return self.join("hostkeys", node.name)
+        """Host keys survive down/up, like a machine's keys survive a reboot.
+
+        Every node has the same host keys, as on an upstream cluster (node
+        setup gives every node the cluster's keys), so one known_hosts entry
+        under the cluster name is valid for all of them.
+        """
+        return self.join("hostkeys", "cluster")
 
     def holder_pid(self, node: Node) -> str:
         return self.node_dir(node, "holder.pid")

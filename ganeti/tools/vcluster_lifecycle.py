@@ -50,8 +50,7 @@ def _make_keys(paths: StatePaths, nodes: list) -> dict:
     procs = []
     if not os.path.exists(paths.lab_key):
         procs.append(_keygen(paths.lab_key, "ed25519", [], "vcluster-lab"))
-    for node in nodes:
-        kdir = paths.host_key_dir(node)
+    for kdir in sorted(set(paths.host_key_dir(node) for node in nodes)):
         os.makedirs(kdir, mode=0o700, exist_ok=True)
         for kind, extra in L.HOST_KEY_TYPES:
             key = os.path.join(kdir, "ssh_host_%s_key" % kind)
@@ -59,7 +58,7 @@ def _make_keys(paths: StatePaths, nodes: list) -> dict:
                 for stale in (key, key + ".pub"):
                     if os.path.exists(stale):
                         os.unlink(stale)
-                procs.append(_keygen(key, kind, extra, "root@" + node.name))
+                procs.append(_keygen(key, kind, extra, "root@vcluster"))
     _wait_all(procs, "ssh-keygen")
     pubs = {}
     for node in nodes:
