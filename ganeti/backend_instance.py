@@ -17,24 +17,17 @@ import os
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from ganeti import constants
 from ganeti import errors
 from ganeti import hypervisor
 from ganeti import objects
 from ganeti import pathutils
 from ganeti.backend import RPCFail, _Fail
 from ganeti.hypervisor import hv_base
+from ganeti.storage import base as storage_base
 from ganeti.utils import io as utils_io
 
-REBOOT_SOFT = "soft"
-REBOOT_HARD = "hard"
-REBOOT_FULL = "full"
-HOTPLUG_ACTION_ADD = "hotadd"
-HOTPLUG_ACTION_REMOVE = "hotdel"
-HOTPLUG_ACTION_MODIFY = "hotmod"
-HOTPLUG_TARGET_DISK = "disk"
-HOTPLUG_TARGET_NIC = "nic"
 DISK_SEPARATOR = ":"
-DISK_ACCESS_USERSPACE = "userspace"
 
 # Poll interval while waiting for a soft shutdown.
 _SHUTDOWN_POLL = 0.2
@@ -127,7 +120,7 @@ def _GatherAndLinkBlockDevs(instance: objects.Instance,
         link = backend_blockdev.SymlinkBlockDev(instance.name,
                                                 device.dev_path, idx)
         uri = None
-        if (disk.params or {}).get("access") == DISK_ACCESS_USERSPACE:
+        if (disk.params or {}).get("access") == storage_base.DISK_USERSPACE:
             uri = device.GetUserspaceAccessUri(instance.hypervisor)
         result.append((dict(ddict), link, uri))
     return result
@@ -217,12 +210,12 @@ def InstanceReboot(instance: Any, reboot_type: str, shutdown_timeout: Any,
     hv = _Hv(inst.hypervisor)
     if not _RunningOn(hv, inst):
         _Fail("Cannot reboot instance %s that is not running", inst.name)
-    if reboot_type == REBOOT_SOFT:
+    if reboot_type == constants.INSTANCE_REBOOT_SOFT:
         try:
             hv.RebootInstance(inst)
         except errors.HypervisorError as err:
             _Fail("Failed to soft reboot instance '%s': %s", inst.name, err)
-    elif reboot_type == REBOOT_HARD:
+    elif reboot_type == constants.INSTANCE_REBOOT_HARD:
         try:
             InstanceShutdown(instance, shutdown_timeout, reason,
                              store_reason=False)
@@ -428,18 +421,18 @@ def HotplugDevice(instance: Any, action: str, dev_type: str, device: Any,
     """``hotplug_device``: add, remove or modify a NIC or disk."""
     inst = _Instance(instance)
     hv = _Hv(inst.hypervisor)
-    if dev_type == HOTPLUG_TARGET_NIC:
+    if dev_type == constants.HOTPLUG_TARGET_NIC:
         dev = objects.NIC.FromDict(device) if isinstance(device, dict) \
             else device
-    elif dev_type == HOTPLUG_TARGET_DISK:
+    elif dev_type == constants.HOTPLUG_TARGET_DISK:
         dev = objects.Disk.FromDict(device) if isinstance(device, dict) \
             else device
     else:
         _Fail("Device type %s is not supported for hotplug", dev_type)
     actions: Dict[str, Callable[..., Any]] = {
-        HOTPLUG_ACTION_ADD: hv.HotAddDevice,
-        HOTPLUG_ACTION_REMOVE: hv.HotDelDevice,
-        HOTPLUG_ACTION_MODIFY: hv.HotModDevice,
+        constants.HOTPLUG_ACTION_ADD: hv.HotAddDevice,
+        constants.HOTPLUG_ACTION_REMOVE: hv.HotDelDevice,
+        constants.HOTPLUG_ACTION_MODIFY: hv.HotModDevice,
     }
     fn = actions.get(action)
     if fn is None:

@@ -21,6 +21,7 @@ from ganeti import pathutils
 from ganeti import serializer
 from ganeti import ssconf
 from ganeti.backend import LocalizeVirtualPath, _Fail
+from ganeti.storage import lvm
 from ganeti.utils import io as utils_io
 from ganeti.utils import process as utils_process
 
@@ -56,40 +57,12 @@ def _LvmCommand(cmd: List[str]) -> utils_process.RunResult:
     raise AssertionError
 
 
-def _Rows(text: str, min_fields: int) -> List[List[str]]:
-    """'|'-separated LVM report lines, stripped; short lines are skipped."""
-    rows = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        fields = [field.strip() for field in line.split("|")]
-        if len(fields) < min_fields:
-            logging.warning("Strange line in LVM output: %r", line)
-            continue
-        rows.append(fields)
-    return rows
-
-
-def _MiB(value: str) -> int:
-    """An LVM size printed in MiB ("1024.00") as an integer."""
-    return int(round(float(value)))
+def _MiB(value: float) -> int:
+    """An LVM size in MiB (1024.0) as an integer."""
+    return int(round(value))
 
 
 # ------------------------------------------------------------------ volumes
-
-def ParseNodeVolumes(text: str) -> List[Dict[str, Any]]:
-    """Parse "lvs -o lv_name,lv_size,devices,vg_name" output.
-
-    A volume spread over several physical devices gives one entry per
-    device; "/dev/sda5(0)" becomes "/dev/sda5".
-    """
-    result = []
-    for name, size, devices, vg_name in (row[:4] for row in _Rows(text, 4)):
-        for dev in devices.split(","):
-            result.append({"name": name, "size": size,
-                           "dev": dev.split("(")[0], "vg": vg_name})
-    return result
-
 
 def _HaveLvm() -> bool:
     path = os.environ.get("PATH", "") + ":/sbin:/usr/sbin"
@@ -106,7 +79,7 @@ def NodeVolumes() -> List[Dict[str, Any]]:
                           "--options=lv_name,lv_size,devices,vg_name"])
     if result.failed:
         _Fail("Failed to list logical volumes, lvs output: %s", result.output)
-    return ParseNodeVolumes(result.stdout)
+    return lvm.ParseNodeVolumesOutput(result.stdout)
 
 
 # ------------------------------------------------------------ storage units
@@ -163,9 +136,9 @@ def _FlatPaths(su_args: Sequence) -> List[str]:
 
 
 def ParseVgs(text: str) -> Dict[str, Dict[str, Any]]:
-    """Parse "vgs -o vg_name,vg_size,vg_free" ('|'-separated, MiB)."""
+    """lvm-vg storage units from "vgs -o vg_free,vg_size,vg_name" (MiB)."""
     result = {}
-    for vg_name, size, free in (row[:3] for row in _Rows(text, 3)):
+    for free, size, vg_name in lvm.ParseVgsOutput(text):
         result[vg_name] = {SF_NAME: vg_name, SF_SIZE: _MiB(size),
                            SF_FREE: _MiB(free),
                            SF_USED: _MiB(size) - _MiB(free),
@@ -174,18 +147,20 @@ def ParseVgs(text: str) -> Dict[str, Dict[str, Any]]:
 
 
 def ParsePvs(text: str) -> Dict[str, Dict[str, Any]]:
-    """Parse "pvs -o pv_name,pv_size,pv_used,pv_free,pv_attr"."""
+    """lvm-pv storage units from "pvs -o pv_name,vg_name,pv_free,pv_attr,
+    pv_size" (MiB)."""
     result = {}
-    for pv_name, size, used, free, attr in (row[:5] for row in _Rows(text, 5)):
-        result[pv_name] = {SF_NAME: pv_name, SF_SIZE: _MiB(size),
-                           SF_USED: _MiB(used), SF_FREE: _MiB(free),
-                           SF_ALLOCATABLE: attr.startswith("a")}
+    for pv in lvm.ParsePvsOutput(text):
+        result[pv.name] = {SF_NAME: pv.name, SF_SIZE: _MiB(pv.size),
+                           SF_USED: _MiB(pv.size) - _MiB(pv.free),
+                           SF_FREE: _MiB(pv.free),
+                           SF_ALLOCATABLE: pv.IsAllocatable()}
     return result
 
 
 _LVM_LIST = {
-    constants.ST_LVM_VG: (["vgs"], "vg_name,vg_size,vg_free", ParseVgs),
-    constants.ST_LVM_PV: (["pvs"], "pv_name,pv_size,pv_used,pv_free,pv_attr",
+    constants.ST_LVM_VG: (["vgs"], "vg_free,vg_size,vg_name", ParseVgs),
+    constants.ST_LVM_PV: (["pvs"], "pv_name,vg_name,pv_free,pv_attr,pv_size",
                           ParsePvs),
 }
 

@@ -456,10 +456,6 @@ def FileStoragePathProblem(path: Any) -> Optional[str]:
     return None
 
 
-# Keys of node_verify not in ganeti.constants (upstream's names).
-NV_LVLIST = "lvlist"
-
-
 def _CheckLvList(value: Any, ctx: "_Ctx") -> Any:
     """{"vg/lv": [size, inactive, online]} of a volume group, or why not."""
     try:
@@ -518,7 +514,7 @@ _CHECKS: Dict[str, Callable[[Any, _Ctx], Any]] = {
     constants.NV_INSTANCELIST: _CheckInstanceList,
     constants.NV_FILE_STORAGE_PATH: _CheckStoragePath,
     constants.NV_SHARED_FILE_STORAGE_PATH: _CheckStoragePath,
-    NV_LVLIST: _CheckLvList,
+    constants.NV_LVLIST: _CheckLvList,
 }
 
 

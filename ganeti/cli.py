@@ -31,6 +31,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from ganeti import constants
 from ganeti import errors
 from ganeti import pathutils
+from ganeti.utils.text import NiceSortKey
 from ganeti.cli_format import *  # noqa: F401,F403
 from ganeti.cli_format import (EXIT_FAILURE, EXIT_SUCCESS, EXIT_UNKNOWN_FIELD,
                                FormatError, FormatQueryResult,
@@ -418,6 +419,17 @@ def ConfirmOperation(names: Sequence[str], list_type: str, text: str,
     return choice
 
 
+def MigrationMode(opts: Any) -> Optional[str]:
+    """The migration mode --non-live/--migration-mode ask for (None: the
+    hypervisor's default)."""
+    if not opts.live and opts.migration_mode is not None:
+        raise errors.OpPrereqError("Only one of the --non-live and"
+                                   " --migration-mode options can be passed",
+                                   errors.ECODE_INVAL)
+    return (constants.HT_MIGRATION_NONLIVE if not opts.live
+            else opts.migration_mode)
+
+
 # --- parsing helpers --------------------------------------------------------
 
 def ParseFields(selected: Optional[str], default: List[str]) -> List[str]:
@@ -529,15 +541,22 @@ def GenericListFields(resource: str, fields: Optional[List[str]],
     return EXIT_SUCCESS
 
 
-def GetOnlineNodes(nodes: List[str], cl: Any = None, nowarn: bool = False,
-                   secondary_ips: bool = False,
-                   filter_master: bool = False) -> List[str]:
-    """Names (or secondary IPs) of the online nodes among nodes (all if
-    empty); warns about offline ones unless nowarn."""
+def OnlineNodeAddresses(nodes: List[str], cl: Any = None,
+                        nowarn: bool = False, filter_master: bool = False,
+                        nodegroup: Optional[str] = None
+                        ) -> List[Tuple[str, str]]:
+    """(name, secondary IP) of the online nodes among nodes (all if empty),
+    optionally of one group (name or uuid), nicely sorted; warns about
+    offline ones unless nowarn."""
     from ganeti import qlang
     if cl is None:
         cl = GetClient()
     qfilter = qlang.MakeFilter(nodes or None, False)
+    if nodegroup is not None:
+        group_filter = [qlang.OP_OR, [qlang.OP_EQUAL, "group", nodegroup],
+                        [qlang.OP_EQUAL, "group.uuid", nodegroup]]
+        qfilter = group_filter if qfilter is None else \
+            [qlang.OP_AND, qfilter, group_filter]
     response = cl.Query("node", ["name", "offline", "sip", "master"], qfilter)
     data = response["data"] if isinstance(response, dict) else response.data
     offline = []
@@ -546,10 +565,20 @@ def GetOnlineNodes(nodes: List[str], cl: Any = None, nowarn: bool = False,
         (_, name), (_, is_offline), (_, sip), (_, is_master) = row
         if is_offline:
             offline.append(name)
-            continue
-        if filter_master and is_master:
-            continue
-        result.append(sip if secondary_ips else name)
+        elif not (filter_master and is_master):
+            result.append((name, sip))
     if offline and not nowarn:
         ToStderr("Note: skipping offline node(s): %s", ", ".join(offline))
+    result.sort(key=lambda entry: NiceSortKey(entry[0]))
     return result
+
+
+def GetOnlineNodes(nodes: List[str], cl: Any = None, nowarn: bool = False,
+                   secondary_ips: bool = False, filter_master: bool = False,
+                   nodegroup: Optional[str] = None) -> List[str]:
+    """Names (or secondary IPs) of the online nodes among nodes (all if
+    empty); see OnlineNodeAddresses."""
+    return [sip if secondary_ips else name for name, sip in
+            OnlineNodeAddresses(nodes, cl=cl, nowarn=nowarn,
+                                filter_master=filter_master,
+                                nodegroup=nodegroup)]

@@ -351,3 +351,18 @@ class JobExecutor:
             else:
                 ToStderr("Failure for %s: %s", name, result)
         return [(status, result) for (_, status, result, _) in self.jobs]
+
+
+def WaitForResultJobs(result: Any, opts: Any, cl: Any, success: str,
+                      failure: str) -> int:
+    """Wait for the jobs an opcode submitted (``result["jobs"]``), then
+    print success, or failure % (number of failed jobs); the exit code."""
+    jex = JobExecutor(cl=cl, opts=opts)
+    for status, job_id in result[constants.JOB_IDS_KEY]:
+        jex.AddJobId(None, status, job_id)
+    bad = len([row for row in jex.GetResults() if not row[0]])
+    if bad == 0:
+        ToStdout(success)
+        return constants.EXIT_SUCCESS
+    ToStdout(failure, bad)
+    return constants.EXIT_FAILURE

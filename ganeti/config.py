@@ -385,8 +385,11 @@ def PushConfigToNodes(cfg: "ConfigWriter", runner,
 
     config.data goes to the online master candidates other than the master
     (runner.call_upload_file reads the local file), the ssconf files are
-    written here and on every other online node.  Failures are logged and
-    returned as messages; the local copy is authoritative.
+    written here and on every other online node.  Nodes the runner lately
+    failed to reach (runner.reach, see ganeti.rpc.reach) are skipped rather
+    than waited for on every change; gnt-cluster redist-conf catches them
+    up.  Failures are logged and returned as messages; the local copy is
+    authoritative.
     """
     from ganeti import ssconf  # pylint: disable=import-outside-toplevel
     master = cfg.GetMasterNode()
@@ -395,7 +398,21 @@ def PushConfigToNodes(cfg: "ConfigWriter", runner,
                   if n.master_candidate and not n.offline and n.uuid != master]
     online = [n.name for n in nodes.values()
               if not n.offline and n.uuid != master]
-    failures = []
+    failures: List[str] = []
+    reach = getattr(runner, "reach", None)
+
+    def _reachable(names: List[str]) -> List[str]:
+        if reach is None:
+            return names
+        send, skipped = reach.Split(names)
+        for name, err in sorted(skipped.items()):
+            msg = ("Not distributing the configuration to unreachable node"
+                   " %s (last error: %s)" % (name, err))
+            logging.warning("%s", msg)
+            failures.append(msg)
+        return send
+
+    candidates = _reachable(candidates)
     if candidates:
         results = runner.call_upload_file(candidates,
                                           pathutils.CLUSTER_CONF_FILE)
@@ -406,6 +423,7 @@ def PushConfigToNodes(cfg: "ConfigWriter", runner,
                 logging.error("%s", msg)
                 failures.append(msg)
     ssconf.WriteSsconfFiles(ssconf_values)
+    online = _reachable(online)
     if online:
         results = runner.call_write_ssconf_files(online, ssconf_values)
         for name, res in results.items():

@@ -186,6 +186,7 @@ NV_HVINFO = "hvinfo"
 NV_INSTANCELIST = "instancelist"
 NV_FILE_STORAGE_PATH = "file-storage-path"
 NV_SHARED_FILE_STORAGE_PATH = "shared-file-storage-path"
+NV_LVLIST = "lvlist"
 CV_ERROR = "ERROR"
 CV_WARNING = "WARNING"
 
@@ -436,6 +437,20 @@ SSHK_DSA = "dsa"
 SSHK_ECDSA = "ecdsa"
 SSHK_ALL = frozenset([SSHK_RSA, SSHK_DSA, SSHK_ECDSA])
 IEC_NONE = "none"
+# The value that resets a parameter to its inherited default.
+VALUE_DEFAULT = "default"
+# Instance policy: the instance spec parameters and the ratio parameters.
+ISPECS_PARAMETERS = ("cpu-count", "disk-count", "disk-size", "memory-size",
+                     "nic-count", "spindle-use")
+IPOLICY_PARAMETERS = ("vcpu-ratio", "spindle-ratio")
+# Hotplug actions and device kinds (hotplug_device RPC).
+HOTPLUG_ACTION_ADD = "hotadd"
+HOTPLUG_ACTION_REMOVE = "hotdel"
+HOTPLUG_ACTION_MODIFY = "hotmod"
+HOTPLUG_TARGET_DISK = "disk"
+HOTPLUG_TARGET_NIC = "nic"
+# The block device driver of adopted (blockdev template) disks.
+BLOCKDEV_DRIVER_MANUAL = "manual"
 DEFAULT_SHUTDOWN_TIMEOUT = 120
 MAX_DISKS = 16
 MAX_NICS = 8

@@ -8,7 +8,8 @@ post-execution values prefixed "GANETI_POST_").
 """
 
 import logging
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional,
+                    Tuple)
 
 from ganeti import constants
 from ganeti import errors
@@ -178,21 +179,11 @@ class HooksMaster:
             self.log_fn(msg)
             return results or {}
         failures = []
-        for node, res in results.items():
-            if getattr(res, "offline", False):
-                continue
-            if res.fail_msg:
-                self.log_fn("Communication failure to node %s: %s" %
-                            (node, res.fail_msg))
-                continue
-            for script, status, output in res.payload or []:
-                if status != HKR_FAIL:
-                    continue
-                if phase == HOOKS_PHASE_PRE:
-                    failures.append((node, script, output))
-                else:
-                    self.log_fn("On %s script %s failed, output: %s" %
-                                (node, script, output or "(no output)"))
+        for node, script, output in self._FailedScripts(results):
+            if phase == HOOKS_PHASE_PRE:
+                failures.append((node, script, output))
+            else:
+                self._LogFailedScript(node, script, output)
         if failures:
             raise errors.HooksAbort(failures)
         return results
@@ -203,7 +194,14 @@ class HooksMaster:
             return
         results = self._Run([self.master_name], HOOKS_NAME_CFGUPDATE,
                             HOOKS_PHASE_POST, {})
-        for node, res in (results or {}).items():
+        for node, script, output in self._FailedScripts(results or {}):
+            self._LogFailedScript(node, script, output)
+
+    def _FailedScripts(self, results: Dict[str, Any]
+                       ) -> Iterator[Tuple[str, str, str]]:
+        """(node, script, output) of each failed hook script in the
+        hooks_runner results; nodes that could not be asked are logged."""
+        for node, res in results.items():
             if getattr(res, "offline", False):
                 continue
             if res.fail_msg:
@@ -212,5 +210,8 @@ class HooksMaster:
                 continue
             for script, status, output in res.payload or []:
                 if status == HKR_FAIL:
-                    self.log_fn("On %s script %s failed, output: %s" %
-                                (node, script, output or "(no output)"))
+                    yield node, script, output
+
+    def _LogFailedScript(self, node: str, script: str, output: str) -> None:
+        self.log_fn("On %s script %s failed, output: %s" %
+                    (node, script, output or "(no output)"))

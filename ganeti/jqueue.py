@@ -6,18 +6,22 @@ layout).  A job file is written and fsynced before its id is returned.  A
 pool of worker threads runs jobs (lowest priority value first, then lowest
 id), each opcode through ``processor.ExecOpCode(op, callbacks)``.
 
-Every write of a job file is also sent to the other master candidates
+Every write of a job file is also handed to the other master candidates
 through one replication hook (``_Replicate``), so a new master can take
-the queue over.  At start-up, jobs left queued or waiting by a crash are
+the queue over; the sending is asynchronous and coalescing (one worker per
+candidate, see jqueue_replicate), so an unreachable candidate never slows
+a job down.  At start-up, jobs left queued or waiting by a crash are
 run again; jobs that were running end in error ("Unclean master daemon
 shutdown"); no job vanishes.
 
 Modules: jqueue (this: the public API, submission, queries, control),
 jqueue_exec (worker threads, dependencies, the processor callbacks),
 jqueue_job (job/opcode model, status rules, query fields), jqueue_store
-(the queue directory on disk).
+(the queue directory on disk), jqueue_replicate (copies to candidates).
 
-Lock order: ``JobQueue._lock`` before ``job.lock``; never the other way.
+Lock order: ``JobQueue._lock`` before ``job.lock`` before the replicator's
+lock; never the other way.  Changes are handed to the replicator while the
+lock that serialises them is held, so every candidate sees them in order.
 """
 
 import itertools
@@ -34,6 +38,7 @@ from ganeti import pathutils
 from ganeti import serializer
 from ganeti.jqueue_exec import (CancelJob, JobExecutionMixin,  # noqa: F401
                                 OpExecCallbacks)
+from ganeti.jqueue_replicate import Replicator
 from ganeti.jqueue_job import (CANCELED_RESULT, EncodeOpError, OpGet, OpSet,
                                QueuedJob, QueuedOpCode, TimestampNow)
 from ganeti.jqueue_store import (JOB_FILE_RE, JOB_QUEUE_SIZE_HARD_LIMIT,
@@ -46,6 +51,10 @@ DEFAULT_WORKERS = 20
 # Longest wait of one WaitForJobChanges call (as luxi.LUXI_WFJC_TIMEOUT).
 WFJC_TIMEOUT = 89
 UNCLEAN_SHUTDOWN_MSG = "Unclean master daemon shutdown"
+# How long copying the queue to a (new or lagging) candidate may take, and
+# how long pending replication may delay a shutdown.
+COPY_TIMEOUT = 60.0
+SHUTDOWN_REPLICATION_TIMEOUT = 10.0
 OPCODE_REASON_SRC = "gnt:opcode"
 
 
@@ -84,6 +93,7 @@ class JobQueue(JobExecutionMixin):
         self._accepting = True
         self._stopping = False
         self._workers: List[threading.Thread] = []
+        self._replicator: Optional[Replicator] = None
 
         self._store.EnsureLayout()
         self._queue_lock = utils_io.FileLock.Open(self._store.lock_file)
@@ -93,12 +103,21 @@ class JobQueue(JobExecutionMixin):
             self._queue_lock.Close()
             raise errors.JobQueueError("Job queue %s is locked by another"
                                        " process" % self._store.queue_dir)
+        rpc = getattr(context, "rpc", None)
+        if replicate_fn is None and rpc is not None:
+            self._replicator = Replicator(rpc, copy_fn=self._CopyQueueTo)
+            self._replicator.SetTargets(self._ReplicationTargets())
         try:
             self._serial = self._store.ReadSerial()
             self._InspectQueue()
         except Exception:
+            if self._replicator is not None:
+                self._replicator.Shutdown(timeout=0)
             self._queue_lock.Close()
             raise
+        reach = getattr(rpc, "reach", None)
+        if self._replicator is not None and reach is not None:
+            reach.AddListener(self._replicator.Wake)
         for idx in range(max(1, workers)):
             thread = threading.Thread(target=self._WorkerLoop,
                                       name="jq-worker-%d" % idx, daemon=True)
@@ -157,25 +176,34 @@ class JobQueue(JobExecutionMixin):
             logging.exception("Cannot compute job queue replication targets")
             return []
 
-    def _Replicate(self, call: str, *args: Any) -> None:
-        """The one replication hook: run call_<call>(candidates, *args).
+    def UpdateReplicationTargets(self) -> None:
+        """Re-read the candidates from the configuration (called by the
+        config distributor after each change)."""
+        if self._replicator is not None:
+            self._replicator.SetTargets(self._ReplicationTargets())
 
-        Failures are logged, never raised: the local queue is authoritative.
+    def _Replicate(self, call: str, *args: Any) -> None:
+        """The one replication hook: hand call_<call>(candidates, *args) to
+        the replicator (or to replicate_fn when given).
+
+        Callers hold the lock that orders the change (job.lock for a job
+        file, the queue lock for the serial and the drain flag).  Nothing
+        here waits for the network or raises: the local queue is
+        authoritative.
         """
         try:
             if self._replicate_fn is not None:
                 self._replicate_fn(call, *args)
+            elif self._replicator is None:
                 return
-            nodes = self._ReplicationTargets()
-            if not nodes:
-                return
-            fn = getattr(self.context.rpc, "call_%s" % call)
-            result = fn(nodes, *args)
-            for node, res in (result or {}).items():
-                msg = getattr(res, "fail_msg", None)
-                if msg:
-                    logging.error("Job queue replication (%s) to %s failed:"
-                                  " %s", call, node, msg)
+            elif call == "jobqueue_update":
+                self._replicator.Update(*args)
+            elif call == "jobqueue_rename":
+                self._replicator.Rename(*args)
+            elif call == "jobqueue_set_drain_flag":
+                self._replicator.SetDrainFlag(*args)
+            else:
+                raise ValueError("unknown replication call %s" % call)
         except Exception:  # pylint: disable=broad-except
             logging.exception("Job queue replication (%s) failed", call)
 
@@ -187,24 +215,60 @@ class JobQueue(JobExecutionMixin):
         if replicate:
             self._Replicate("jobqueue_update", path, content)
 
-    def AddNode(self, node_name: str) -> None:
-        """Copy the serial and live job files to a new master candidate."""
-        rpc = getattr(self.context, "rpc", None)
-        if rpc is None:
+    def _CopyQueueTo(self, node_name: str) -> None:
+        """Hand the serial, the drain flag and every live job file to the
+        replicator for one node (each under the lock ordering its changes)."""
+        rep = self._replicator
+        if rep is None:
             return
         with self._lock:
+            rep.Update(self._store.serial_file,
+                       self._store.SerialContent(self._serial),
+                       nodes=[node_name])
+            rep.SetDrainFlag(self._store.IsDrained(), nodes=[node_name])
             jobs = sorted(self._jobs.values(), key=lambda j: j.id)
-            files = [(self._store.serial_file,
-                      self._store.SerialContent(self._serial))]
         for job in jobs:
             with job.lock:
-                files.append((self._store.JobPath(job.id),
-                              self._store.Dump(job.Serialize())))
-        for path, content in files:
-            try:
-                rpc.call_jobqueue_update([node_name], path, content)
-            except Exception:  # pylint: disable=broad-except
-                logging.exception("Copying %s to %s failed", path, node_name)
+                if job.archived:
+                    continue
+                rep.Update(self._store.JobPath(job.id),
+                           self._store.Dump(job.Serialize()),
+                           nodes=[node_name])
+
+    def AddNode(self, node_name: str,
+                timeout: float = COPY_TIMEOUT) -> Optional[str]:
+        """Copy the queue to a new master candidate and wait for it.
+
+        Returns None, or why the copy did not complete (it goes on in the
+        background).
+        """
+        if self._replicator is None:
+            return None
+        self._CopyQueueTo(node_name)
+        err = self._replicator.Flush([node_name], timeout=timeout,
+                                     wake=True).get(node_name)
+        if err:
+            logging.warning("Copying the job queue to %s: %s", node_name, err)
+        else:
+            self._replicator.MarkClean([node_name])
+        return err
+
+    def ResyncNodes(self, timeout: float = COPY_TIMEOUT
+                    ) -> Dict[str, Optional[str]]:
+        """Copy the queue again to the candidates that may have missed
+        changes (unreachable for a while, changes lost); wait for them.
+
+        Returns {node: None or the error} for the nodes copied to.
+        """
+        rep = self._replicator
+        if rep is None:
+            return {}
+        names = [n for n in rep.Targets() if rep.NeedsCopy(n)]
+        for name in names:
+            self._CopyQueueTo(name)
+        result = rep.Flush(names, timeout=timeout, wake=True)
+        rep.MarkClean([n for n, err in result.items() if not err])
+        return result
 
     # --- submission ----------------------------------------------------------
 
@@ -282,10 +346,10 @@ class JobQueue(JobExecutionMixin):
             first = self._serial + 1
             self._serial += count
             content = self._store.WriteSerial(self._serial)
-            self._reserved += count
-        try:
             self._Replicate("jobqueue_update", self._store.serial_file,
                             content)
+            self._reserved += count
+        try:
             ids = list(range(first, first + count))
             received = TimestampNow()
             results: list = []
@@ -582,7 +646,7 @@ class JobQueue(JobExecutionMixin):
         """Set or clear the queue's drain flag (also on the candidates)."""
         with self._lock:
             self._store.SetDrained(bool(drain_flag))
-        self._Replicate("jobqueue_set_drain_flag", bool(drain_flag))
+            self._Replicate("jobqueue_set_drain_flag", bool(drain_flag))
         return True
 
     def IsDrained(self) -> bool:
@@ -609,6 +673,14 @@ class JobQueue(JobExecutionMixin):
         for thread in self._workers:
             thread.join(None if deadline is None
                         else max(0.0, deadline - time.monotonic()))
+        if self._replicator is not None:
+            limit = SHUTDOWN_REPLICATION_TIMEOUT
+            if deadline is not None:
+                limit = min(limit, max(0.0, deadline - time.monotonic()))
+            self._replicator.Shutdown(timeout=limit)
+            reach = getattr(getattr(self.context, "rpc", None), "reach", None)
+            if reach is not None:
+                reach.RemoveListener(self._replicator.Wake)
         if self._queue_lock is not None:
             self._queue_lock.Close()
             self._queue_lock = None  # type: ignore[assignment]

@@ -34,7 +34,6 @@ LUXI_WFJC_TIMEOUT = (LUXI_DEF_RWTO - 1) // 2
 LUXI_OVERRIDE = "FORCE_LUXI_SOCKET"
 LUXI_OVERRIDE_MASTER = "master"
 LUXI_OVERRIDE_QUERY = "query"
-JOB_NOTCHANGED = "nochange"
 
 KEY_METHOD = "method"
 KEY_ARGS = "args"
@@ -418,7 +417,7 @@ class Client:
         while True:
             result = self.WaitForJobChangeOnce(job_id, fields, prev_job_info,
                                                prev_log_serial)
-            if result != JOB_NOTCHANGED:
+            if result != constants.JOB_NOTCHANGED:
                 return result
 
     def QueryJobs(self, job_ids: Optional[List[Any]],

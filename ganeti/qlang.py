@@ -21,11 +21,17 @@ become ``["|", ["=", "name", n1], ...]`` (globs ``*``/``?`` become regular
 expressions), an argument that looks like an expression is parsed.
 """
 
+from __future__ import annotations
+
 import re
 import string
-from typing import Any, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence
 
-import pyparsing as pyp
+if TYPE_CHECKING:
+    import pyparsing as pyp
+# pyparsing is imported where a filter is parsed: list commands without a
+# filter expression need not pay for its import (a good part of their
+# start-up time).
 
 from ganeti import constants as C
 from ganeti import errors
@@ -77,6 +83,7 @@ _REGEX_DELIMS = {"/": "/", "{": "}", "#": "#", "|": "|"}
 
 
 def _RegexLiteral() -> pyp.ParserElement:
+    import pyparsing as pyp  # pylint: disable=import-outside-toplevel
     alternatives = []
     for opening, closing in _REGEX_DELIMS.items():
         body = r"(?:[^%s\\]|\\.)*" % re.escape(closing)
@@ -112,6 +119,7 @@ def _RegexLiteral() -> pyp.ParserElement:
 
 def BuildFilterParser() -> pyp.ParserElement:
     """The pyparsing grammar of query filters (returns the filter list)."""
+    import pyparsing as pyp  # pylint: disable=import-outside-toplevel
     kw_and = pyp.Keyword("and")
     kw_or = pyp.Keyword("or")
     kw_not = pyp.Keyword("not")
@@ -206,6 +214,7 @@ def ParseFilter(text: str, parser: Optional[pyp.ParserElement] = None
     Raises QueryFilterParseError (a ParseError) with the position of the
     problem on syntax errors.
     """
+    import pyparsing as pyp  # pylint: disable=import-outside-toplevel
     if parser is None:
         parser = _GetParser()
     try:
@@ -231,6 +240,7 @@ def _Unwrap(token: Any) -> Any:
 
 def _ToList(value: Any) -> Any:
     """Plain nested lists from pyparsing results."""
+    import pyparsing as pyp  # pylint: disable=import-outside-toplevel
     if isinstance(value, (pyp.ParseResults, list, tuple)):
         return [_ToList(item) for item in value]
     return value

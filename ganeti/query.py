@@ -24,6 +24,7 @@ from typing import (Any, Callable, Dict, Iterable, List, Optional, Sequence,
 
 from ganeti import constants as C
 from ganeti import errors
+from ganeti.utils.text import NiceSortKey  # noqa: F401 (re-exported)
 
 # Field kinds and result statuses (wire values; see constants).
 QFT_UNKNOWN = C.QFT_UNKNOWN
@@ -145,17 +146,6 @@ def _UnknownField(name: str) -> Field:
 
 # ------------------------------------------------------------------ helpers
 # (shared by the field tables)
-
-def NiceSortKey(value: Any) -> Tuple:
-    """Sort key ordering embedded numbers numerically ("node2" < "node10")."""
-    if not isinstance(value, str):
-        if isinstance(value, (int, float)):
-            return (0, value)
-        return (1, str(value))
-    parts = re.split(r"(\d+)", value)
-    return (1, tuple((0, int(p), "") if p.isdigit() else (1, 0, p)
-                     for p in parts if p != ""))
-
 
 def GetTags(obj: Any) -> List[str]:
     """Tags of a config object as a list."""

@@ -27,15 +27,16 @@ attributes for kinds not requested may be left as None.
 
 import copy
 import platform
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, Optional
 
 from ganeti import constants as C
 from ganeti.query import (FS_NODATA, FS_OFFLINE, FS_UNAVAIL, QFF_HOSTNAME,
                           QFF_IP_ADDRESS, QFT_BOOL, QFT_NUMBER,
                           QFT_NUMBER_FLOAT, QFT_OTHER, QFT_TEXT,
                           QFT_TIMESTAMP, QFT_UNIT, BuildFieldDict, ItemAttr,
-                          MakeField, NiceSortKey, SerialUuidFields,
-                          TagsField, TimestampFields)
+                          MakeField, SerialUuidFields, TagsField,
+                          TimestampFields)
+from ganeti.utils.text import NiceSort
 
 # Node data kinds
 NQ_CONFIG = "node-config"
@@ -72,10 +73,6 @@ def FillDict(*dicts: Optional[dict]) -> dict:
     for item in dicts:
         result.update(item or {})
     return result
-
-
-def _NiceSort(names: Iterable[str]) -> List[str]:
-    return sorted(names, key=NiceSortKey)
 
 
 # ================================================================== nodes
@@ -146,7 +143,7 @@ def _NodeInstances(attr: str, count: bool):
         uuids = mapping.get(node.uuid, ())
         if count:
             return len(uuids)
-        return _NiceSort(ctx.inst_uuid_to_inst_name.get(uuid, uuid)
+        return NiceSort(ctx.inst_uuid_to_inst_name.get(uuid, uuid)
                          for uuid in uuids)
     return fn
 
@@ -332,7 +329,7 @@ def _GroupMembers(attr: str, count: bool):
         if mapping is None:
             return FS_NODATA
         names = mapping.get(group.uuid, ())
-        return len(names) if count else _NiceSort(names)
+        return len(names) if count else NiceSort(names)
     return fn
 
 

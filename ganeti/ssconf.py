@@ -68,6 +68,18 @@ def _KeyValueLines(text: str, sep: str) -> Dict[str, str]:
     return result
 
 
+def _Unchanged(filename: str, value: str) -> bool:
+    """Whether filename already holds value with the ssconf file mode."""
+    try:
+        with open(filename, "rb") as handle:
+            if os.fstat(handle.fileno()).st_mode & 0o7777 != \
+                    constants.SS_FILE_PERMS:
+                return False
+            return handle.read(_MAX_SIZE + 1) == value.encode("utf-8")
+    except OSError:
+        return False
+
+
 class SimpleStore:
     """Reads (and writes) the ssconf_<key> files below a data directory."""
 
@@ -137,7 +149,11 @@ class SimpleStore:
             for key, value in values.items():
                 if not isinstance(value, str):
                     value = "\n".join(str(v) for v in value)
-                utils_io.WriteFile(self.KeyToFilename(key), data=value,
+                filename = self.KeyToFilename(key)
+                if _Unchanged(filename, value):
+                    # most config changes touch few keys: spare the fsyncs
+                    continue
+                utils_io.WriteFile(filename, data=value,
                                    mode=constants.SS_FILE_PERMS,
                                    dry_run=dry_run)
         finally:

@@ -29,8 +29,9 @@ from ganeti.cli import (ARGS_NONE, DRY_RUN_OPT, FAILURE_ONLY_OPT, FORCE_OPT,
                         USE_REPL_NET_OPT, VERBOSE_OPT,
                         CLUSTER_DOMAIN_SECRET_OPT, ArgCommand, ArgFile,
                         ArgHost, AskUser, EXIT_FAILURE, EXIT_SUCCESS,
-                        FormatError, GetClient, SubmitOpCode, ToStderr,
-                        ToStdout, cli_option)
+                        FormatError, GetClient, OnlineNodeAddresses,
+                        SubmitOpCode, ToStderr, ToStdout, cli_option)
+from ganeti.utils.text import NiceSortKey
 
 # gnt-cluster verify -I/--ignore-errors: every verify error code.
 VERIFY_IGNORE_ERRORS_OPT = cli_option(
@@ -44,38 +45,6 @@ _MASTER_WAIT = 60.0
 
 
 # ------------------------------------------------------------ node lists
-
-def _NiceKey(name: str) -> list:
-    from ganeti.cmdlib.verify_checks import NiceSortKey
-    return NiceSortKey(name)
-
-
-def _OnlineNodes(cl: Any, nodes: List[str], nodegroup: Optional[str],
-                 filter_master: bool = False) -> List[tuple]:
-    """(name, secondary IP) of the online nodes among nodes (all if empty),
-    optionally of one group, nicely sorted; warns about offline ones."""
-    from ganeti import qlang
-    qfilter = qlang.MakeFilter(nodes or None, False)
-    if nodegroup is not None:
-        group_filter = [qlang.OP_OR, [qlang.OP_EQUAL, "group", nodegroup],
-                        [qlang.OP_EQUAL, "group.uuid", nodegroup]]
-        qfilter = group_filter if qfilter is None else \
-            [qlang.OP_AND, qfilter, group_filter]
-    response = cl.Query("node", ["name", "offline", "sip", "master"], qfilter)
-    rows = response["data"] if isinstance(response, dict) else response.data
-    result = []
-    offline = []
-    for row in rows:
-        (_, name), (_, is_offline), (_, sip), (_, is_master) = row
-        if is_offline:
-            offline.append(name)
-        elif not (filter_master and is_master):
-            result.append((name, sip))
-    if offline:
-        ToStderr("Note: skipping offline node(s): %s", ", ".join(offline))
-    result.sort(key=lambda entry: _NiceKey(entry[0]))
-    return result
-
 
 def _SshPorts() -> Dict[str, int]:
     from ganeti import ssconf
@@ -97,7 +66,7 @@ def RunClusterCommand(opts, args) -> int:
     command = " ".join(args)
     cl = GetClient()
     nodes = [name for (name, _) in
-             _OnlineNodes(cl, opts.nodes, opts.nodegroup)]
+             OnlineNodeAddresses(opts.nodes, cl=cl, nodegroup=opts.nodegroup)]
     cluster_name, master = cl.QueryConfigValues(["cluster_name",
                                                  "master_node"])
     if master in nodes:
@@ -128,7 +97,8 @@ def ClusterCopyFile(opts, args) -> int:
                                    errors.ECODE_INVAL)
     cl = GetClient()
     (cluster_name, ) = cl.QueryConfigValues(["cluster_name"])
-    nodes = _OnlineNodes(cl, opts.nodes, opts.nodegroup, filter_master=True)
+    nodes = OnlineNodeAddresses(opts.nodes, cl=cl, nodegroup=opts.nodegroup,
+                                filter_master=True)
     ports = _SshPorts()
     runner = _SshRunner(cluster_name)
     for name, sip in nodes:
@@ -190,7 +160,7 @@ class _StoppedCluster:
         rows = response["data"] if isinstance(response, dict) else \
             response.data
         online = sorted((row[0][1] for row in rows if not row[1][1]),
-                        key=_NiceKey)
+                        key=NiceSortKey)
         self.nonmaster_nodes = [n for n in online if n != self.master]
         self.ssh_ports = _SshPorts()
         self.ssh = _SshRunner(self.cluster_name)

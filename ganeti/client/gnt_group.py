@@ -9,8 +9,9 @@ from ganeti import opcodes
 from ganeti.cli import *  # noqa: F401,F403 (option objects)
 from ganeti.cli import (ARGS_MANY_GROUPS, ARGS_ONE_GROUP, EXIT_FAILURE,
                         EXIT_SUCCESS, GenericList, GenericListFields,
-                        GenericMain, GetClient, JobExecutor, ParseFields,
-                        PrintGenericInfo, SubmitOrSend, ToStderr, ToStdout)
+                        GenericMain, GetClient, ParseFields,
+                        PrintGenericInfo, SubmitOrSend, ToStderr, ToStdout,
+                        WaitForResultJobs)
 from ganeti.client import gnt_tags
 from ganeti.utils import text as utils_text
 
@@ -23,10 +24,6 @@ _INFO_FIELDS = ["name", "ndparams", "custom_ndparams", "diskparams",
 
 _ISPECS_MINMAX_KEYS = ("min", "max")
 _ISPECS_SIZE_KEYS = ("disk-size", "memory-size")
-_ISPECS_PARAMETERS = ("cpu-count", "disk-count", "disk-size", "memory-size",
-                      "nic-count", "spindle-use")
-_IPOLICY_PARAMETERS = ("vcpu-ratio", "spindle-ratio")
-_VALUE_DEFAULT = "default"
 
 
 # ------------------------------------------------------------ formatting
@@ -81,7 +78,7 @@ def FormatPolicyInfo(custom: Dict[str, Any], effective: Dict[str, Any]
             effective.get("disk-templates", []))
     result: List = [("bounds specs", bounds),
                     ("allowed disk templates", templates)]
-    for key in _IPOLICY_PARAMETERS:
+    for key in constants.IPOLICY_PARAMETERS:
         if key in custom:
             result.append((key, _FmtValue(custom[key])))
         else:
@@ -103,7 +100,7 @@ def _ParseISpec(spec: Dict[str, Any], name: str) -> Dict[str, Any]:
                                            " instance specs: %s" %
                                            (key, result[key], name, err),
                                            errors.ECODE_INVAL)
-    missing = sorted(set(_ISPECS_PARAMETERS) - set(result))
+    missing = sorted(set(constants.ISPECS_PARAMETERS) - set(result))
     if missing:
         raise errors.OpPrereqError("Missing parameters in ipolicy spec %s: %s"
                                    % (name, ", ".join(missing)),
@@ -117,8 +114,8 @@ def CreateGroupIPolicy(opts) -> Dict[str, Any]:
     bounds = getattr(opts, "ipolicy_bounds_specs", None)
     if bounds is not None:
         if (len(bounds) == 1 and len(bounds[0]) == 1 and
-                bounds[0].get(_VALUE_DEFAULT) == {}):
-            ipolicy["minmax"] = _VALUE_DEFAULT
+                bounds[0].get(constants.VALUE_DEFAULT) == {}):
+            ipolicy["minmax"] = constants.VALUE_DEFAULT
         else:
             minmax = []
             for pair in bounds:
@@ -255,17 +252,9 @@ def EvacuateGroup(opts, args) -> int:
                                  early_release=opts.early_release,
                                  sequential=opts.sequential,
                                  force_failover=opts.force_failover)
-    result = SubmitOrSend(op, opts, cl=cl)
-    jex = JobExecutor(cl=cl, opts=opts)
-    for status, job_id in result[constants.JOB_IDS_KEY]:
-        jex.AddJobId(None, status, job_id)
-    results = jex.GetResults()
-    bad = len([row for row in results if not row[0]])
-    if bad == 0:
-        ToStdout("All instances evacuated successfully.")
-        return EXIT_SUCCESS
-    ToStdout("There were %s errors during the evacuation.", bad)
-    return EXIT_FAILURE
+    return WaitForResultJobs(SubmitOrSend(op, opts, cl=cl), opts, cl,
+                             "All instances evacuated successfully.",
+                             "There were %s errors during the evacuation.")
 
 
 def GroupInfo(opts, args) -> int:

@@ -12,9 +12,9 @@ from ganeti.cli import *  # noqa: F401,F403 (option objects)
 from ganeti.cli import (ARGS_MANY_INSTANCES, ARGS_ONE_INSTANCE, ArgInstance,
                         ArgUnknown, AskUser, ConfirmOperation, EXIT_FAILURE,
                         EXIT_SUCCESS, GenericList, GenericListFields,
-                        GenericMain, GetClient, JobExecutor, ParseFields,
-                        SubmitOpCode, SubmitOrSend, ToStderr, ToStdout,
-                        cli_option)
+                        GenericMain, GetClient, JobExecutor, MigrationMode,
+                        ParseFields, SubmitOpCode, SubmitOrSend, ToStderr,
+                        ToStdout, cli_option)
 from ganeti.client import gnt_instance_add, gnt_instance_info, gnt_tags
 from ganeti.utils import process as utils_process
 from ganeti.utils import text as utils_text
@@ -274,12 +274,7 @@ def MigrateInstance(opts, args) -> int:
                         % name)
         if not AskUser(usertext):
             return EXIT_FAILURE
-    if not opts.live and opts.migration_mode is not None:
-        raise errors.OpPrereqError("Only one of the --non-live and"
-                                   " --migration-mode options can be passed",
-                                   errors.ECODE_INVAL)
-    mode = constants.HT_MIGRATION_NONLIVE if not opts.live \
-        else opts.migration_mode
+    mode = MigrationMode(opts)
     op = opcodes.OpInstanceMigrate(
         instance_name=name, mode=mode, cleanup=opts.cleanup,
         iallocator=opts.iallocator, target_node=opts.dst_node,

@@ -9,8 +9,8 @@ from ganeti import errors
 from ganeti import opcodes
 from ganeti.cli import *  # noqa: F401,F403 (option objects)
 from ganeti.cli import (ArgFile, ArgInstance, EXIT_FAILURE,
-                        EXIT_SUCCESS, GetClient, JobExecutor, SubmitOrSend,
-                        ToStderr, ToStdout, cli_option)
+                        EXIT_SUCCESS, GetClient, SubmitOrSend, ToStderr,
+                        WaitForResultJobs, cli_option)
 from ganeti.cli_opts_objects import _DisableChecks, _NoCheckOption
 from ganeti.utils import text as utils_text
 
@@ -230,17 +230,9 @@ def BatchCreate(opts, args) -> int:
                                       instances=[i.__getstate__()
                                                  for i in instances])
     result = SubmitOrSend(op, opts)
-    cl = GetClient()
-    jex = JobExecutor(cl=cl, opts=opts)
-    for status, job_id in result[constants.JOB_IDS_KEY]:
-        jex.AddJobId(None, status, job_id)
-    results = jex.GetResults()
-    bad = len([row for row in results if not row[0]])
-    if bad == 0:
-        ToStdout("All instances created successfully.")
-        return EXIT_SUCCESS
-    ToStdout("There were %s errors during the creation.", bad)
-    return EXIT_FAILURE
+    return WaitForResultJobs(result, opts, GetClient(),
+                             "All instances created successfully.",
+                             "There were %s errors during the creation.")
 
 
 ADD_OPTS = [

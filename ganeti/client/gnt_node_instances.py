@@ -2,7 +2,6 @@
 
 Merged into gnt-node's command table (``COMMANDS``)."""
 
-import re
 from typing import Any, List
 
 from ganeti import constants
@@ -10,17 +9,10 @@ from ganeti import errors
 from ganeti import opcodes
 from ganeti.cli import *  # noqa: F401,F403 (option objects)
 from ganeti.cli import (ARGS_ONE_NODE, AskUser, EXIT_FAILURE, EXIT_SUCCESS,
-                        GetClient, JobExecutor, SubmitOrSend, ToStderr,
-                        ToStdout)
+                        GetClient, JobExecutor, MigrationMode, SubmitOrSend,
+                        ToStderr, ToStdout, WaitForResultJobs)
 from ganeti.utils import text as utils_text
-
-
-def NiceSort(names) -> List[str]:
-    """Sort names with embedded numbers in numeric order."""
-    def key(name):
-        return [int(part) if part.isdigit() else part
-                for part in re.split(r"(\d+)", name)]
-    return sorted(names, key=key)
+from ganeti.utils.text import NiceSort
 
 
 def _NodeInstances(cl, node: str, fields: List[str]) -> List[Any]:
@@ -29,13 +21,6 @@ def _NodeInstances(cl, node: str, fields: List[str]) -> List[Any]:
         raise errors.OpPrereqError("Node '%s' not known" % node,
                                    errors.ECODE_NOENT)
     return rows[0]
-
-
-def _WaitForJobs(cl, opts, result) -> List:
-    jex = JobExecutor(cl=cl, opts=opts)
-    for status, job_id in result[constants.JOB_IDS_KEY]:
-        jex.AddJobId(None, status, job_id)
-    return jex.GetResults()
 
 
 def MigrateNode(opts, args) -> int:
@@ -48,24 +33,16 @@ def MigrateNode(opts, args) -> int:
     if not (opts.force or AskUser("Migrate instance(s) %s?"
                                   % utils_text.CommaJoin(pinst))):
         return constants.EXIT_CONFIRMATION
-    if not opts.live and opts.migration_mode is not None:
-        raise errors.OpPrereqError("Only one of the --non-live and"
-                                   " --migration-mode options can be passed",
-                                   errors.ECODE_INVAL)
-    mode = constants.HT_MIGRATION_NONLIVE if not opts.live \
-        else opts.migration_mode
+    mode = MigrationMode(opts)
     op = opcodes.OpNodeMigrate(node_name=args[0], mode=mode,
                                iallocator=opts.iallocator,
                                target_node=opts.dst_node,
                                allow_runtime_changes=opts.allow_runtime_chgs,
                                ignore_ipolicy=opts.ignore_ipolicy)
-    results = _WaitForJobs(cl, opts, SubmitOrSend(op, opts, cl=cl))
-    bad = len([row for row in results if not row[0]])
-    if bad == 0:
-        ToStdout("All instances migrated successfully.")
-        return EXIT_SUCCESS
-    ToStdout("There were %s errors during the node migration.", bad)
-    return EXIT_FAILURE
+    return WaitForResultJobs(SubmitOrSend(op, opts, cl=cl), opts, cl,
+                             "All instances migrated successfully.",
+                             "There were %s errors during the node"
+                             " migration.")
 
 
 def FailoverNode(opts, args) -> int:
@@ -133,13 +110,9 @@ def EvacuateNode(opts, args) -> int:
                                 iallocator=opts.iallocator,
                                 early_release=opts.early_release,
                                 ignore_soft_errors=opts.ignore_soft_errors)
-    results = _WaitForJobs(cl, opts, SubmitOrSend(op, opts, cl=cl))
-    bad = len([row for row in results if not row[0]])
-    if bad == 0:
-        ToStdout("All instances evacuated successfully.")
-        return EXIT_SUCCESS
-    ToStdout("There were %s errors during the evacuation.", bad)
-    return EXIT_FAILURE
+    return WaitForResultJobs(SubmitOrSend(op, opts, cl=cl), opts, cl,
+                             "All instances evacuated successfully.",
+                             "There were %s errors during the evacuation.")
 
 
 COMMANDS = {

@@ -14,6 +14,7 @@ from ganeti.cli import (ARGS_ONE_OS, ArgOs, DRY_RUN_OPT, EXIT_FAILURE,
                         NOHDR_OPT, OSPARAMS_OPT, OSPARAMS_PRIVATE_OPT,
                         PRIORITY_OPT, SUBMIT_OPTS, SubmitOpCode, SubmitOrSend,
                         ToStderr, ToStdout, cli_option)
+from ganeti.utils.text import CommaJoin
 
 HID_OS_OPT = cli_option("--hidden", dest="hidden", type="bool",
                         default=None, metavar="yes|no",
@@ -39,10 +40,6 @@ def _Diagnose(opts, fields: List[str], names: Optional[List[str]] = None
     from ganeti import opcodes
     op = opcodes.OpOsDiagnose(output_fields=fields, names=names or [])
     return SubmitOpCode(op, opts=opts) or []
-
-
-def _CommaJoin(items) -> str:
-    return ", ".join(str(i) for i in items)
 
 
 # --- list -------------------------------------------------------------------
@@ -110,19 +107,19 @@ def _NodeOsLine(entry: Sequence[Any]) -> str:
      trusted) = entry[:7]
     text = "%s (path: %s)" % (_OsStatus(status, diagnose), path)
     if api_versions:
-        text += " [API versions: %s]" % _CommaJoin(sorted(api_versions))
+        text += " [API versions: %s]" % CommaJoin(sorted(api_versions))
         max_api = max(api_versions)
     else:
         text += " [no API versions declared]"
         max_api = 0
     if max_api >= 15:
         if variants:
-            text += " [variants: %s]" % _CommaJoin(variants)
+            text += " [variants: %s]" % CommaJoin(variants)
         else:
             text += " [no variants]"
     if max_api >= 20:
         if params:
-            text += " [parameters: %s]" % _CommaJoin(p[0] for p in params)
+            text += " [parameters: %s]" % CommaJoin(p[0] for p in params)
         else:
             text += " [no parameters]"
     text += " [trusted]" if trusted else " [untrusted]"
@@ -173,7 +170,7 @@ def DiagnoseOS(opts, args) -> int:
             line += " [blacklisted]"
         ToStdout(line)
         if variants:
-            ToStdout("  Variants: [%s]", _CommaJoin(variants))
+            ToStdout("  Variants: [%s]", CommaJoin(variants))
         for per_node in (valid_nodes, bad_nodes):
             for node in sorted(per_node, key=_NiceKey):
                 ToStdout("  Node: %s, status: %s", node, per_node[node])

@@ -20,7 +20,7 @@ The cluster lock (BGL) is taken by the processor: exclusively if
 ``REQ_BGL`` is True, shared otherwise.
 """
 
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from ganeti import errors
 from ganeti import locking
@@ -259,3 +259,45 @@ _ALL_NAMES = {
     locking.LEVEL_NETWORK: lambda cfg: _ListOrNone(
         cfg, "GetNetworkList", "GetAllNetworksInfo"),
 }
+
+
+# ------------------------------------------- config lookups shared by LUs
+
+def ExpandNodeUuid(cfg, name: str) -> str:
+    """The uuid of a node given by (possibly short) name or uuid."""
+    uuid = cfg.ExpandNodeName(name) if name else None
+    if uuid is None:
+        raise errors.OpPrereqError("Node '%s' not known" % name,
+                                   errors.ECODE_NOENT)
+    return uuid
+
+
+def ExpandNodeUuidAndName(cfg, expected_uuid: Optional[str],
+                          name: str) -> Tuple[str, str]:
+    """(uuid, full name) of a node; with expected_uuid (an opcode's
+    node_uuid), the name must still denote that node."""
+    uuid = ExpandNodeUuid(cfg, name)
+    if expected_uuid is not None and expected_uuid != uuid:
+        raise errors.OpPrereqError("The nodes UUID '%s' does not match the"
+                                   " expected UUID '%s' for node '%s'. Maybe"
+                                   " the node changed since you submitted"
+                                   " this job." % (uuid, expected_uuid, name),
+                                   errors.ECODE_NOTUNIQUE)
+    return uuid, cfg.GetNodeInfo(uuid).name
+
+
+def NodeName(cfg, node_uuid: str) -> str:
+    """A node's name (its uuid if the configuration doesn't know it)."""
+    node = cfg.GetNodeInfo(node_uuid)
+    return node.name if node is not None else node_uuid
+
+
+def InstanceNodes(cfg, inst) -> List[str]:
+    """UUIDs of the nodes an instance uses (primary first)."""
+    getter = getattr(cfg, "GetInstanceNodes", None)
+    if getter is not None:
+        return list(getter(inst.uuid))
+    nodes = [inst.primary_node]
+    nodes.extend(n for n in _InstanceSecondaries(cfg, inst)
+                 if n not in nodes)
+    return nodes

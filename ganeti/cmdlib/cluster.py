@@ -8,6 +8,7 @@ from ganeti import constants
 from ganeti import errors
 from ganeti import locking
 from ganeti import pathutils
+from ganeti.cmdlib import cluster_ops
 from ganeti.cmdlib.base import LogicalUnit, NoHooksLU
 
 
@@ -196,7 +197,10 @@ class LUClusterDeactivateMasterIp(NoHooksLU):
 
 
 class LUClusterRedistConf(NoHooksLU):
-    """Force the configuration and ssconf out to every node."""
+    """Re-sync every node with the master: config.data to the candidates,
+    ssconf and the ancillary files to every node, the job queue to the
+    candidates that missed changes.  Nodes remembered as unreachable are
+    tried again."""
     REQ_BGL = False
 
     def ExpandNames(self):
@@ -204,7 +208,17 @@ class LUClusterRedistConf(NoHooksLU):
         self.share_locks = {locking.LEVEL_NODE: 1}
 
     def Exec(self, feedback_fn):
+        reach = getattr(self.rpc, "reach", None)
+        if reach is not None:
+            reach.Reset()
         self.cfg.Update(self.cfg.GetClusterInfo(), feedback_fn)
+        cluster_ops.RedistributeAncillaryFiles(self)
+        jobqueue = getattr(self.context, "jobqueue", None)
+        if jobqueue is not None:
+            for name, err in sorted(jobqueue.ResyncNodes().items()):
+                if err:
+                    self.LogWarning("Could not copy the job queue to node"
+                                    " %s: %s", name, err)
 
 
 class LUClusterSetParams(LogicalUnit):

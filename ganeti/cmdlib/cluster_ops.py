@@ -37,11 +37,26 @@ def AncillaryFiles(cfg) -> List[str]:
 
 
 def UploadFiles(lu, node_uuids: List[str], files: List[str]) -> None:
-    """Upload files to nodes with upload_file; failures are warnings."""
-    if not node_uuids:
-        return
+    """Upload files to nodes with upload_file; failures are warnings.
+
+    Nodes lately found unreachable (lu.rpc.reach, see ganeti.rpc.reach)
+    are skipped with one warning instead of a connection timeout per file.
+    """
+    reach = getattr(lu.rpc, "reach", None)
+    warned = set()
     for filename in files:
-        results = lu.rpc.call_upload_file(node_uuids, filename)
+        targets = node_uuids
+        if reach is not None:
+            targets, skipped = reach.Split(node_uuids,
+                                           name_of=lu.cfg.GetNodeName)
+            for node_uuid, err in sorted(skipped.items()):
+                if node_uuid not in warned:
+                    warned.add(node_uuid)
+                    lu.LogWarning("Not copying files to unreachable node %s:"
+                                  " %s", lu.cfg.GetNodeName(node_uuid), err)
+        if not targets:
+            continue
+        results = lu.rpc.call_upload_file(targets, filename)
         for node_uuid, res in results.items():
             if res.offline:
                 continue

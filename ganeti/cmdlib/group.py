@@ -10,10 +10,10 @@ from ganeti import defaults
 from ganeti import errors
 from ganeti import locking
 from ganeti import objects
-from ganeti.cmdlib.base import LogicalUnit, NoHooksLU, ResultWithJobs
+from ganeti.cmdlib.base import (ExpandNodeUuid, InstanceNodes, LogicalUnit,
+                                NoHooksLU, ResultWithJobs)
 from ganeti.utils import text as utils_text
 
-VALUE_DEFAULT = "default"
 VALUE_TRUE = "true"
 VALUE_FALSE = "false"
 
@@ -38,13 +38,8 @@ ISPECS_MIN = "min"
 ISPECS_MAX = "max"
 ISPECS_STD = "std"
 IPOLICY_DTS = "disk-templates"
-IPOLICY_VCPU_RATIO = "vcpu-ratio"
-IPOLICY_SPINDLE_RATIO = "spindle-ratio"
-IPOLICY_PARAMETERS = (IPOLICY_VCPU_RATIO, IPOLICY_SPINDLE_RATIO)
-ISPECS_PARAMETERS = ("cpu-count", "disk-count", "disk-size", "memory-size",
-                     "nic-count", "spindle-use")
 IPOLICY_ALL_KEYS = frozenset([ISPECS_MINMAX, ISPECS_STD, IPOLICY_DTS] +
-                             list(IPOLICY_PARAMETERS))
+                             list(constants.IPOLICY_PARAMETERS))
 
 # Disk templates whose disks span two nodes (instances can't be split).
 DTS_INT_MIRROR = frozenset([constants.DT_DRBD8])
@@ -101,7 +96,7 @@ def GetUpdatedParams(old: Optional[dict], update: dict,
     command line) remove a key so that the inherited value applies."""
     result = copy.deepcopy(old or {})
     for key, value in update.items():
-        if value is None or (use_default and value == VALUE_DEFAULT):
+        if value is None or (use_default and value == constants.VALUE_DEFAULT):
             result.pop(key, None)
         else:
             result[key] = value
@@ -200,8 +195,8 @@ def _CheckISpec(spec: Any, name: str, required: bool) -> dict:
         raise errors.OpPrereqError("Invalid instance specs %s: %r" %
                                    (name, spec), errors.ECODE_INVAL)
     spec = dict(spec)
-    ForceDictType(spec, dict.fromkeys(ISPECS_PARAMETERS, int))
-    missing = sorted(set(ISPECS_PARAMETERS) - set(spec))
+    ForceDictType(spec, dict.fromkeys(constants.ISPECS_PARAMETERS, int))
+    missing = sorted(set(constants.ISPECS_PARAMETERS) - set(spec))
     if required and missing:
         raise errors.OpPrereqError("Missing parameters in ipolicy spec %s: %s"
                                    % (name, utils_text.CommaJoin(missing)),
@@ -213,7 +208,7 @@ def CheckIPolicySyntax(ipolicy: dict) -> None:
     """Basic sanity of a (partial) instance policy."""
     for minmax in ipolicy.get(ISPECS_MINMAX, []):
         low, high = minmax.get(ISPECS_MIN, {}), minmax.get(ISPECS_MAX, {})
-        for key in ISPECS_PARAMETERS:
+        for key in constants.ISPECS_PARAMETERS:
             if key in low and key in high and low[key] > high[key]:
                 raise errors.OpPrereqError(
                     "Invalid instance policy: Invalid specification of min/max"
@@ -236,13 +231,13 @@ def GetUpdatedIPolicy(current: Optional[dict], update: dict) -> dict:
         if key not in IPOLICY_ALL_KEYS:
             raise errors.OpPrereqError("Invalid key in new ipolicy: %s" % key,
                                        errors.ECODE_INVAL)
-        if (value is None or value == [] or value == VALUE_DEFAULT or
-                value == [VALUE_DEFAULT]):
+        if (value is None or value == [] or value == constants.VALUE_DEFAULT or
+                value == [constants.VALUE_DEFAULT]):
             result.pop(key, None)
         elif key == ISPECS_STD:
             raise errors.OpPrereqError("%s cannot appear in group instance"
                                        " specs" % key, errors.ECODE_INVAL)
-        elif key in IPOLICY_PARAMETERS:
+        elif key in constants.IPOLICY_PARAMETERS:
             try:
                 result[key] = float(value)
             except (TypeError, ValueError) as err:
@@ -265,18 +260,6 @@ def GetUpdatedIPolicy(current: Optional[dict], update: dict) -> dict:
 
 
 # ---------------------------------------------------------- config helpers
-
-def InstanceNodes(cfg, inst) -> List[str]:
-    """UUIDs of the nodes an instance uses (primary first)."""
-    getter = getattr(cfg, "GetInstanceNodes", None)
-    if getter is not None:
-        return list(getter(inst.uuid))
-    nodes = [inst.primary_node]
-    getter = getattr(cfg, "GetInstanceSecondaryNodes", None)
-    if getter is not None:
-        nodes.extend(n for n in getter(inst.uuid) if n not in nodes)
-    return nodes
-
 
 def DiskTemplate(cfg, inst) -> str:
     getter = getattr(cfg, "GetInstanceDiskTemplate", None)
@@ -633,12 +616,3 @@ class LUGroupEvacuate(_GroupLU):
 
     def Exec(self, feedback_fn):
         return ResultWithJobs([])
-
-
-def ExpandNodeUuid(cfg, name: str) -> str:
-    """The uuid of a node given by (possibly short) name or uuid."""
-    uuid = cfg.ExpandNodeName(name)
-    if uuid is None:
-        raise errors.OpPrereqError("Node '%s' not known" % name,
-                                   errors.ECODE_NOENT)
-    return uuid

@@ -12,6 +12,7 @@ from ganeti.cmdlib.base import (HTYPE_INSTANCE, LogicalUnit, NoHooksLU,
                                 ResultWithJobs)
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
+from ganeti.cmdlib import os as cmdlib_os
 from ganeti.utils import text as utils_text
 
 # Hypervisors whose instances get a network port (VNC/SPICE console).
@@ -169,22 +170,12 @@ class LUInstanceCreate(LogicalUnit):
                 list(self.owned_locks(locking.LEVEL_NODE))))
                 if op.opportunistic_locking else None),
             group_name=op.group_name)
-        ial = iallocator.IAllocator(self.cfg, self.rpc, req)
-        ial.Run(op.iallocator)
-        if not ial.success:
-            ecode = (errors.ECODE_TEMP_NORES if op.opportunistic_locking
-                     else errors.ECODE_NORES)
-            raise errors.OpPrereqError("Can't compute nodes using iallocator"
-                                       " '%s': %s" % (op.iallocator, ial.info),
-                                       ecode)
-        op.pnode_uuid, op.pnode = iu.ExpandNodeUuidAndName(
-            self.cfg, None, ial.result[0])
-        self.LogInfo("Selected nodes for instance %s via iallocator %s: %s",
-                     op.instance_name, op.iallocator,
-                     utils_text.CommaJoin(ial.result))
+        ecode = (errors.ECODE_TEMP_NORES if op.opportunistic_locking
+                 else errors.ECODE_NORES)
+        nodes = iu.RunIAllocator(self, req, op.instance_name, ecode)
+        op.pnode_uuid, op.pnode = nodes[0]
         if req.RequiredNodes() == 2:
-            op.snode_uuid, op.snode = iu.ExpandNodeUuidAndName(
-                self.cfg, None, ial.result[1])
+            op.snode_uuid, op.snode = nodes[1]
 
     def CheckPrereq(self) -> None:
         op = self.op
@@ -250,13 +241,14 @@ class LUInstanceCreate(LogicalUnit):
             size = iallocator.ComputeDiskSize(op.disk_template, self.disks)
             iu.CheckNodesFreeDisk(self, nodes, op.disk_template, size)
         # OS
-        declared = iu.CheckNodeHasOS(self, self.pnode.uuid, op.os_type,
-                                     op.force_variant)
+        declared = cmdlib_os.CheckNodeHasOs(self, self.pnode.uuid,
+                                            op.os_type, op.force_variant)
         osparams = dict(op.osparams or {})
         osparams.update(op.osparams_private or {})
         osparams.update(op.osparams_secret or {})
-        iu.CheckOSParams(self, [self.pnode.uuid], op.os_type, osparams,
-                         op.force_variant, declared)
+        if osparams:
+            cmdlib_os.CheckOsParams(self, True, [self.pnode.uuid], op.os_type,
+                                    osparams, op.force_variant, declared)
         if op.hvparams:
             iu.CheckHVParams(self, nodes, op.hypervisor, self.hv_full)
         iu.CheckBridgesExist(self, self.nics, self.pnode.uuid)

@@ -145,18 +145,8 @@ class LUInstanceRecreateDisks(_InstanceLU):
                    for d in disks],
             nics=[n.ToDict() for n in instance.nics or []],
             hypervisor=instance.hypervisor)
-        ial = iallocator.IAllocator(self.cfg, self.rpc, req)
-        ial.Run(self.op.iallocator)
-        if not ial.success:
-            raise errors.OpPrereqError("Can't compute nodes using iallocator"
-                                       " '%s': %s" % (self.op.iallocator,
-                                                      ial.info),
-                                       errors.ECODE_NORES)
-        self.node_uuids = [iu.ExpandNodeUuidAndName(self.cfg, None, n)[0]
-                           for n in ial.result]
-        self.LogInfo("Selected nodes for instance %s via iallocator %s: %s",
-                     instance.name, self.op.iallocator,
-                     utils_text.CommaJoin(ial.result))
+        self.node_uuids = [uuid for uuid, _ in
+                           iu.RunIAllocator(self, req, instance.name)]
 
     def BuildHooksEnv(self):
         return self._Env()

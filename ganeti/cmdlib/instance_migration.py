@@ -2,6 +2,7 @@
 storage or DRBD), and the node-level migrate/evacuate that submit one job
 per instance."""
 
+import logging
 import time
 from typing import List
 
@@ -142,18 +143,8 @@ class _MigrateFailoverLU(_InstanceLU):
         req = iallocator.IAReqRelocate(
             inst_uuid=instance.uuid,
             relocate_from_node_uuids=[instance.primary_node])
-        ial = iallocator.IAllocator(self.cfg, self.rpc, req)
-        ial.Run(self.op.iallocator)
-        if not ial.success:
-            raise errors.OpPrereqError("Can't compute nodes using iallocator"
-                                       " '%s': %s" % (self.op.iallocator,
-                                                      ial.info),
-                                       errors.ECODE_NORES)
         self.op.target_node_uuid, self.op.target_node = \
-            iu.ExpandNodeUuidAndName(self.cfg, None, ial.result[0])
-        self.LogInfo("Selected nodes for instance %s via iallocator %s: %s",
-                     instance.name, self.op.iallocator,
-                     utils_text.CommaJoin(ial.result))
+            iu.RunIAllocator(self, req, instance.name)[0]
 
     # -- hooks -------------------------------------------------------------
 
@@ -362,6 +353,12 @@ class _MigrateFailoverLU(_InstanceLU):
                                          % (instance.name, msg))
             if state != MIGRATION_ACTIVE:
                 feedback_fn("* memory transfer complete")
+                if isinstance(status, dict) and "downtime" in status:
+                    # qemu's own figures (ms); the master's log keeps them
+                    logging.info("Instance %s migrated to %s: downtime %s ms,"
+                                 " total time %s ms", instance.name,
+                                 target_name, status["downtime"],
+                                 status.get("total_time"))
                 break
             if time.time() - last_feedback > _MIGRATION_FEEDBACK_INTERVAL:
                 get = (status.get if isinstance(status, dict)

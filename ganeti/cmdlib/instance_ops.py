@@ -8,9 +8,11 @@ from ganeti import constants as C
 from ganeti import errors
 from ganeti import locking
 from ganeti import netutils
-from ganeti.cmdlib.base import HTYPE_INSTANCE, LOCKS_REPLACE, LogicalUnit
+from ganeti.cmdlib.base import (HTYPE_INSTANCE, LOCKS_REPLACE, LogicalUnit,
+                                NoHooksLU)
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
+from ganeti.cmdlib import os as cmdlib_os
 from ganeti.cmdlib.instance_create import CheckHostnameSane
 
 
@@ -59,15 +61,8 @@ class _InstanceLU(LogicalUnit):
         return env
 
 
-class _InstanceNoHooksLU(_InstanceLU):
-    HPATH = None
-    HTYPE = None
-
-    def BuildHooksEnv(self):
-        raise AssertionError("BuildHooksEnv called for a NoHooksLU")
-
-    def BuildHooksNodes(self):
-        raise AssertionError("BuildHooksNodes called for a NoHooksLU")
+class _InstanceNoHooksLU(NoHooksLU, _InstanceLU):
+    """An instance LU without hooks."""
 
 
 # ------------------------------------------------------------ start/stop
@@ -368,16 +363,18 @@ class LUInstanceReinstall(_InstanceLU):
         iu.CheckInstanceState(self, instance, iu.INSTANCE_DOWN,
                               msg="cannot reinstall")
         os_name = self.op.os_type or instance.os
-        declared = iu.CheckNodeHasOS(self, instance.primary_node, os_name,
-                                     self.op.force_variant)
+        declared = cmdlib_os.CheckNodeHasOs(self, instance.primary_node,
+                                            os_name, self.op.force_variant)
         self.os_name = os_name
         self.osparams = dict(instance.osparams or {})
         self.osparams.update(self.op.osparams or {})
         check = dict(self.osparams)
         check.update(self.op.osparams_private or {})
         check.update(self.op.osparams_secret or {})
-        iu.CheckOSParams(self, [instance.primary_node], os_name, check,
-                         self.op.force_variant, declared)
+        if check:
+            cmdlib_os.CheckOsParams(self, True, [instance.primary_node],
+                                    os_name, check, self.op.force_variant,
+                                    declared)
 
     def BuildHooksEnv(self):
         return self._Env()

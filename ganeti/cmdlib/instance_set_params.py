@@ -10,6 +10,7 @@ from ganeti import locking
 from ganeti.cmdlib.base import HTYPE_INSTANCE
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
+from ganeti.cmdlib import os as cmdlib_os
 from ganeti.cmdlib.instance_ops import _InstanceLU
 from ganeti.iallocator import ComputeDiskSize
 
@@ -69,7 +70,7 @@ def _ApplyDefaults(current: Dict, changes: Dict) -> Dict:
     """current updated with changes; the value "default" removes a key."""
     result = dict(current or {})
     for key, value in (changes or {}).items():
-        if value == iu.VALUE_DEFAULT:
+        if value == C.VALUE_DEFAULT:
             result.pop(key, None)
         else:
             result[key] = value
@@ -160,16 +161,18 @@ class LUInstanceSetParams(_InstanceLU):
         self.os_name = op.os_name or instance.os
         declared = None
         if op.os_name and not op.force:
-            declared = iu.CheckNodeHasOS(self, pnode, op.os_name,
-                                         op.force_variant)
+            declared = cmdlib_os.CheckNodeHasOs(self, pnode, op.os_name,
+                                                op.force_variant)
         self.os_inst = _ApplyDefaults(instance.osparams, op.osparams)
         if op.osparams or op.osparams_private:
             if declared is None:
-                declared = iu.CheckNodeHasOS(self, pnode, self.os_name, True)
+                declared = cmdlib_os.CheckNodeHasOs(self, pnode, self.os_name,
+                                                    True)
             check = dict(self.os_inst)
             check.update(op.osparams_private or {})
-            iu.CheckOSParams(self, [pnode], self.os_name, check,
-                             op.force_variant, declared)
+            if check:
+                cmdlib_os.CheckOsParams(self, True, [pnode], self.os_name,
+                                        check, op.force_variant, declared)
         # offline/online
         if op.offline is not None:
             msg = "can't change to offline" if op.offline else \

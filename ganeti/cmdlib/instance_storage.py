@@ -17,7 +17,6 @@ DISK_RDWR = "rw"
 DISK_RDONLY = "ro"
 DISK_ACCESS_SET = (DISK_RDWR, DISK_RDONLY)
 DRBD_META_SIZE = 128
-BLOCKDEV_DRIVER_MANUAL = "manual"
 RBD_DRIVER = "rbd"
 # Keys of a disk description (OpInstanceCreate "disks", --disk).
 IDISK_SIZE = "size"
@@ -189,7 +188,7 @@ def GenerateDiskTemplate(lu, template: str, instance_uuid: str,
                                 nodes=[pnode_uuid], **common)
         elif template == C.DT_BLOCK:
             disk = objects.Disk(dev_type=C.DT_BLOCK,
-                                logical_id=[BLOCKDEV_DRIVER_MANUAL,
+                                logical_id=[C.BLOCKDEV_DRIVER_MANUAL,
                                             info.get(IDISK_ADOPT)],
                                 nodes=[pnode_uuid], **common)
         elif template == C.DT_RBD:

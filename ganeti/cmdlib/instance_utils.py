@@ -1,13 +1,16 @@
 """Helpers shared by the instance logical units: name expansion, node and
-instance state checks, the instance hooks environment, OS checks,
-backend/NIC parameter handling and node resource checks."""
+instance state checks, the instance hooks environment, backend/NIC
+parameter handling, node resource checks and running the iallocator."""
 
 import re
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from ganeti import constants as C
 from ganeti import errors
+from ganeti import iallocator
 from ganeti import objects
+from ganeti.cmdlib.base import (  # noqa: F401 (re-exported for the LUs)
+    ExpandNodeUuidAndName, NodeName)
 from ganeti.utils import text as utils_text
 
 # Admin states an operation accepts.
@@ -38,7 +41,6 @@ NIC_MODES = (C.NIC_MODE_BRIDGED, C.NIC_MODE_ROUTED, C.NIC_MODE_OVS)
 VALUE_AUTO = "auto"
 VALUE_GENERATE = "generate"
 VALUE_NONE = "none"
-VALUE_DEFAULT = "default"
 NIC_IP_POOL = "pool"
 _MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
 
@@ -58,26 +60,6 @@ def ExpandInstanceUuidAndName(cfg, expected_uuid: Optional[str],
                                    " '%s'" % (uuid, expected_uuid, name),
                                    errors.ECODE_NOENT)
     return uuid, cfg.GetInstanceInfo(uuid).name
-
-
-def ExpandNodeUuidAndName(cfg, expected_uuid: Optional[str],
-                          name: str) -> Tuple[str, str]:
-    """(uuid, full name) of a node; unknown -> OpPrereqError."""
-    uuid = cfg.ExpandNodeName(name) if name else None
-    if uuid is None:
-        raise errors.OpPrereqError("Node '%s' not known" % name,
-                                   errors.ECODE_NOENT)
-    if expected_uuid is not None and expected_uuid != uuid:
-        raise errors.OpPrereqError("The node's UUID '%s' does not match the"
-                                   " expected UUID '%s' for node '%s'"
-                                   % (uuid, expected_uuid, name),
-                                   errors.ECODE_NOENT)
-    return uuid, cfg.GetNodeInfo(uuid).name
-
-
-def NodeName(cfg, node_uuid: str) -> str:
-    node = cfg.GetNodeInfo(node_uuid)
-    return node.name if node is not None else node_uuid
 
 
 # --------------------------------------------------------------- node checks
@@ -330,7 +312,7 @@ def ForceBeParamTypes(beparams: Dict[str, Any],
         kind = BES_TYPES.get(key)
         if kind is None:
             raise errors.TypeEnforcementError("Unknown parameter '%s'" % key)
-        if allow_default and value == VALUE_DEFAULT:
+        if allow_default and value == C.VALUE_DEFAULT:
             result[key] = value
             continue
         try:
@@ -469,99 +451,6 @@ def GenerateMacs(lu, nics: List[objects.NIC]) -> None:
                                            errors.ECODE_NOTUNIQUE)
 
 
-# --------------------------------------------------------------- OS checks
-
-def _OsEntry(lu, node_uuid: str, os_name: str):
-    """(status, message, variants, parameters) of an OS on a node."""
-    base = os_name.split("+", 1)[0]
-    getter = getattr(lu.rpc, "call_os_get", None)
-    node_name = NodeName(lu.cfg, node_uuid)
-    if getter is not None:
-        result = getter(node_uuid, base)
-        result.Raise("OS '%s' not in supported OS list for node %s"
-                     % (os_name, node_name), prereq=True,
-                     ecode=errors.ECODE_INVAL)
-        osobj = result.payload
-        get = (osobj.get if isinstance(osobj, dict)
-               else lambda k, d=None: getattr(osobj, k, d))
-        return (get("supported_variants") or [],
-                get("supported_parameters") or [])
-    result = lu.rpc.call_os_diagnose([node_uuid])[node_uuid]
-    result.Raise("OS '%s' not in supported OS list for node %s"
-                 % (os_name, node_name), prereq=True,
-                 ecode=errors.ECODE_INVAL)
-    for entry in result.payload or []:
-        if isinstance(entry, dict):
-            name, status, diag = (entry.get("name"), entry.get("status"),
-                                  entry.get("diagnose"))
-            variants = entry.get("variants") or []
-            params = entry.get("parameters") or []
-        else:
-            name, _, status, diag, variants, params = list(entry)[:6]
-        if name != base:
-            continue
-        if not status:
-            raise errors.OpPrereqError("OS '%s' not in supported OS list for"
-                                       " node %s: %s" % (os_name, node_name,
-                                                         diag),
-                                       errors.ECODE_INVAL)
-        return variants or [], params or []
-    raise errors.OpPrereqError("OS '%s' not in supported OS list for node %s:"
-                               " OS dir not found in search path"
-                               % (os_name, node_name), errors.ECODE_INVAL)
-
-
-def CheckOSVariant(os_name: str, variants: List[str]) -> None:
-    base, _, variant = os_name.partition("+")
-    if not variants:
-        if variant:
-            raise errors.OpPrereqError("OS '%s' doesn't support variants ('%s'"
-                                       " passed)" % (base, variant),
-                                       errors.ECODE_INVAL)
-        return
-    if not variant:
-        raise errors.OpPrereqError("OS name must include a variant",
-                                   errors.ECODE_INVAL)
-    if variant not in variants:
-        raise errors.OpPrereqError("Unsupported OS variant",
-                                   errors.ECODE_INVAL)
-
-
-def CheckNodeHasOS(lu, node_uuid: str, os_name: str,
-                   force_variant: bool) -> List:
-    """The OS exists on the node (and the variant is valid); returns the
-    OS's declared parameters."""
-    variants, params = _OsEntry(lu, node_uuid, os_name)
-    if not force_variant:
-        CheckOSVariant(os_name, variants)
-    return params
-
-
-def CheckOSParams(lu, node_uuids: List[str], os_name: str, osparams: Dict,
-                  force_variant: bool, declared: Optional[List] = None
-                  ) -> None:
-    """Unknown OS parameters are refused; the OS's verify script checks
-    the values (os_validate RPC) when parameters are given."""
-    if not osparams:
-        return
-    if declared is not None:
-        names = {p[0] if isinstance(p, (list, tuple)) else p
-                 for p in declared}
-        unknown = sorted(set(osparams) - names)
-        if unknown:
-            raise errors.OpPrereqError("The following parameters are not"
-                                       " supported by the OS %s: %s"
-                                       % (os_name, ", ".join(unknown)),
-                                       errors.ECODE_INVAL)
-    result = lu.rpc.call_os_validate(node_uuids, True, os_name,
-                                     ["parameters"], osparams, force_variant)
-    for node_uuid, nres in result.items():
-        if nres.offline:
-            continue
-        nres.Raise("OS Parameters validation failed on node %s"
-                   % NodeName(lu.cfg, node_uuid), prereq=True)
-
-
 # --------------------------------------------------------------- resources
 
 def NodeHvInfo(lu, node_uuid: str, hvname: str, hvparams: Dict) -> Dict:
@@ -658,3 +547,22 @@ def CheckBridgesExist(lu, nics: List[objects.NIC], node_uuid: str) -> None:
     result.Raise("Error checking bridges on destination node '%s'"
                  % NodeName(lu.cfg, node_uuid), prereq=True,
                  ecode=errors.ECODE_ENVIRON)
+
+
+# --------------------------------------------------------------- iallocator
+
+def RunIAllocator(lu, req, instance_name: str,
+                  ecode: str = errors.ECODE_NORES) -> List[Tuple[str, str]]:
+    """Run the LU's iallocator (op.iallocator) on req; the (uuid, name) of
+    each node it chose, in its order (the choice is logged)."""
+    ial = iallocator.IAllocator(lu.cfg, lu.rpc, req)
+    ial.Run(lu.op.iallocator)
+    if not ial.success:
+        raise errors.OpPrereqError("Can't compute nodes using iallocator"
+                                   " '%s': %s" % (lu.op.iallocator, ial.info),
+                                   ecode)
+    nodes = [ExpandNodeUuidAndName(lu.cfg, None, name) for name in ial.result]
+    lu.LogInfo("Selected nodes for instance %s via iallocator %s: %s",
+               instance_name, lu.op.iallocator,
+               utils_text.CommaJoin(ial.result))
+    return nodes

@@ -6,7 +6,7 @@ Node membership (add/remove) lives in node_membership.py.
 
 import logging
 import time
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
 from ganeti import constants
 from ganeti import errors
@@ -17,12 +17,13 @@ from ganeti.backend_storage import (MODIFIABLE_STORAGE_FIELDS, SF_NAME,
                                     SO_FIX_CONSISTENCY,
                                     VALID_STORAGE_FIELDS,
                                     VALID_STORAGE_OPERATIONS)
-from ganeti.cmdlib.base import LogicalUnit, NoHooksLU
+from ganeti.cmdlib.base import (ExpandNodeUuid, ExpandNodeUuidAndName,
+                                InstanceNodes, LogicalUnit, NoHooksLU)
 from ganeti.cmdlib.node_membership import (AdjustCandidatePool,
+                                           CandidateCounts,
                                            DecideSelfPromotion,
                                            GetClientCertDigest)
-from ganeti.cmdlib.group import (DiskTemplate, ExpandNodeUuid, InstanceNodes,
-                                 MergeDiskState, MergeHvState,
+from ganeti.cmdlib.group import (DiskTemplate, MergeDiskState, MergeHvState,
                                  UpdateNdParams)
 from ganeti.query import NiceSortKey
 from ganeti.utils import text as utils_text
@@ -42,19 +43,6 @@ _OOB_SKIP_MASTER = (constants.OOB_POWER_OFF, constants.OOB_POWER_CYCLE)
 VOLUME_FIELDS = ("node", "phys", "vg", "name", "size", "instance")
 
 
-def ExpandNode(cfg, name: str, uuid: Optional[str] = None
-               ) -> Tuple[str, str]:
-    """(uuid, full name) of a node; uuid, if given, must still match."""
-    found = ExpandNodeUuid(cfg, name)
-    if uuid is not None and uuid != found:
-        raise errors.OpPrereqError("The nodes UUID '%s' does not match the"
-                                   " expected UUID '%s' for node '%s'. Maybe"
-                                   " the node changed since you submitted"
-                                   " this job." % (found, uuid, name),
-                                   errors.ECODE_NOTUNIQUE)
-    return found, cfg.GetNodeName(found)
-
-
 def WantedNodes(cfg, names: Sequence[str]) -> List[str]:
     """UUIDs of the named nodes, or of all nodes; sorted by name."""
     if names:
@@ -63,6 +51,22 @@ def WantedNodes(cfg, names: Sequence[str]) -> List[str]:
         uuids = list(cfg.GetNodeList())
     return sorted(dict.fromkeys(uuids), key=lambda u: NiceSortKey(
         cfg.GetNodeName(u)))
+
+
+def NodeAnswers(lu, node_uuids: Sequence[str], answers: Dict[str, Any],
+                warning: str) -> Iterator[Tuple[str, str, Any]]:
+    """(uuid, name, payload) of each node that answered a multi-node RPC,
+    in node_uuids' order; offline nodes are skipped, failures logged as
+    warning % (name, error)."""
+    for node_uuid in node_uuids:
+        res = answers.get(node_uuid)
+        if res is None or getattr(res, "offline", False):
+            continue
+        name = lu.cfg.GetNodeName(node_uuid)
+        if res.fail_msg:
+            lu.LogWarning(warning, name, res.fail_msg)
+            continue
+        yield node_uuid, name, res.payload
 
 
 def CheckOutputFields(selected: Sequence[str], valid: Sequence[str]) -> None:
@@ -95,22 +99,6 @@ def SupportsOob(cfg, node) -> str:
 
 
 # ------------------------------------------------------- master candidates
-
-def CandidateStats(cfg, exceptions: Sequence[str] = ()) -> Tuple[int, int,
-                                                                 int]:
-    """(current candidates, desired candidates, possible candidates),
-    ignoring the nodes in exceptions."""
-    pool_size = cfg.GetClusterInfo().candidate_pool_size
-    current = possible = 0
-    for node in cfg.GetAllNodesInfo().values():
-        if node.uuid in exceptions:
-            continue
-        if node.master_candidate:
-            current += 1
-        if node.master_capable and not (node.offline or node.drained):
-            possible += 1
-    return current, min(possible, pool_size), possible
-
 
 def AddCandidateCert(lu, node_uuid: str) -> None:
     """Trust a new master candidate's client certificate (by digest)."""
@@ -159,8 +147,8 @@ class LUNodeSetParams(LogicalUnit):
 
     def CheckArguments(self):
         op = self.op
-        op.node_uuid, op.node_name = ExpandNode(self.cfg, op.node_name,
-                                                op.node_uuid)
+        op.node_uuid, op.node_name = ExpandNodeUuidAndName(
+            self.cfg, op.node_uuid, op.node_name)
         flags = [op.offline, op.master_candidate, op.drained,
                  op.master_capable, op.vm_capable, op.powered]
         if (flags.count(None) == len(flags) and not
@@ -223,8 +211,8 @@ class LUNodeSetParams(LogicalUnit):
                                            " unset the vm_capable flag" %
                                            node.name, errors.ECODE_STATE)
         if node.master_candidate and self.might_demote and not self.lock_all:
-            current, desired, _ = CandidateStats(cfg, [node.uuid])
-            if current < desired:
+            current, capable, pool = CandidateCounts(cfg, [node.uuid])
+            if current < min(capable, pool):
                 raise errors.OpPrereqError("Not enough master candidates,"
                                            " please pass auto promote option"
                                            " to allow promotion"
@@ -463,16 +451,10 @@ class LUNodeQueryvols(NoHooksLU):
         answers = self.rpc.call_node_volumes(node_uuids)
         owners = self._VolumeOwners()
         output = []
-        for node_uuid in node_uuids:
-            res = answers.get(node_uuid)
-            if res is None or getattr(res, "offline", False):
-                continue
-            name = self.cfg.GetNodeName(node_uuid)
-            if res.fail_msg:
-                self.LogWarning("Can't compute volume data on node %s: %s",
-                                name, res.fail_msg)
-                continue
-            for vol in sorted(res.payload or [], key=lambda v: v["dev"]):
+        for node_uuid, name, payload in NodeAnswers(
+                self, node_uuids, answers,
+                "Can't compute volume data on node %s: %s"):
+            for vol in sorted(payload or [], key=lambda v: v["dev"]):
                 values = {
                     "node": name, "phys": vol["dev"], "vg": vol["vg"],
                     "name": vol["name"], "size": int(float(vol["size"])),
@@ -564,16 +546,10 @@ class LUNodeQueryStorage(NoHooksLU):
             StorageTypeArgs(self.cfg, self.storage_type), self.op.name,
             fields)
         output = []
-        for node_uuid in node_uuids:
-            res = answers.get(node_uuid)
-            if res is None or getattr(res, "offline", False):
-                continue
-            name = self.cfg.GetNodeName(node_uuid)
-            if res.fail_msg:
-                self.LogWarning("Can't get storage data from node %s: %s",
-                                name, res.fail_msg)
-                continue
-            rows = {row[0]: row for row in res.payload or []}
+        for _, name, payload in NodeAnswers(
+                self, node_uuids, answers,
+                "Can't get storage data from node %s: %s"):
+            rows = {row[0]: row for row in payload or []}
             for unit in sorted(rows, key=lambda n: NiceSortKey(str(n))):
                 row = rows[unit]
                 out = []
@@ -592,8 +568,8 @@ class _NodeStorageLU(NoHooksLU):
     REQ_BGL = False
 
     def ExpandNames(self):
-        self.op.node_uuid, self.op.node_name = ExpandNode(
-            self.cfg, self.op.node_name, self.op.node_uuid)
+        self.op.node_uuid, self.op.node_name = ExpandNodeUuidAndName(
+            self.cfg, self.op.node_uuid, self.op.node_name)
         self.needed_locks = {locking.LEVEL_NODE: [self.op.node_uuid]}
 
 
@@ -667,8 +643,8 @@ class LUNodePowercycle(NoHooksLU):
     REQ_BGL = False
 
     def CheckArguments(self):
-        self.op.node_uuid, self.op.node_name = ExpandNode(
-            self.cfg, self.op.node_name, self.op.node_uuid)
+        self.op.node_uuid, self.op.node_name = ExpandNodeUuidAndName(
+            self.cfg, self.op.node_uuid, self.op.node_name)
         if self.op.node_uuid == self.cfg.GetMasterNode() and \
                 not self.op.force:
             raise errors.OpPrereqError("The node is the master and the force"

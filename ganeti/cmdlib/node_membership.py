@@ -18,7 +18,8 @@ from ganeti import errors
 from ganeti import netutils
 from ganeti import objects
 from ganeti import pathutils
-from ganeti.cmdlib.base import LogicalUnit
+from ganeti.cmdlib.base import (ExpandNodeUuidAndName, InstanceNodes,
+                                LogicalUnit)
 from ganeti.hooksmaster import HOOKS_PHASE_POST
 
 # node_crypto_tokens request for a node's client certificate digest
@@ -130,22 +131,7 @@ def CheckDiskState(disk_state: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
 
 # ---------------------------------------------------------------- helpers
 
-def ExpandNodeUuidAndName(cfg, uuid: Optional[str], name: str):
-    """(uuid, full name) of a node given by name (or uuid)."""
-    found = cfg.ExpandNodeName(name) if name else None
-    if found is None and uuid:
-        found = uuid if cfg.GetNodeInfo(uuid) is not None else None
-    if found is None:
-        raise errors.OpPrereqError("Node '%s' not known" % (name or uuid),
-                                   errors.ECODE_NOENT)
-    if uuid is not None and uuid != found:
-        raise errors.OpPrereqError("The node's UUID '%s' does not match the"
-                                   " expected UUID '%s' for node '%s'"
-                                   % (found, uuid, name), errors.ECODE_STATE)
-    return found, cfg.GetNodeInfo(found).name
-
-
-def _CandidateCounts(cfg, exceptions: Iterable[str]):
+def CandidateCounts(cfg, exceptions: Iterable[str]):
     """(current candidates, master-capable usable nodes, pool size)."""
     exceptions = set(exceptions or [])
     nodes = [n for n in cfg.GetAllNodesInfo().values()
@@ -158,7 +144,7 @@ def _CandidateCounts(cfg, exceptions: Iterable[str]):
 
 def DecideSelfPromotion(cfg, exceptions: Iterable[str] = ()) -> bool:
     """Whether a node being added should become a master candidate."""
-    mc_now, capable, pool = _CandidateCounts(cfg, exceptions)
+    mc_now, capable, pool = CandidateCounts(cfg, exceptions)
     return mc_now < min(capable + 1, pool)
 
 
@@ -215,7 +201,7 @@ def _Promote(lu, node) -> None:
 def AdjustCandidatePool(lu, exceptions: Iterable[str]) -> List[str]:
     """Promote nodes until the candidate pool is full; names promoted."""
     exceptions = set(exceptions)
-    mc_now, capable, pool = _CandidateCounts(lu.cfg, exceptions)
+    mc_now, capable, pool = CandidateCounts(lu.cfg, exceptions)
     wanted = min(pool, capable)
     promote = sorted((n for n in lu.cfg.GetAllNodesInfo().values()
                       if n.uuid not in exceptions and not n.master_candidate
@@ -237,21 +223,6 @@ def AdjustCandidatePool(lu, exceptions: Iterable[str]) -> List[str]:
         lu.LogInfo("Note: more nodes are candidates (%d) than desired (%d)",
                    mc_now + len(done), wanted)
     return done
-
-
-def InstanceNodes(cfg, inst) -> List[str]:
-    """UUIDs of the nodes an instance uses (primary first)."""
-    getter = getattr(cfg, "GetInstanceNodes", None)
-    if getter is not None:
-        return list(getter(inst.uuid))
-    nodes = [inst.primary_node]
-    get_disk = getattr(cfg, "GetDiskInfo", None)
-    for disk_uuid in (inst.disks or []) if get_disk is not None else []:
-        disk = get_disk(disk_uuid)
-        for node in (getattr(disk, "nodes", None) or []):
-            if node not in nodes:
-                nodes.append(node)
-    return nodes
 
 
 class _StaticResolver:

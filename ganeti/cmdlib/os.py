@@ -13,7 +13,7 @@ from ganeti import errors
 from ganeti import osdef
 from ganeti import qlang
 from ganeti import query
-from ganeti.cmdlib.base import NoHooksLU
+from ganeti.cmdlib.base import NodeName, NoHooksLU
 from ganeti.query_misc import OsInfo, SimpleQueryData
 
 #: Per node: [(path, status, diagnose, variants, parameters, api_versions,
@@ -131,14 +131,94 @@ class LUOsDiagnose(NoHooksLU):
 # ------------------------------------------------- checks for other LUs
 
 
+def _OsEntry(lu, node_uuid: str, os_name: str):
+    """(variants, parameters) of an OS on a node; OpPrereqError if the
+    node has no valid definition of it."""
+    base = os_name.split("+", 1)[0]
+    getter = getattr(lu.rpc, "call_os_get", None)
+    node_name = NodeName(lu.cfg, node_uuid)
+    if getter is not None:
+        result = getter(node_uuid, base)
+        result.Raise("OS '%s' not in supported OS list for node %s"
+                     % (os_name, node_name), prereq=True,
+                     ecode=errors.ECODE_INVAL)
+        osobj = result.payload
+        get = (osobj.get if isinstance(osobj, dict)
+               else lambda k, d=None: getattr(osobj, k, d))
+        return (get("supported_variants") or [],
+                get("supported_parameters") or [])
+    result = lu.rpc.call_os_diagnose([node_uuid])[node_uuid]
+    result.Raise("OS '%s' not in supported OS list for node %s"
+                 % (os_name, node_name), prereq=True,
+                 ecode=errors.ECODE_INVAL)
+    for entry in result.payload or []:
+        if isinstance(entry, dict):
+            name, status, diag = (entry.get("name"), entry.get("status"),
+                                  entry.get("diagnose"))
+            variants = entry.get("variants") or []
+            params = entry.get("parameters") or []
+        else:
+            name, _, status, diag, variants, params = list(entry)[:6]
+        if name != base:
+            continue
+        if not status:
+            raise errors.OpPrereqError("OS '%s' not in supported OS list for"
+                                       " node %s: %s" % (os_name, node_name,
+                                                         diag),
+                                       errors.ECODE_INVAL)
+        return variants or [], params or []
+    raise errors.OpPrereqError("OS '%s' not in supported OS list for node %s:"
+                               " OS dir not found in search path"
+                               % (os_name, node_name), errors.ECODE_INVAL)
+
+
+def CheckOsVariant(os_name: str, variants: List[str]) -> None:
+    """os_name names one of the OS's variants (or none if it has none)."""
+    base, _, variant = os_name.partition("+")
+    if not variants:
+        if variant:
+            raise errors.OpPrereqError("OS '%s' doesn't support variants ('%s'"
+                                       " passed)" % (base, variant),
+                                       errors.ECODE_INVAL)
+        return
+    if not variant:
+        raise errors.OpPrereqError("OS name must include a variant",
+                                   errors.ECODE_INVAL)
+    if variant not in variants:
+        raise errors.OpPrereqError("Unsupported OS variant",
+                                   errors.ECODE_INVAL)
+
+
+def CheckNodeHasOs(lu, node_uuid: str, os_name: str,
+                   force_variant: bool) -> List:
+    """The OS exists on the node (and the variant is valid); returns the
+    OS's declared parameters."""
+    variants, params = _OsEntry(lu, node_uuid, os_name)
+    if not force_variant:
+        CheckOsVariant(os_name, variants)
+    return params
+
+
 def CheckOsParams(lu, required: bool, node_uuids: Sequence[str],
                   osname: str, osparams: Dict[str, Any],
-                  force_variant: bool) -> None:
+                  force_variant: bool,
+                  declared: Optional[Sequence] = None) -> None:
     """Validate an OS and its parameters on nodes (os_validate).
 
-    Offline nodes are skipped; with required, a node lacking the OS is an
-    error, otherwise only nodes that have it check the parameters.
+    With declared (the OS's parameters, as CheckNodeHasOs returns them),
+    parameters the OS doesn't declare are refused first.  Offline nodes
+    are skipped; with required, a node lacking the OS is an error,
+    otherwise only nodes that have it check the parameters.
     """
+    if declared is not None and osparams:
+        names = {p[0] if isinstance(p, (list, tuple)) else p
+                 for p in declared}
+        unknown = sorted(set(osparams) - names)
+        if unknown:
+            raise errors.OpPrereqError("The following parameters are not"
+                                       " supported by the OS %s: %s"
+                                       % (osname, ", ".join(unknown)),
+                                       errors.ECODE_INVAL)
     node_uuids = [uuid for uuid in node_uuids
                   if not getattr(lu.cfg.GetNodeInfo(uuid), "offline", False)]
     if not node_uuids:
@@ -147,29 +227,12 @@ def CheckOsParams(lu, required: bool, node_uuids: Sequence[str],
     results = lu.rpc.call_os_validate(node_uuids, required, osname, checks,
                                       osparams, force_variant)
     for uuid, res in results.items():
-        name = _NodeName(lu.cfg, uuid)
+        name = NodeName(lu.cfg, uuid)
         _RaisePrereq(res, "OS Parameters validation failed on node %s" %
                      name)
         if not res.payload:
             lu.LogInfo("OS %s not found on node %s, validation skipped",
                        osname, name)
-
-
-def CheckNodeHasOs(lu, node_uuid: str, os_name: str,
-                   force_variant: bool) -> None:
-    """The node must have a valid definition of os_name (and its variant)."""
-    res = lu.rpc.call_os_validate([node_uuid], True, os_name, [], {},
-                                  force_variant)[node_uuid]
-    if res.fail_msg:
-        raise errors.OpPrereqError("OS '%s' not in supported OS list for"
-                                   " node %s: %s" %
-                                   (os_name, _NodeName(lu.cfg, node_uuid),
-                                    res.fail_msg), errors.ECODE_INVAL)
-
-
-def _NodeName(cfg, uuid: str) -> str:
-    node = cfg.GetNodeInfo(uuid)
-    return node.name if node is not None else uuid
 
 
 def _RaisePrereq(res, msg: str) -> None:

@@ -7,11 +7,10 @@ import tempfile
 import time
 from typing import List, Tuple
 
+from ganeti import constants
 from ganeti import errors
 from ganeti import locking
 from ganeti.cmdlib.base import NoHooksLU
-
-ELOG_DELAY_TEST = "delay-test"
 
 
 def _ExpandNodes(cfg, names: List[str]) -> Tuple[List[str], List[str]]:
@@ -79,7 +78,7 @@ class LUTestDelay(NoHooksLU):
         try:
             sock.bind(path)
             sock.listen(1)
-            self.Log(ELOG_DELAY_TEST, path)
+            self.Log(constants.ELOG_DELAY_TEST, path)
             sock.settimeout(self.op.duration)
             try:
                 conn, _ = sock.accept()

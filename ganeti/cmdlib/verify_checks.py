@@ -16,6 +16,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 from ganeti import constants
 from ganeti import pathutils
+# CommaJoin, NiceSort and NiceSortKey are also used as vc.* by verify.py.
+from ganeti.utils.text import CommaJoin, NiceSort, NiceSortKey
 
 ETYPE_ERROR = constants.CV_ERROR
 ETYPE_WARNING = constants.CV_WARNING
@@ -24,9 +26,6 @@ ETYPE_WARNING = constants.CV_WARNING
 NODE_MAX_CLOCK_SKEW = 150.0
 # Smallest usable volume group (MiB).
 MIN_VG_SIZE = 20480
-
-# node_verify keys not in ganeti.constants (upstream's names).
-NV_LVLIST = "lvlist"
 
 # Local disk status of a block device (upstream's LDS_* values).
 LDS_OKAY = 1
@@ -47,20 +46,6 @@ def _item_type(ecode: str) -> str:
     if ecode.startswith("EINSTANCE"):
         return TINSTANCE
     return TNODE
-
-
-def NiceSortKey(name: str) -> list:
-    """Sort key putting node2 before node10 (numbers compared as numbers)."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part)
-            for part in re.split(r"(\d+)", name) if part]
-
-
-def NiceSort(names: Iterable[str]) -> List[str]:
-    return sorted(names, key=NiceSortKey)
-
-
-def CommaJoin(items: Iterable[Any]) -> str:
-    return ", ".join(str(i) for i in items)
 
 
 class Reporter:
@@ -386,7 +371,7 @@ def NodeInstances(rep: Reporter, name: str, nresult: dict) -> Optional[list]:
 
 def NodeVolumes(rep: Reporter, name: str, nresult: dict) -> Optional[dict]:
     """The node's logical volumes ({"vg/lv": [size, inactive, online]})."""
-    lvdata = nresult.get(NV_LVLIST, "Missing LV data")
+    lvdata = nresult.get(constants.NV_LVLIST, "Missing LV data")
     if isinstance(lvdata, str):
         rep.ErrorIf(True, "ENODELVM", name, "LVM problem on node: %s", lvdata)
         return None

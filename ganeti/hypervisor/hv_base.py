@@ -57,6 +57,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from ganeti import constants
 from ganeti import errors
 
 # Value types of parameters (upstream's VTYPE_* names and values).
@@ -102,20 +103,14 @@ CONS_ALL = frozenset([CONS_MESSAGE, CONS_SSH, CONS_VNC, CONS_SPICE])
 SSH_CONSOLE_USER = "root"
 VNC_BASE_PORT = 5900
 
-# NIC parameter keys and modes.
+# NIC parameter keys.
 NIC_MODE = "mode"
 NIC_LINK = "link"
 NIC_VLAN = "vlan"
-NIC_MODE_BRIDGED = "bridged"
-NIC_MODE_ROUTED = "routed"
-NIC_MODE_OVS = "openvswitch"
 
 # Parameter names shared by several hypervisors.
 HV_MIGRATION_MODE = "migration_mode"
 HV_MIGRATION_PORT = "migration_port"
-HV_MIGRATION_LIVE = "live"
-HV_MIGRATION_NONLIVE = "non-live"
-HV_MIGRATION_MODES = frozenset([HV_MIGRATION_LIVE, HV_MIGRATION_NONLIVE])
 
 BE_MAXMEM = "maxmem"
 BE_MINMEM = "minmem"
@@ -324,7 +319,7 @@ def NicEnvironment(instance: Any, seq: int, nic: Any,
     they apply.
     """
     nicparams = GetField(nic, "nicparams") or {}
-    mode = nicparams.get(NIC_MODE, NIC_MODE_BRIDGED)
+    mode = nicparams.get(NIC_MODE, constants.NIC_MODE_BRIDGED)
     env = {
         "PATH": "%s:/sbin:/usr/sbin" % os.environ.get("PATH", "/bin:/usr/bin"),
         "INSTANCE": GetField(instance, "name"),
@@ -346,7 +341,7 @@ def NicEnvironment(instance: Any, seq: int, nic: Any,
         env["VLAN"] = nicparams.get(NIC_VLAN) or ""
     if GetField(nic, "network"):
         env.update(_NetworkEnv(GetField(nic, "netinfo")))
-    if mode == NIC_MODE_BRIDGED and link:
+    if mode == constants.NIC_MODE_BRIDGED and link:
         env["BRIDGE"] = link
     return env
 

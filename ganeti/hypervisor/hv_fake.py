@@ -11,6 +11,7 @@ import logging
 import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ganeti import constants
 from ganeti import errors
 from ganeti import pathutils
 from ganeti.hypervisor import hv_base
@@ -24,7 +25,7 @@ class FakeHypervisor(hv_base.BaseHypervisor):
     CAN_MIGRATE = True
     PARAMETERS = {
         hv_base.HV_MIGRATION_MODE: hv_base.ChoiceParam(
-            hv_base.HV_MIGRATION_MODES),
+            constants.HT_MIGRATION_MODES),
     }
 
     def __init__(self, run_dir: Optional[str] = None) -> None:

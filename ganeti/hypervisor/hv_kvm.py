@@ -22,6 +22,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ganeti import constants
 from ganeti import errors
 from ganeti import objects
 from ganeti import pathutils
@@ -122,8 +123,8 @@ _PARAMETERS: Dict[str, P.Param] = {
                                  "must be a ':'-separated list of migration"
                                  " capabilities"),
     C.HV_MIGRATION_DOWNTIME: P.IntParam(1),
-    C.HV_MIGRATION_MODE: _Choice(P.HV_MIGRATION_MODES),
-    C.HV_MIGRATION_PORT: P.NetPortParam(),
+    P.HV_MIGRATION_MODE: _Choice(constants.HT_MIGRATION_MODES),
+    P.HV_MIGRATION_PORT: P.NetPortParam(),
     C.HV_NIC_TYPE: _Choice(KVM_NIC_TYPES),
     C.HV_REBOOT_BEHAVIOR: _Choice(["reboot", "exit"]),
     C.HV_ROOT_PATH: P.MaybeStringParam(),
@@ -613,7 +614,7 @@ class KVMHypervisor(KvmHotplugMixin, hv_base.BaseHypervisor):
                                          " running here" % instance.name)
         runtime = KvmRuntime.FromText(info)
         port = int((instance.hvparams or {}).get(
-            C.HV_MIGRATION_PORT, runtime.hvparams.get(C.HV_MIGRATION_PORT)))
+            P.HV_MIGRATION_PORT, runtime.hvparams.get(P.HV_MIGRATION_PORT)))
         self._ExecuteRuntime(instance, runtime, incoming=(target, port))
 
     def MigrateInstance(self, cluster_name: str, instance: Any, target: str,
@@ -623,7 +624,7 @@ class KVMHypervisor(KvmHotplugMixin, hv_base.BaseHypervisor):
             raise errors.HypervisorError("Instance %s not running, cannot"
                                          " migrate" % instance.name)
         hvp = instance.hvparams or {}
-        port = int(hvp[C.HV_MIGRATION_PORT])
+        port = int(hvp[P.HV_MIGRATION_PORT])
         host = "[%s]" % target if ":" in target else target
         with qmp.QmpConnection(paths.qmp, timeout=_QMP_TIMEOUT) as conn:
             if not live:

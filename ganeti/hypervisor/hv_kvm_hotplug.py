@@ -12,14 +12,14 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ganeti import errors
 from ganeti import objects
+from ganeti.constants import (HOTPLUG_ACTION_ADD, HOTPLUG_ACTION_REMOVE,
+                              HOTPLUG_TARGET_DISK, HOTPLUG_TARGET_NIC)
 from ganeti.hypervisor import hv_kvm_cmdline as cmdline
 from ganeti.hypervisor import hv_kvm_netdev as netdev
 from ganeti.hypervisor import hv_kvm_qmp as qmp
 from ganeti.hypervisor.hv_kvm_runtime import InstancePid, KvmRuntime
 from ganeti.utils import process as utils_process
 
-HOTPLUG_TARGET_DISK = "disk"
-HOTPLUG_TARGET_NIC = "nic"
 _UNPLUG_TIMEOUT = 10.0
 _QMP_TIMEOUT = 10.0
 
@@ -102,7 +102,7 @@ class KvmHotplugMixin:
 
     def HotAddDevice(self, instance: Any, dev_type: str, device: Any,
                      extra: Any, seq: int) -> Optional[str]:
-        self.VerifyHotplugSupport(instance, "hotadd", dev_type)
+        self.VerifyHotplugSupport(instance, HOTPLUG_ACTION_ADD, dev_type)
         paths, runtime, _ = self._HotplugContext(instance)
         ddict = _ToDict(device)
         slot = self._FreeSlot(runtime)
@@ -173,7 +173,7 @@ class KvmHotplugMixin:
 
     def HotDelDevice(self, instance: Any, dev_type: str, device: Any,
                      extra: Any, seq: int) -> Optional[str]:
-        self.VerifyHotplugSupport(instance, "hotdel", dev_type)
+        self.VerifyHotplugSupport(instance, HOTPLUG_ACTION_REMOVE, dev_type)
         paths, runtime, _ = self._HotplugContext(instance)
         uuid = _ToDict(device).get("uuid")
         entries = runtime.nics if dev_type == HOTPLUG_TARGET_NIC else \

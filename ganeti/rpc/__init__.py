@@ -20,6 +20,7 @@ from ganeti import errors
 from ganeti import pathutils
 from ganeti import serializer
 from ganeti.rpc import defs
+from ganeti.rpc.reach import NodeReach
 from ganeti.rpc.client import (  # noqa: F401 (re-exported)
     OFFLINE_MSG, MakeResults, Request, RpcResult, Transport)
 
@@ -104,16 +105,19 @@ class RpcRunner:
     a list of keys and return {key: RpcResult}. Keys are whatever the resolver
     understands (uuids or names with ConfigResolver). Every call_<name> also
     accepts a keyword read_timeout (seconds) overriding the call's class.
+    ``reach`` (a NodeReach) records which nodes answer and which failed.
     """
 
     def __init__(self, resolver: Optional[Resolver] = None,
                  port: int = constants.DEFAULT_NODED_PORT, cfg: Any = None,
-                 transport: Optional[Transport] = None) -> None:
+                 transport: Optional[Transport] = None,
+                 reach: Optional[NodeReach] = None) -> None:
         self.resolver = resolver or DefaultResolver()
         self.port = port
         self.cfg = cfg
         self.encode_ctx = defs.EncodeContext(cfg)
         self.transport = transport or _shared_transport()
+        self.reach = reach if reach is not None else NodeReach()
 
     @classmethod
     def for_config(cls, cfg: Any, port: int = constants.DEFAULT_NODED_PORT
@@ -157,6 +161,8 @@ class RpcRunner:
                           read_timeout, nicename="%s/%s" % (name, procedure))
             requests[key] = (name, req)
         self.transport.Process([req for _, req in requests.values()])
+        for name, req in requests.values():
+            self.reach.Record(name, req.error, req.elapsed)
         results = MakeResults(procedure, offline, requests)
         if call.postproc is not None:
             for result in results.values():
@@ -222,4 +228,4 @@ for _call in defs.CALLS.values():
 del _call
 
 __all__ = ["RpcRunner", "RpcResult", "ConfigResolver", "DefaultResolver",
-           "Transport", "Request", "OFFLINE_MSG"]
+           "Transport", "Request", "NodeReach", "OFFLINE_MSG"]

@@ -13,6 +13,7 @@ changes (libcurl caches the CA store per multi handle).
 
 import logging
 import os
+import socket
 import threading
 import time
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
@@ -38,8 +39,12 @@ class RpcResult:
     """
 
     def __init__(self, data=None, failed: bool = False, offline: bool = False,
-                 call: Optional[str] = None, node: Optional[str] = None) -> None:
+                 call: Optional[str] = None, node: Optional[str] = None,
+                 unreachable: bool = False) -> None:
         self.offline = offline
+        # True when the node gave no answer at all (connection or transport
+        # failure, timeout), as opposed to answering with an error.
+        self.unreachable = bool(unreachable and not offline)
         self.call = call
         self.node = node
         self.data = None if offline else data
@@ -93,7 +98,7 @@ class Request:
     """One HTTP request to one node and, once processed, its outcome."""
 
     __slots__ = ("host", "port", "path", "body", "read_timeout", "nicename",
-                 "error", "status", "resp_body", "_buf")
+                 "error", "status", "resp_body", "_buf", "start", "elapsed")
 
     def __init__(self, host: str, port: int, path: str, body: bytes,
                  read_timeout: float, nicename: str = "") -> None:
@@ -107,6 +112,8 @@ class Request:
         self.status: Optional[int] = None
         self.resp_body = b""
         self._buf: List[bytes] = []
+        self.start = 0.0
+        self.elapsed = 0.0  # seconds from sending to answer or failure
 
     @property
     def url(self) -> str:
@@ -132,6 +139,30 @@ def _file_generation(paths: Iterable[str]) -> tuple:
     return tuple(gen)
 
 
+def _make_sockopt(user_timeout_ms: int) -> Callable[[int, int], int]:
+    """A curl SOCKOPTFUNCTION giving each new connection a TCP user timeout.
+
+    Connections are reused between calls; if a node drops off the network
+    after a connection to it was opened, a request on that connection would
+    otherwise wait for the call's whole read timeout (minutes).  With
+    TCP_USER_TIMEOUT the kernel gives up when sent data stays unacknowledged
+    that long; a live but busy node acknowledges at once, so long-running
+    calls are not affected.
+    """
+    def sockopt(fd: int, _purpose: int) -> int:
+        try:
+            sock = socket.socket(fileno=fd)
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT,
+                                user_timeout_ms)
+            finally:
+                sock.detach()
+        except OSError as err:
+            logging.debug("Cannot set TCP_USER_TIMEOUT: %s", err)
+        return pycurl.SOCKOPT_OK
+    return sockopt
+
+
 class Transport:
     """Runs batches of Requests with curl multi; thread safe."""
 
@@ -145,6 +176,8 @@ class Transport:
         self._easy: List[pycurl.Curl] = []
         self._multi: List[pycurl.CurlMulti] = []
         self._generation: Optional[tuple] = None
+        self._sockopt = (_make_sockopt(int(connect_timeout * 1000))
+                         if hasattr(socket, "TCP_USER_TIMEOUT") else None)
 
     # -- handle pools ---------------------------------------------------
 
@@ -195,6 +228,8 @@ class Transport:
         curl.setopt(pycurl.FOLLOWLOCATION, 0)
         curl.setopt(pycurl.CONNECTTIMEOUT_MS, int(self.connect_timeout * 1000))
         curl.setopt(pycurl.TIMEOUT_MS, max(1, int(req.read_timeout * 1000)))
+        if self._sockopt is not None:
+            curl.setopt(pycurl.SOCKOPTFUNCTION, self._sockopt)
         curl.setopt(pycurl.SSL_VERIFYPEER, 1)
         curl.setopt(pycurl.SSL_VERIFYHOST, 0)
         curl.setopt(pycurl.CAINFO, ca_file)
@@ -203,9 +238,11 @@ class Transport:
         curl.setopt(pycurl.SSLCERT, cert_file)
         curl.setopt(pycurl.SSLKEYTYPE, "PEM")
         curl.setopt(pycurl.SSLKEY, cert_file)
+        req.start = time.monotonic()
 
     @staticmethod
     def _Finish(curl: pycurl.Curl, req: Request, error) -> None:
+        req.elapsed = time.monotonic() - req.start
         req.resp_body = b"".join(req._buf)
         req._buf = []
         curl.setopt(pycurl.POSTFIELDS, b"")  # don't keep big bodies pooled
@@ -295,5 +332,6 @@ def MakeResults(procedure: str, offline: Dict, requests: Dict) -> Dict:
         if failed:
             logging.error("RPC error in %s on node %s: %s", procedure, name, data)
         results[key] = RpcResult(data=data, failed=failed, node=name,
-                                 call=procedure)
+                                 call=procedure,
+                                 unreachable=req.error is not None)
     return results

@@ -38,7 +38,11 @@ class GanetiContext:
         cfg.set_distributor(self.DistributeConfig)
 
     def DistributeConfig(self, text: str, ssconf_values: dict) -> None:
-        """Push config.data to the other candidates, ssconf to every node."""
+        """Push config.data to the other candidates, ssconf to every node
+        (synchronously: the change is out before its job succeeds), and
+        point job queue replication at the current candidates."""
+        if self.jobqueue is not None:
+            self.jobqueue.UpdateReplicationTargets()
         config.PushConfigToNodes(self.cfg, self.rpc, ssconf_values)
 
     def AddNode(self, node) -> None:

@@ -65,6 +65,13 @@ def DeviceSizeBytes(path: str) -> int:
     return 0  # not reached
 
 
+def RefuseExclusiveStorage(excl_stor: bool, kind: str) -> None:
+    """Devices that can't honour exclusive_storage are never asked to."""
+    if excl_stor:
+        raise errors.ProgrammerError("%s device requested with"
+                                     " exclusive_storage" % kind)
+
+
 def CheckIdPair(unique_id: Any, what: str) -> Tuple[str, str]:
     """A two-element logical_id as a tuple of strings, or BlockDeviceError."""
     if not isinstance(unique_id, (list, tuple)) or len(unique_id) != 2 \

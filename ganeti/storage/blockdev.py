@@ -11,11 +11,11 @@ import os
 import stat
 from typing import Any, Dict, Optional, Sequence
 
+from ganeti import constants
 from ganeti import errors
 from ganeti.storage import base
 
-BLOCKDEV_DRIVER_MANUAL = "manual"
-BLOCKDEV_DRIVERS = frozenset([BLOCKDEV_DRIVER_MANUAL])
+BLOCKDEV_DRIVERS = frozenset([constants.BLOCKDEV_DRIVER_MANUAL])
 DEV_PREFIX = "/dev/"
 
 
@@ -44,9 +44,7 @@ class PersistentBlockDevice(base.BlockDev):
                excl_stor: bool, dyn_params: Dict[str, Any],
                **kwargs: Any) -> "PersistentBlockDevice":
         """Adopt the device: it must exist and be a block device."""
-        if excl_stor:
-            raise errors.ProgrammerError("Persistent block device requested"
-                                         " with exclusive_storage")
+        base.RefuseExclusiveStorage(excl_stor, "Persistent block")
         dev = cls(unique_id, children, size, params, dyn_params, **kwargs)
         if not dev.attached:
             base.ThrowError("Block device '%s' does not exist or is not a"

@@ -245,9 +245,7 @@ class DRBD8Dev(base.BlockDev):
         """Write fresh metadata on the meta LV (the minor must be free)."""
         if len(children or []) != 2:
             raise errors.ProgrammerError("Invalid setup for the drbd device")
-        if excl_stor:
-            raise errors.ProgrammerError("DRBD device requested with"
-                                         " exclusive_storage")
+        base.RefuseExclusiveStorage(excl_stor, "DRBD")
         if DDP_LOCAL_MINOR not in (dyn_params or {}):
             raise errors.ProgrammerError("Invalid dynamic params for drbd"
                                          " device %s" % (dyn_params,))

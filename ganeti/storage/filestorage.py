@@ -21,12 +21,6 @@ from ganeti import pathutils
 from ganeti.storage import base
 from ganeti.utils import io as utils_io
 
-# File drivers (the hypervisor uses them; node-side storage ignores them).
-FD_LOOP = "loop"
-FD_BLKTAP = "blktap"
-FD_BLKTAP2 = "blktap2"
-FILE_DRIVERS = frozenset([FD_LOOP, FD_BLKTAP, FD_BLKTAP2])
-
 # Never acceptable as (or as a parent of) a file storage directory.
 _FORBIDDEN_BASE = ["/", "/bin", "/boot", "/dev", "/etc", "/etc/ganeti",
                    "/home", "/proc", "/root", "/sys"]
@@ -140,9 +134,7 @@ class FileStorage(base.BlockDev):
                excl_stor: bool, dyn_params: Dict[str, Any],
                **kwargs: Any) -> "FileStorage":
         """Create a sparse file of size MiB; refuses an existing file."""
-        if excl_stor:
-            raise errors.ProgrammerError("FileStorage device requested with"
-                                         " exclusive_storage")
+        base.RefuseExclusiveStorage(excl_stor, "FileStorage")
         _, path = base.CheckIdPair(unique_id, "file")
         path = base.LocalizePath(path)
         CheckFileStoragePath(path)

@@ -361,14 +361,6 @@ def GetVolumeList(vg_names: Any) -> Dict[str, Tuple[str, bool, bool]]:
     return ParseLvListOutput(out)
 
 
-def NodeVolumes() -> List[Dict[str, str]]:
-    """Every LV with its devices (the node_volumes RPC)."""
-    out = _Report(["lvs", "--noheadings", "--units=m", "--nosuffix",
-                   "--separator=%s" % REPORT_SEP,
-                   "-o", "lv_name,lv_size,devices,vg_name"])
-    return ParseNodeVolumesOutput(out)
-
-
 def RemoveMissingPVs(vg_name: str) -> None:
     """Drop missing PVs from a VG (repair-storage); StorageError if it stays
     inconsistent."""

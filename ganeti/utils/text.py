@@ -7,7 +7,7 @@ forms users type (``512``, ``64M``, ``1.5g``, ``2T``).
 
 import re
 import time
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 from ganeti import errors
 
@@ -162,6 +162,23 @@ def SafeEncode(text: Any) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def NiceSortKey(value: Any) -> Tuple:
+    """Sort key ordering embedded numbers numerically ("node2" < "node10");
+    numbers sort before strings."""
+    if not isinstance(value, str):
+        if isinstance(value, (int, float)):
+            return (0, value)
+        return (1, str(value))
+    parts = re.split(r"(\d+)", value)
+    return (1, tuple((0, int(p), "") if p.isdigit() else (1, 0, p)
+                     for p in parts if p != ""))
+
+
+def NiceSort(names: Iterable[Any]) -> List[Any]:
+    """names sorted with NiceSortKey."""
+    return sorted(names, key=NiceSortKey)
 
 
 def CommaJoin(names: Iterable[Any]) -> str:

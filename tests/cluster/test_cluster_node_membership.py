@@ -6,24 +6,14 @@ short error, exit code 1 and an unchanged configuration.
 """
 
 import json
-import os
 import re
-import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-REFERENCE = os.path.join(os.path.dirname(REPO), "shared", "reference",
-                         "upstream-3.0", "vcluster")
-PY = sys.executable
 MASTER = "node1.example.test"
 NODE2 = "node2.example.test"
 NODE3 = "node3.example.test"
 NODES = [MASTER, NODE2, NODE3]
-CLUSTER = "cluster.example.test"
-INIT = ["init", "--enabled-hypervisors=fake",
-        "--enabled-disk-templates=file,sharedfile,diskless", "--no-ssh-init",
-        CLUSTER]
 LIST_FIELDS = "name,pip,sip,master,master_candidate,role,group,mfree,dfree"
 LOG_LINE = r"\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4} "
 HOOK = """#!/bin/sh
@@ -31,41 +21,19 @@ env | grep '^GANETI_' | sort > /var/log/ganeti/hook-$GANETI_HOOKS_PATH-$GANETI_H
 """
 
 
-class Cluster:
-    def __init__(self, vc):
-        self.vc = vc
-
-    def gnt(self, command, *args, node=MASTER, timeout=180):
-        return self.vc.exec(node, PY, os.path.join(REPO, "scripts",
-                                                    "gnt-" + command),
-                            *args, timeout=timeout)
-
-    def sh(self, node, script, timeout=60):
-        return self.vc.exec(node, "sh", "-c", script, timeout=timeout)
-
-    def config(self, node=MASTER):
-        res = self.sh(node, "cat /var/lib/ganeti/config.data")
-        return json.loads(res.stdout) if res.returncode == 0 else None
-
-    def serial(self):
-        return self.config()["serial_no"]
-
-    def members(self):
-        return sorted(n["name"] for n in self.config()["nodes"].values())
-
+class _Checks:
     def node_state(self, node):
         """config.data (or None), ssconf node list and client.pem digest of
         a node, read inside it in one go."""
-        code = ("import json, os, sys; sys.path.insert(0, %r)\n"
+        code = ("import json, os\n"
                 "from ganeti.utils import x509\n"
                 "d = '/var/lib/ganeti/'\n"
                 "cfg = json.load(open(d + 'config.data'))"
                 " if os.path.exists(d + 'config.data') else None\n"
                 "print(json.dumps({'config': cfg,"
                 " 'node_list': open(d + 'ssconf_node_list').read().split(),"
-                " 'digest': x509.GetCertificateDigest(d + 'client.pem')}))"
-                % REPO)
-        res = self.vc.exec(node, PY, "-c", code)
+                " 'digest': x509.GetCertificateDigest(d + 'client.pem')}))")
+        res = self.py(code, node=node)
         assert res.returncode == 0, res.stderr
         return json.loads(res.stdout)
 
@@ -88,32 +56,20 @@ class Cluster:
                                        if n["master_candidate"])
 
 
-@pytest.fixture(scope="module")
-def cluster(vcluster_tool, tmp_path_factory):
-    state = os.environ.get("VCLUSTER_STATE") or \
-        str(tmp_path_factory.mktemp("vcluster-state"))
-    vc = vcluster_tool(state)
-    res = vc.run("up", "--nodes", "3", timeout=300)
-    if res.returncode != 0:
-        vc.run("down")
-        pytest.fail("vcluster up failed: %s%s" % (res.stdout, res.stderr))
-    c = Cluster(vc)
-    res = c.gnt("cluster", *INIT)
-    if res.returncode != 0:
-        vc.run("down")
-        pytest.fail("gnt-cluster init failed: %s%s" % (res.stdout, res.stderr))
+def _install_hooks(cluster):
+    """Hooks recording their environment on every node."""
     for node in NODES:
-        c.sh(node, "for p in node-add node-remove; do"
+        cluster.sh("for p in node-add node-remove; do"
                    " mkdir -p /etc/ganeti/hooks/$p-post.d;"
                    " cat > /etc/ganeti/hooks/$p-post.d/50-record <<'EOF'\n%s"
                    "EOF\n chmod 755 /etc/ganeti/hooks/$p-post.d/50-record;"
-                   " done" % HOOK)
-    yield c
-    for node in (NODE2, NODE3):
-        if node in c.members():
-            c.gnt("node", "remove", node)
-    c.gnt("cluster", "destroy", "--yes-do-it")
-    vc.run("down")
+                   " done" % HOOK, node=node)
+
+
+@pytest.fixture(scope="module")
+def cluster(make_cluster):
+    return make_cluster(3, join=False, prepare=_install_hooks,
+                        helpers=_Checks)
 
 
 def _no_traceback(res):
@@ -121,7 +77,7 @@ def _no_traceback(res):
 
 
 def _hook_env(cluster, node, name):
-    res = cluster.sh(node, "cat /var/log/ganeti/hook-%s.env" % name)
+    res = cluster.sh("cat /var/log/ganeti/hook-%s.env" % name, node=node)
     return dict(line.split("=", 1) for line in res.stdout.splitlines()
                 if "=" in line)
 
@@ -138,8 +94,8 @@ def test_add_two_nodes(cluster):
         cluster.assert_config_synced()
     assert cluster.members() == NODES
     # the new node runs its own noded with the cluster's certificate
-    res = cluster.sh(NODE3, "cmp /var/lib/ganeti/server.pem /var/lib/ganeti/"
-                            "server.pem && ls /var/lib/ganeti")
+    res = cluster.sh("cmp /var/lib/ganeti/server.pem /var/lib/ganeti/"
+                     "server.pem && ls /var/lib/ganeti", node=NODE3)
     for name in ("server.pem", "client.pem", "rapi.pem", "hmac.key",
                  "cluster-domain-secret", "config.data"):
         assert name in res.stdout.split(), name
@@ -164,9 +120,7 @@ def _columns(header, line, right):
 
 
 def test_node_list_layout_matches_reference(cluster):
-    with open(os.path.join(REFERENCE, "02-node-list.txt")) as handle:
-        ref = [l for l in handle.read().splitlines()[1:]
-               if not l.startswith("[exit")]
+    ref = cluster.reference("vcluster/02-node-list.txt")
     res = cluster.gnt("node", "list", "-o", LIST_FIELDS)
     assert res.returncode == 0, res.stderr
     ours = res.stdout.splitlines()
@@ -224,9 +178,9 @@ def test_remove_node_then_add_it_again(cluster):
     assert cluster.members() == [MASTER, NODE2]
     cluster.assert_config_synced()
     # the node forgot the cluster and its node daemon stopped
-    res = cluster.sh(NODE3, "ls /var/lib/ganeti")
+    res = cluster.sh("ls /var/lib/ganeti", node=NODE3)
     assert res.stdout.split() == ["queue"], res.stdout
-    res = cluster.sh(NODE3, "ls /var/run/ganeti/ganeti-noded.pid 2>&1")
+    res = cluster.sh("ls /var/run/ganeti/ganeti-noded.pid 2>&1", node=NODE3)
     assert res.returncode != 0
     # the post hooks ran on the leaving node and on the remaining ones
     for node in NODES:
@@ -234,10 +188,10 @@ def test_remove_node_then_add_it_again(cluster):
         assert env.get("GANETI_NODE_NAME") == NODE3, node
         assert env.get("GANETI_OP_CODE") == "OP_NODE_REMOVE", node
     # with modify_etc_hosts (the default) the master dropped the name
-    res = cluster.sh(MASTER, "grep -c %s /etc/hosts || true" % NODE3)
+    res = cluster.sh("grep -c %s /etc/hosts || true" % NODE3, node=MASTER)
     assert res.stdout.strip() == "0"
-    res = cluster.sh(MASTER, "printf '10.250.0.13\\t%s node3\\n' >> /etc/hosts"
-                     % NODE3)
+    res = cluster.sh("printf '10.250.0.13\\t%s node3\\n' >> /etc/hosts"
+                     % NODE3, node=MASTER)
     assert res.returncode == 0
 
     before = cluster.serial()
@@ -261,8 +215,8 @@ def test_remove_node_then_add_it_again(cluster):
 def test_bad_node_add_leaves_config_alone(cluster):
     res = cluster.gnt("node", "remove", NODE3)
     assert res.returncode == 0, res.stdout + res.stderr
-    cluster.sh(MASTER, "printf '10.250.0.13\\t%s node3\\n' >> /etc/hosts"
-               % NODE3)
+    cluster.sh("printf '10.250.0.13\\t%s node3\\n' >> /etc/hosts"
+               % NODE3, node=MASTER)
     before = cluster.serial()
     cases = [
         (["-s", "10.250.0.99"],

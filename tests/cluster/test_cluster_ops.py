@@ -3,27 +3,18 @@ renew-crypto on a 3-node testbed cluster.
 
 One lab (3 nodes) is brought up for the module; the cluster is created on
 node1 and node2/node3 are added with gnt-node add.  Honours VCLUSTER_LAB
-(and the lab's own state directory) so that several labs can run at once.
+and VCLUSTER_STATE so that several labs can run at once.
 """
 
-import os
 import re
-import sys
 import time
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-REFERENCE = os.path.join(os.path.dirname(REPO), "shared", "reference",
-                         "upstream-3.0")
-PY = sys.executable
 NODES = ["node1.example.test", "node2.example.test", "node3.example.test"]
 MASTER = NODES[0]
 CLUSTER = "cluster.example.test"
 NEW_CLUSTER = "cluster2.example.test"
-INIT = ["init", "--enabled-hypervisors=fake",
-        "--enabled-disk-templates=file,sharedfile,diskless", "--no-ssh-init",
-        CLUSTER]
 SEP = "-" * 48
 _TIME_RE = re.compile(r"^\w{3} \w{3} +\d+ [\d:]+ \d{4} ")
 
@@ -32,53 +23,17 @@ def _steps(lines):
     return [_TIME_RE.sub("", l) for l in lines]
 
 
-def _reference(name):
-    path = os.path.join(REFERENCE, name)
-    if not os.path.exists(path):
-        pytest.skip("reference output %s not available" % name)
-    with open(path) as handle:
-        lines = handle.read().splitlines()
-    return [l for l in lines[1:] if not l.startswith("[exit status")]
-
-
-class Cluster:
-    def __init__(self, vc):
-        self.vc = vc
-
-    def gnt(self, command, *args, node="node1", timeout=180, input=None):
-        return self.vc.exec(node, PY, os.path.join(REPO, "scripts",
-                                                    "gnt-" + command),
-                            *args, timeout=timeout, input=input)
-
-    def sh(self, node, script, timeout=60):
-        return self.vc.exec(node, "sh", "-c", script, timeout=timeout)
-
+class _Checks:
     def verify(self, *args, timeout=400):
         return self.gnt("cluster", "verify", *args, timeout=timeout)
 
     def no_sysrq(self):
-        return self.sh("node1", "test -f /proc/sysrq-trigger").returncode != 0
+        return self.sh("test -f /proc/sysrq-trigger").returncode != 0
 
 
 @pytest.fixture(scope="module")
-def cluster(vcluster_tool, tmp_path_factory):
-    vc = vcluster_tool(str(tmp_path_factory.mktemp("vcluster-state")))
-    res = vc.run("up", "--nodes", "3", timeout=300)
-    if res.returncode != 0:
-        vc.run("down")
-        pytest.fail("vcluster up failed: %s%s" % (res.stdout, res.stderr))
-    c = Cluster(vc)
-    try:
-        res = c.gnt("cluster", *INIT)
-        assert res.returncode == 0, res.stdout + res.stderr
-        for name in NODES[1:]:
-            res = c.gnt("node", "add", name)
-            assert res.returncode == 0, res.stdout + res.stderr
-    except AssertionError as err:
-        vc.run("down")
-        pytest.fail("cluster set-up failed: %s" % err)
-    yield c
-    vc.run("down")
+def cluster(make_cluster):
+    return make_cluster(3, helpers=_Checks)
 
 
 def _problems(stdout):
@@ -100,7 +55,8 @@ def test_verify_healthy_cluster(cluster):
     lines = res.stdout.splitlines()
     assert re.match(r"^Submitted jobs (\d+), (\d+)$", lines[0])
     ours = [l for l in _steps(lines) if l.startswith("*")]
-    ref = [l for l in _steps(_reference("vcluster/11-cluster-verify.txt"))
+    ref = [l for l in
+           _steps(cluster.reference("vcluster/11-cluster-verify.txt"))
            if l.startswith("*")]
     assert ours == ref
     assert "* Gathering data (3 nodes)" in ours
@@ -166,7 +122,8 @@ def test_verify_disks(cluster):
     lines = res.stdout.splitlines()
     assert re.match(r"^Submitted jobs \d+$", lines[0])
     assert re.match(r"^Waiting for job \d+ \.\.\.$", lines[1])
-    assert lines[2:] == _reference("ops/46-cluster-verify-disks.txt")[2:]
+    assert lines[2:] == \
+        cluster.reference("ops/46-cluster-verify-disks.txt")[2:]
 
 
 # --------------------------------------------------------- command/copyfile
@@ -190,40 +147,40 @@ def test_copyfile_to_other_nodes(cluster):
     path = "/etc/ganeti/copyfile-test"
     content = "copy %f" % time.time()
     try:
-        assert cluster.sh("node1", "printf '%s' > %s" % (content, path)
+        assert cluster.sh("printf '%s' > %s" % (content, path)
                           ).returncode == 0
-        assert cluster.sh("node2", "cat %s" % path).returncode != 0
+        assert cluster.sh("cat %s" % path, node="node2").returncode != 0
         res = cluster.gnt("cluster", "copyfile", path)
         assert res.returncode == 0, res.stderr
         assert res.stdout == "" and res.stderr == ""
         for node in ("node2", "node3"):
-            assert cluster.sh(node, "cat %s" % path).stdout == content
+            assert cluster.sh("cat %s" % path, node=node).stdout == content
         res = cluster.gnt("cluster", "copyfile", "/etc/ganeti/no-such-file")
         assert res.returncode == 1
         assert "No such filename '/etc/ganeti/no-such-file'" in res.stderr
     finally:
         for node in ("node1", "node2", "node3"):
-            cluster.sh(node, "rm -f %s" % path)
+            cluster.sh("rm -f %s" % path, node=node)
 
 
 # ------------------------------------------------------------------ rename
 
 def _hosts_add(cluster, ip):
     for node in ("node1", "node2", "node3"):
-        res = cluster.sh(node, "printf '%s\\t%s\\n' >> /etc/hosts"
-                         % (ip, NEW_CLUSTER))
+        res = cluster.sh("printf '%s\\t%s\\n' >> /etc/hosts"
+                         % (ip, NEW_CLUSTER), node=node)
         assert res.returncode == 0, res.stderr
 
 
 def _hosts_remove(cluster):
     for node in ("node1", "node2", "node3"):
-        cluster.sh(node, "grep -v %s /etc/hosts > /etc/hosts.nc-tmp;"
+        cluster.sh("grep -v %s /etc/hosts > /etc/hosts.nc-tmp;"
                    " cat /etc/hosts.nc-tmp > /etc/hosts;"
-                   " rm -f /etc/hosts.nc-tmp" % NEW_CLUSTER)
+                   " rm -f /etc/hosts.nc-tmp" % NEW_CLUSTER, node=node)
 
 
 def test_rename_and_back(cluster):
-    old_ip = cluster.sh("node1", "getent hosts %s" % CLUSTER).stdout.split()[0]
+    old_ip = cluster.sh("getent hosts %s" % CLUSTER).stdout.split()[0]
     new_ip = old_ip.rsplit(".", 1)[0] + ".249"
     _hosts_add(cluster, new_ip)
     try:
@@ -231,10 +188,11 @@ def test_rename_and_back(cluster):
         assert res.returncode == 0, res.stdout + res.stderr
         assert res.stdout == "Cluster renamed from '%s' to '%s'\n" % (
             CLUSTER, NEW_CLUSTER)
-        res = cluster.sh("node3", "cat /var/lib/ganeti/ssconf_cluster_name;"
-                         " echo; cat /var/lib/ganeti/ssconf_master_ip")
+        res = cluster.sh("cat /var/lib/ganeti/ssconf_cluster_name;"
+                         " echo; cat /var/lib/ganeti/ssconf_master_ip",
+                         node="node3")
         assert res.stdout.split() == [NEW_CLUSTER, new_ip]
-        addrs = cluster.sh("node1", "ip -o -4 addr show").stdout
+        addrs = cluster.sh("ip -o -4 addr show").stdout
         assert " %s/" % new_ip in addrs and " %s/" % old_ip not in addrs
         res = cluster.gnt("cluster", "info")
         assert "Cluster name: %s" % NEW_CLUSTER in res.stdout
@@ -249,11 +207,11 @@ def test_rename_and_back(cluster):
         assert res.returncode == 0, res.stdout + res.stderr
         assert res.stdout == "Cluster renamed from '%s' to '%s'\n" % (
             NEW_CLUSTER, CLUSTER)
-        addrs = cluster.sh("node1", "ip -o -4 addr show").stdout
+        addrs = cluster.sh("ip -o -4 addr show").stdout
         assert " %s/" % old_ip in addrs and " %s/" % new_ip not in addrs
     finally:
         _hosts_remove(cluster)
-    res = cluster.sh("node2", "cat /var/lib/ganeti/ssconf_cluster_name")
+    res = cluster.sh("cat /var/lib/ganeti/ssconf_cluster_name", node="node2")
     assert res.stdout.strip() == CLUSTER
     res = cluster.gnt("cluster", "rename", "-f", "no-such-name.invalid")
     assert res.returncode == 1
@@ -267,7 +225,8 @@ _FILES = ["server.pem", "client.pem", "rapi.pem", "hmac.key",
 
 
 def _digests(cluster, node):
-    res = cluster.sh(node, "cd /var/lib/ganeti && md5sum %s" % " ".join(_FILES))
+    res = cluster.sh("cd /var/lib/ganeti && md5sum %s" % " ".join(_FILES),
+                     node=node)
     return dict(reversed(l.split()) for l in res.stdout.splitlines())
 
 
@@ -313,7 +272,7 @@ def test_renew_crypto_then_cluster_works(cluster):
     res = cluster.gnt("node", "list", "--no-headers", "-o", "name")
     assert res.returncode == 0, res.stderr
     assert res.stdout.split() == NODES
-    certs = cluster.sh("node3", "cat /var/lib/ganeti/ssconf_master_candidates"
-                       "_certs").stdout.splitlines()
+    certs = cluster.sh("cat /var/lib/ganeti/ssconf_master_candidates"
+                       "_certs", node="node3").stdout.splitlines()
     assert len(certs) == 3 and not any(l.startswith("bootstrap=")
                                        for l in certs)

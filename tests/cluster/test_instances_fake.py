@@ -17,15 +17,9 @@ import sys
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-REFERENCE = os.path.join(os.path.dirname(REPO), "shared", "reference",
-                         "upstream-3.0")
 PY = sys.executable
 DOMAIN = "example.test"
 N1, N2, N3 = ("node%d.%s" % (i, DOMAIN) for i in (1, 2, 3))
-CLUSTER = "cluster." + DOMAIN
-INIT = ["init", "--enabled-hypervisors=fake",
-        "--enabled-disk-templates=file,sharedfile,diskless", "--no-ssh-init",
-        CLUSTER]
 ALLOCATOR = os.path.join(REPO, "examples", "iallocators", "free-mem")
 OS_SRC = os.path.join(REPO, "examples", "os")
 FILE_DIR = "/srv/ganeti/file-storage"
@@ -39,22 +33,10 @@ def inst(n):
     return "inst%d.%s" % (n, DOMAIN)
 
 
-def _node_add_available():
-    sys.path.insert(0, REPO)
-    from ganeti.client import gnt_node_add
-    return "add" in getattr(gnt_node_add, "COMMANDS", {})
-
-
-def _reference(name):
-    path = os.path.join(REFERENCE, name)
-    if not os.path.exists(path):
-        pytest.skip("reference output %s not available" % name)
-    with open(path) as handle:
-        lines = handle.read().splitlines()
+def _reference(cluster, name):
+    """Upstream's output with its names replaced by ours, times cut."""
     out = []
-    for line in lines[1:]:
-        if line.startswith("[exit status") or line.startswith("$ "):
-            continue
+    for line in cluster.reference(name):
         for old, new in _REF_NAMES:
             line = line.replace(old, new)
         out.append(_TIME_RE.sub("", line))
@@ -71,21 +53,7 @@ def _steps(text):
     return [_TIME_RE.sub("", l) for l in text.splitlines()]
 
 
-class Cluster:
-    def __init__(self, vc, nodes):
-        self.vc = vc
-        self.nodes = nodes
-
-    def gnt(self, command, *args, node="node1", timeout=180, input=None):
-        return self.vc.exec(node, PY, os.path.join(REPO, "scripts",
-                                                    "gnt-" + command),
-                            *args, timeout=timeout, input=input)
-
-    def ok(self, command, *args, **kwargs):
-        res = self.gnt(command, *args, **kwargs)
-        assert res.returncode == 0, (command, args, res.stdout, res.stderr)
-        return res
-
+class _Checks:
     def tty(self, command, *args, answer="y"):
         """Run with a terminal answering a confirmation question."""
         cmd = " ".join(shlex.quote(a) for a in
@@ -94,15 +62,9 @@ class Cluster:
         return self.vc.exec("node1", "script", "-qec", cmd, "/dev/null",
                             input=answer + "\n", timeout=180)
 
-    def sh(self, script, node="node1", timeout=60):
-        return self.vc.exec(node, "sh", "-c", script, timeout=timeout)
-
     def files(self, node="node1", top=FILE_DIR):
         res = self.sh("cd %s && find . -mindepth 1 | sort" % top, node=node)
         return [l[2:] for l in res.stdout.split()]
-
-    def config(self):
-        return json.loads(self.sh("cat /var/lib/ganeti/config.data").stdout)
 
     def instances(self):
         res = self.ok("instance", "list", "--no-headers", "-o", "name")
@@ -113,32 +75,18 @@ class Cluster:
                         "-o", "noop", "--no-name-check", *(args + (name,)))
 
 
+def _install_oses(cluster):
+    """The dummy OS definitions on every node."""
+    for node in cluster.nodes:
+        res = cluster.sh("mkdir -p /srv/ganeti/os && cp -r %s/noop %s/image"
+                         " /srv/ganeti/os/" % (OS_SRC, OS_SRC), node=node)
+        assert res.returncode == 0, res.stderr
+
+
 @pytest.fixture(scope="module")
-def cluster(vcluster_tool, tmp_path_factory):
-    multi = _node_add_available()
-    nodes = [N1, N2, N3] if multi else [N1]
-    vc = vcluster_tool(os.environ.get("VCLUSTER_STATE") or
-                       str(tmp_path_factory.mktemp("vcluster-state")))
-    res = vc.run("up", "--nodes", str(len(nodes)), timeout=300)
-    if res.returncode != 0:
-        vc.run("down")
-        pytest.fail("vcluster up failed: %s%s" % (res.stdout, res.stderr))
-    c = Cluster(vc, nodes)
-    try:
-        for node in nodes:
-            # the dummy OS definitions on every node
-            res = c.sh("mkdir -p /srv/ganeti/os && cp -r %s/noop %s/image"
-                       " /srv/ganeti/os/" % (OS_SRC, OS_SRC),
-                       node=node.split(".")[0])
-            assert res.returncode == 0, res.stderr
-        c.ok("cluster", *INIT)
-        for node in nodes[1:]:
-            c.ok("node", "add", node, timeout=300)
-    except BaseException:
-        vc.run("down")
-        raise
-    yield c
-    vc.run("down")
+def cluster(make_cluster, node_add_available):
+    return make_cluster(3 if node_add_available else 1,
+                        prepare=_install_oses, helpers=_Checks)
 
 
 def _one_failure(res, text):
@@ -157,7 +105,8 @@ def _multi(cluster):
 def test_add_file_instance(cluster):
     res = cluster.add(inst(1), "--disk", "0:size=64M", "-B", "memory=128M")
     assert res.returncode == 0, res.stdout + res.stderr
-    assert _steps(res.stdout) == _reference("ops/15-instance-add-inst1.txt")
+    assert _steps(res.stdout) == \
+        _reference(cluster, "ops/15-instance-add-inst1.txt")
     files = cluster.files()
     assert files[0] == inst(1) and len(files) == 2
     assert re.match(r"^%s/[0-9a-f-]{36}\.file\.disk0$" % re.escape(inst(1)),
@@ -168,37 +117,39 @@ def test_add_more_instances(cluster):
     res = cluster.add(inst(2), "--disk", "0:size=32M", "--disk",
                       "1:size=16M", "-B", "memory=64M,vcpus=2")
     assert res.returncode == 0, res.stderr
-    assert _steps(res.stdout) == _reference("ops/16-instance-add-inst2.txt")
+    assert _steps(res.stdout) == \
+        _reference(cluster, "ops/16-instance-add-inst2.txt")
     res = cluster.add(inst(3), "--disk", "0:size=32M", "-B", "memory=64M",
                       "--no-start", template="sharedfile")
     assert res.returncode == 0, res.stderr
     assert _steps(res.stdout) == [
         l.replace("inst3", "inst3") for l in
-        _reference("ops/17-instance-add-inst3-sharedfile-nostart.txt")]
+        _reference(cluster,
+                   "ops/17-instance-add-inst3-sharedfile-nostart.txt")]
     res = cluster.add(inst(4), "-B", "memory=32M", "--submit",
                       template="diskless")
     assert res.returncode == 0, res.stderr
     match = re.match(r"^JobID: (\d+)$", res.stderr.strip())
     assert match, res.stderr
     res = cluster.ok("job", "watch", match.group(1))
-    ref = _reference("ops/19-job-wait-inst4.txt")
+    ref = _reference(cluster, "ops/19-job-wait-inst4.txt")
     assert _steps(res.stdout)[2:] == ref[2:]
 
 
 def test_list(cluster):
     res = cluster.ok("instance", "list")
     assert _cells(res.stdout.splitlines()) == \
-        _cells(_reference("ops/20-instance-list.txt"))
+        _cells(_reference(cluster, "ops/20-instance-list.txt"))
     res = cluster.ok("instance", "list", "--no-headers", "--separator=|",
                      "-o", "name,status,oper_ram,disk_usage")
     assert res.stdout.splitlines() == \
-        _reference("ops/22-instance-list-json-like.txt")
+        _reference(cluster, "ops/22-instance-list-json-like.txt")
     fields = ("name,os,pnode,snodes,admin_state,oper_state,status,"
               "disk_template,disk.sizes,be/memory,be/vcpus,nic.macs,"
               "nic.modes,nic.links,network_port,ctime,mtime,uuid,tags")
     res = cluster.ok("instance", "list", "-o", fields)
     ours = res.stdout.splitlines()
-    ref = _reference("ops/21-instance-list-wide.txt")
+    ref = _reference(cluster, "ops/21-instance-list-wide.txt")
     assert ours[0].split() == ref[0].split()
     varying = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$|^[\d-]{10}$|"
                          r"^[\d:]{8}$|^[0-9a-f-]{36}$|^gntbr0$|^xen-br0$")
@@ -212,7 +163,7 @@ def test_list(cluster):
 def test_info(cluster):
     res = cluster.ok("instance", "info", inst(1))
     ours = res.stdout.splitlines()
-    ref = _reference("ops/23-instance-info-inst1.txt")
+    ref = _reference(cluster, "ops/23-instance-info-inst1.txt")
     assert [l.split(":")[0] for l in ours] == [l.split(":")[0] for l in ref]
     for line in ("  State: configured to be up, actual state is up",
                  "  Disk template: file", "    maxmem: 128",
@@ -222,7 +173,7 @@ def test_info(cluster):
                and l.endswith(" (N/A:N/A)") for l in ours)
     res = cluster.ok("instance", "info", "--static", inst(3))
     ours = res.stdout.splitlines()
-    ref = _reference("ops/24-instance-info-static-inst3.txt")
+    ref = _reference(cluster, "ops/24-instance-info-static-inst3.txt")
     assert [l.split(":")[0] for l in ours] == [l.split(":")[0] for l in ref]
     assert "  State: configured to be down" in ours
     assert "  Serial number: 2" in ours
@@ -236,7 +187,7 @@ def test_shutdown_startup_reboot(cluster):
                     res.stdout.strip())
     res = cluster.ok("instance", "list")
     assert _cells(res.stdout.splitlines()) == \
-        _cells(_reference("ops/26-instance-list-after-shutdown.txt"))
+        _cells(_reference(cluster, "ops/26-instance-list-after-shutdown.txt"))
     res = cluster.ok("instance", "startup", inst(1))
     assert re.match(r"^Waiting for job \d+ for %s \.\.\.$" % inst(1),
                     res.stdout.strip())
@@ -251,17 +202,17 @@ def test_shutdown_startup_reboot(cluster):
 def test_modify_memory_and_console(cluster):
     res = cluster.ok("instance", "modify", "-B", "memory=96M", inst(2))
     assert res.stdout.splitlines() == \
-        _reference("ops/29-instance-modify-inst2.txt")
+        _reference(cluster, "ops/29-instance-modify-inst2.txt")
     res = cluster.ok("instance", "console", "--show-cmd", inst(1))
     assert res.stdout.splitlines() == \
-        _reference("ops/30-instance-console-inst1.txt")
+        _reference(cluster, "ops/30-instance-console-inst1.txt")
     # the new memory applies from the next start (upstream restarted inst2
     # through RAPI before its final listing)
     cluster.ok("instance", "shutdown", inst(2))
     cluster.ok("instance", "startup", inst(2))
     res = cluster.ok("instance", "list")
     assert _cells(res.stdout.splitlines()) == \
-        _cells(_reference("ops/68-instance-list-final.txt"))
+        _cells(_reference(cluster, "ops/68-instance-list-final.txt"))
 
 
 def test_failing_pre_hook_blocks_startup(cluster):
@@ -418,13 +369,13 @@ def test_migrate_and_failover_sharedfile(cluster):
     res = cluster.ok("instance", "migrate", "-f", "-n", N2, name)
     ref = [l.replace("instance2", name).replace("node3", N1)
            .replace("node2", N2) for l in
-           _reference("vcluster/07-instance-migrate-sharedfile.txt")]
+           _reference(cluster, "vcluster/07-instance-migrate-sharedfile.txt")]
     # ours names the target explicitly: no iallocator line
     assert _steps(res.stdout) == ref[1:13]
     res = cluster.ok("instance", "failover", "-f", "-n", N3, name)
     ref = [l.replace("instance2", name).replace("node3", N3)
            .replace("node2", N2) for l in
-           _reference("vcluster/08-instance-failover-sharedfile.txt")]
+           _reference(cluster, "vcluster/08-instance-failover-sharedfile.txt")]
     assert _steps(res.stdout) == ref[1:8]
     res = cluster.ok("instance", "list", "--no-headers", "-o",
                      "pnode,status", name)

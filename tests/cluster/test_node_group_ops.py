@@ -10,78 +10,16 @@ Run with the lab prefix of your choice, e.g.
 VCLUSTER_LAB=nb VCLUSTER_STATE=/tmp/nb-state pytest tests/cluster/...
 """
 
-import json
-import os
 import re
-import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-REFERENCE = os.path.join(os.path.dirname(REPO), "shared", "reference",
-                         "upstream-3.0", "ops")
-PY = sys.executable
 NODE1 = "node1.example.test"
 NODE2 = "node2.example.test"
-CLUSTER = "cluster.example.test"
-INIT = ["init", "--enabled-hypervisors=fake",
-        "--enabled-disk-templates=file,sharedfile,diskless", "--no-ssh-init",
-        CLUSTER]
 MASTER_ROLE_MSG = "The master role can be changed only via master-failover"
 
 
-def _reference(name):
-    path = os.path.join(REFERENCE, name)
-    if not os.path.exists(path):
-        pytest.skip("reference output %s not available" % name)
-    with open(path) as handle:
-        lines = handle.read().splitlines()
-    return [l for l in lines[1:] if not l.startswith("[exit status")]
-
-
-def _node_add_available():
-    if REPO not in sys.path:
-        sys.path.insert(0, REPO)
-    from ganeti.client import gnt_node_add
-    return "add" in gnt_node_add.COMMANDS
-
-
-class Cluster:
-    def __init__(self, vc):
-        self.vc = vc
-        self.has_node2 = False
-
-    def gnt(self, command, *args, node="node1", timeout=180):
-        return self.vc.exec(node, PY, os.path.join(REPO, "scripts",
-                                                    "gnt-" + command),
-                            *args, timeout=timeout)
-
-    def ok(self, command, *args, **kwargs):
-        res = self.gnt(command, *args, **kwargs)
-        assert res.returncode == 0, "gnt-%s %s: %s%s" % (
-            command, " ".join(args), res.stdout, res.stderr)
-        return res
-
-    def fails(self, command, *args, text=None):
-        res = self.gnt(command, *args)
-        assert res.returncode == 1, res.stdout + res.stderr
-        if text is not None:
-            assert text in res.stderr, res.stderr
-        return res
-
-    def config(self, node="node1"):
-        res = self.vc.exec(node, "cat", "/var/lib/ganeti/config.data")
-        assert res.returncode == 0, res.stderr
-        return json.loads(res.stdout)
-
-    def node_field(self, fields):
-        """{node name: [values]} from gnt-node list --no-headers."""
-        res = self.ok("node", "list", "--no-headers", "--separator=|",
-                      "-o", "name," + fields)
-        return {line.split("|")[0]: line.split("|")[1:]
-                for line in res.stdout.splitlines()}
-
+class _Checks:
     def group_uuid(self, name):
         for uuid, group in self.config()["nodegroups"].items():
             if group["name"] == name:
@@ -90,22 +28,8 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster(vcluster_tool, tmp_path_factory):
-    state = tmp_path_factory.mktemp("vcluster-state")
-    vc = vcluster_tool(str(state))
-    res = vc.run("up", "--nodes", "2", timeout=300)
-    if res.returncode != 0:
-        vc.run("down")
-        pytest.fail("vcluster up failed: %s%s" % (res.stdout, res.stderr))
-    c = Cluster(vc)
-    res = c.gnt("cluster", *INIT)
-    if res.returncode != 0:
-        vc.run("down")
-        pytest.fail("gnt-cluster init failed: %s%s" % (res.stdout, res.stderr))
-    yield c
-    c.gnt("node", "remove", NODE2)
-    c.gnt("cluster", "destroy", "--yes-do-it")
-    vc.run("down")
+def cluster(make_cluster):
+    return make_cluster(2, join=False, helpers=_Checks)
 
 
 # --- node groups on the one-node cluster -------------------------------------
@@ -113,7 +37,7 @@ def cluster(vcluster_tool, tmp_path_factory):
 def test_group_list_default_layout(cluster):
     res = cluster.ok("group", "list")
     lines = res.stdout.splitlines()
-    ref = _reference("41-group-list.txt")
+    ref = cluster.reference("ops/41-group-list.txt")
     assert lines[0] == ref[0]
     assert len(lines) == 2
     assert re.match(r"^default +1 +0 preferred +\w+=", lines[1]), lines[1]
@@ -244,13 +168,13 @@ def test_master_vm_capable_and_ndparams_round_trip(cluster):
 
 def test_node_info_matches_reference_layout(cluster):
     ours = cluster.ok("node", "info", NODE1).stdout.splitlines()
-    ref = _reference("09-node-info.txt")
+    ref = cluster.reference("ops/09-node-info.txt")
     assert [l.split(":")[0] for l in ours] == [l.split(":")[0] for l in ref]
     assert ours[9:] == ref[9:]  # instances and default node parameters
 
 
 def test_node_list_all_fields_layout(cluster):
-    ref = _reference("08-node-list-all-fields.txt")
+    ref = cluster.reference("ops/08-node-list-all-fields.txt")
     fields = ("name,pinst_cnt,sinst_cnt,pip,sip,master,master_candidate,"
               "drained,offline,vm_capable,group,mtotal,mnode,mfree,dtotal,"
               "dfree,ctotal,cnos,cnodes,csockets,tags,role,powered,ndparams")
@@ -266,8 +190,9 @@ def test_node_list_all_fields_layout(cluster):
 
 def test_volumes_and_list_storage(cluster):
     res = cluster.ok("node", "volumes")
-    assert res.stdout.splitlines() == _reference("44-node-volumes.txt")
-    ref = _reference("43-node-list-storage.txt")
+    assert res.stdout.splitlines() == \
+        cluster.reference("ops/44-node-volumes.txt")
+    ref = cluster.reference("ops/43-node-list-storage.txt")
     res = cluster.ok("node", "list-storage", "-t", "file")
     header, row = res.stdout.splitlines()[:2]
     assert header.split() == ref[0].split()
@@ -315,12 +240,11 @@ def test_powercycle_and_power(cluster):
 # --- a second node -----------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def two_nodes(cluster):
-    if not _node_add_available():
+def two_nodes(cluster, node_add_available):
+    if not node_add_available:
         pytest.skip("gnt-node add is not available yet")
-    if not cluster.has_node2:
+    if NODE2 not in cluster.members():
         cluster.ok("node", "add", NODE2, timeout=300)
-        cluster.has_node2 = True
     assert cluster.node_field("role") == {NODE1: ["M"], NODE2: ["C"]}
     return cluster
 

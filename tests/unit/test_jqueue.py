@@ -555,7 +555,7 @@ def test_replication_hook_targets(ganeti_root):
     class _Rpc:
         def call_jobqueue_update(self, nodes, path, content):
             calls.append((tuple(nodes), path))
-            return {}
+            return {n: types.SimpleNamespace(fail_msg=None) for n in nodes}
 
     def _Node(name, mc, offline=False):
         return types.SimpleNamespace(name=name, master_candidate=mc,
@@ -577,6 +577,8 @@ def test_replication_hook_targets(ganeti_root):
     try:
         job_id = q.SubmitJob([_Op(name="x")])
         _WaitFinal(q, job_id)
+        # Replication is asynchronous: wait for what was handed over.
+        assert q._replicator.Flush(timeout=10) == {"cand": None}
         job_path = "%s/job-%d" % (pathutils.QUEUE_DIR, job_id)
         assert (("cand", ), job_path) in calls
         assert (("cand", ), pathutils.JOB_QUEUE_SERIAL_FILE) in calls

@@ -20,6 +20,7 @@ from ganeti import config as config_mod
 from ganeti import backend
 from ganeti import backend_storage as bs
 from ganeti.client import gnt_node
+from ganeti.storage import lvm
 
 from cli_fakes import FakeJob, Run, fake_luxi  # noqa: F401
 
@@ -356,7 +357,7 @@ LVS_OUTPUT = ("  disk0|1024.00|/dev/sdb1(0)|xenvg\n"
 
 
 def test_parse_node_volumes():
-    vols = bs.ParseNodeVolumes(LVS_OUTPUT)
+    vols = lvm.ParseNodeVolumesOutput(LVS_OUTPUT)
     assert vols == [
         {"name": "disk0", "size": "1024.00", "dev": "/dev/sdb1",
          "vg": "xenvg"},
@@ -367,7 +368,7 @@ def test_parse_node_volumes():
 
 def test_query_volumes(ctx):
     ctx.rpc.answers["node_volumes"] = lambda node: (
-        bs.ParseNodeVolumes(LVS_OUTPUT) if node == Node(ctx, 0).uuid
+        lvm.ParseNodeVolumesOutput(LVS_OUTPUT) if node == Node(ctx, 0).uuid
         else FakeResult(None, "lvs failed"))
     cbs = Cbs()
     rows = Exec(ctx, opcodes.OpNodeQueryvols(
@@ -511,11 +512,11 @@ def test_file_storage_list(tmp_path):
 
 
 def test_lvm_report_parsers():
-    vgs = bs.ParseVgs("  xenvg|1341.00|1095.50\n")
+    vgs = bs.ParseVgs("  1095.50|1341.00|xenvg\n")
     assert vgs == {"xenvg": {"name": "xenvg", "size": 1341, "free": 1096,
                              "used": 245, "allocatable": True}}
-    pvs = bs.ParsePvs("  /dev/sda5|100.00|40.00|60.00|a--\n"
-                      "  /dev/sdb1|50.00|0|50.00|---\n")
+    pvs = bs.ParsePvs("  /dev/sda5|xenvg|60.00|a--|100.00\n"
+                      "  /dev/sdb1|xenvg|50.00|---|50.00\n")
     assert pvs["/dev/sda5"]["allocatable"] is True
     assert pvs["/dev/sdb1"] == {"name": "/dev/sdb1", "size": 50, "used": 0,
                                 "free": 50, "allocatable": False}

@@ -248,6 +248,25 @@ def test_connection_refused(nodes):
         "Call 'version' to node 'dead' has failed: Error 7: ")
 
 
+def test_unreachable_nodes_are_remembered(nodes):
+    """A costly failure (timeout) marks the node in runner.reach, a cheap one
+    (refused) does not, an answered error is no transport failure, and any
+    answer clears the mark."""
+    fake = nodes("n1", "slow", "err")
+    fake["slow"].delay = 3
+    fake["err"].answer = lambda path, args: (200, [False, "disk on fire"])
+    runner = _runner(fake, extra={"dead": ("127.0.0.1", _free_port())})
+    result = runner.call_version(["n1", "slow", "err", "dead"],
+                                 read_timeout=1.0)
+    assert [result[n].unreachable for n in ("n1", "slow", "err", "dead")] \
+        == [False, True, False, True]
+    assert list(runner.reach.Unreachable()) == ["slow"]
+    assert runner.reach.Split(["n1", "slow", "dead"])[0] == ["n1", "dead"]
+    fake["slow"].delay = 0
+    assert runner.call_version(["slow"])["slow"].fail_msg is None
+    assert runner.reach.Unreachable() == {}
+
+
 def test_node_side_failures(nodes):
     fake = nodes("n1", "n2", "n3")
     fake["n1"].answer = lambda path, args: (200, [False, "disk on fire"])

@@ -869,9 +869,9 @@ def test_orphan_and_node_volumes():
                            {"u1": ["xenvg/a"]}, ["xenvg/keep-.*"])
     assert lines == ["  - ERROR: node %s: volume xenvg/b is unknown" % N1]
     rep, lines = _rep()
-    assert vc.NodeVolumes(rep, N1, {vc.NV_LVLIST: {"v/l": [1, False, True]}}) \
+    assert vc.NodeVolumes(rep, N1, {C.NV_LVLIST: {"v/l": [1, False, True]}}) \
         == {"v/l": [1, False, True]}
-    assert vc.NodeVolumes(rep, N1, {vc.NV_LVLIST: "vgs failed"}) is None
+    assert vc.NodeVolumes(rep, N1, {C.NV_LVLIST: "vgs failed"}) is None
     assert vc.NodeVolumes(rep, N1, {}) is None
     assert lines == ["  - ERROR: node %s: LVM problem on node: vgs failed" % N1,
                      "  - ERROR: node %s: LVM problem on node: Missing LV data"
@@ -910,7 +910,7 @@ class DiskRpc(FakeRpc):
         for uuid, res in result.items():
             name = self._name(uuid)
             if not res.fail_msg:
-                res.payload[vc.NV_LVLIST] = self.lvs.get(name, {})
+                res.payload[C.NV_LVLIST] = self.lvs.get(name, {})
                 res.payload[C.NV_VGLIST] = {"xenvg": 50000}
                 res.payload[C.NV_INSTANCELIST] = self.running.get(name, [])
         return result
