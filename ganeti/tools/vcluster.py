@@ -17,6 +17,7 @@ used: the tool must run with the system python3 before any venv exists.
 import argparse
 import json
 import os
+import signal
 import sys
 
 from ganeti.tools import vcluster_layout as L
@@ -105,6 +106,9 @@ def cmd_exec(paths: StatePaths, node_name: str, argv: list) -> int:
     full = node_exec_argv(node_name, argv, paths.root)
     sys.stdout.flush()
     os.chdir("/")
+    # Python ignores SIGPIPE; the command must get the default back, or a
+    # pipeline inside the node (e.g. "socat | head") never ends.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         os.execv(full[0], full)
     except OSError as err:

@@ -2,11 +2,11 @@
 cluster: real qemu (TCG, kvm_flag=disabled) booting the test guest of
 tools/make-guest with the "image" OS.
 
-The guest's serial console is read the way `gnt-instance console` reads
-it: the command `gnt-instance console --show-cmd` prints (ssh to the
-primary node, then socat on the instance's serial socket) has its remote
-part run on that node under a pseudo-terminal, bounded by timeout(1).
-The guest prints "guest counter N" every second, so:
+The guest's serial console is read with `gnt-instance console` on the
+master, under a pseudo-terminal (script(1)) and bounded by timeout(1): ssh
+to the primary node (the host `--show-cmd` names), then socat on the
+instance's serial socket.  The guest prints "guest counter N" every
+second, so:
 
 - after `gnt-instance add` the console shows the guest booting and counting;
 - after `gnt-instance migrate` (live) the counter goes on from where it was
@@ -38,7 +38,6 @@ VCLUSTER = os.path.join(REPO, "tools", "vcluster")
 QEMU = shutil.which("qemu-system-x86_64")
 DOMAIN = "example.test"
 N1, N2 = ("node%d.%s" % (i, DOMAIN) for i in (1, 2))
-CLUSTER = "cluster." + DOMAIN
 NAME = "kvm1." + DOMAIN
 MESSAGE = "hello from the testbed"
 OS_SRC = os.path.join(REPO, "examples", "os")
@@ -68,58 +67,49 @@ def _guest():
             os.path.join(GUEST_CACHE, "initrd.img"))
 
 
-class Cluster:
-    def __init__(self, vc):
-        self.vc = vc
-
-    def gnt(self, command, *args, timeout=300):
-        return self.vc.exec("node1", PY, os.path.join(REPO, "scripts",
-                                                       "gnt-" + command),
-                            *args, timeout=timeout)
-
-    def ok(self, command, *args, **kwargs):
-        res = self.gnt(command, *args, **kwargs)
-        assert res.returncode == 0, (command, args, res.stdout, res.stderr)
-        return res
+class _KvmChecks:
+    """Checks mixed into the conftest Cluster (gnt, ok, vc...)."""
 
     def fields(self, *fields):
         res = self.ok("instance", "list", "--no-headers", "--separator=|",
                       "-o", ",".join(fields), NAME)
         return res.stdout.strip().split("|")
 
-    def console(self, name, deadline, counters, stop_early=None):
-        """Console lines of name until `counters` counter lines were read
-        (or stop_early(lines) or the deadline); connects again while the
-        serial socket is not there yet (qemu still starting)."""
+    def console(self, name, deadline, counters):
+        """(primary node named by the console command, console lines of
+        `gnt-instance console name` until `counters` counter lines were read
+        or the deadline); connects again while qemu's serial socket is not
+        there yet."""
         res = self.ok("instance", "console", "--show-cmd", name)
         argv = shlex.split(res.stdout.strip())
         assert argv[0] == "ssh" and "-t" in argv, argv
-        host, remote = argv[-2].split("@", 1)[1], argv[-1]
-        assert "UNIX-CONNECT:" in remote, remote
+        assert "UNIX-CONNECT:" in argv[-1], argv
+        host = argv[-2].split("@", 1)[1]
         lines = []
         while time.monotonic() < deadline:
-            lines += self._read(host.split(".")[0], remote, deadline,
-                                counters - _count(lines), stop_early)
-            if _count(lines) >= counters or \
-                    (stop_early is not None and stop_early(lines)):
+            lines += self._read(name, deadline, counters - _count(lines))
+            if _count(lines) >= counters:
                 break
             time.sleep(0.5)
         return host, lines
 
-    def _read(self, node, remote, deadline, counters, stop_early):
-        """One console session: runs the console's remote command on node
-        with a terminal (script(1)), as ssh -t would give it."""
+    def _read(self, name, deadline, counters):
+        """One console session on the master, with a terminal (script(1))
+        as an administrator has; timeout(1) bounds it."""
         limit = max(1, int(deadline - time.monotonic()) + 1)
+        command = " ".join(shlex.quote(a) for a in [
+            PY, os.path.join(REPO, "scripts", "gnt-instance"), "console",
+            name])
         proc = subprocess.Popen(
-            [VCLUSTER, "exec", node, "--", "timeout", str(limit), "script",
-             "-qfec", remote, "/dev/null"], env=self.vc.env,
+            [VCLUSTER, "exec", "node1", "--", "timeout", str(limit), "script",
+             "-qfec", command, "/dev/null"], env=self.vc.env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL)
         lines, buf = [], b""
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         try:
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and _count(lines) < counters:
                 if not sel.select(min(1.0, max(0.05,
                                                deadline - time.monotonic()))):
                     continue
@@ -130,13 +120,10 @@ class Cluster:
                 while b"\n" in buf:
                     raw, buf = buf.split(b"\n", 1)
                     lines.append(raw.decode("utf-8", "replace").strip("\r"))
-                if _count(lines) >= counters or \
-                        (stop_early is not None and stop_early(lines)):
-                    break
         finally:
             sel.close()
             if proc.poll() is None:
-                proc.terminate()   # timeout(1) passes it on to script/socat
+                proc.terminate()   # timeout(1) passes it on to script/ssh
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -199,32 +186,28 @@ def _wait_for(check, timeout, what):
         time.sleep(0.2)
 
 
+def _install_image_os(cluster):
+    for node in cluster.nodes:
+        res = cluster.sh("mkdir -p /srv/ganeti/os && cp -r %s/image"
+                         " /srv/ganeti/os/" % OS_SRC, node=node.split(".")[0])
+        assert res.returncode == 0, res.stderr
+
+
 @pytest.fixture(scope="module")
-def cluster(vcluster_tool, tmp_path_factory):
+def cluster(make_cluster, node_add_available):
     kernel, initrd = _guest()
-    vc = vcluster_tool(os.environ.get("VCLUSTER_STATE") or
-                       str(tmp_path_factory.mktemp("vcluster-state")))
-    res = vc.run("up", "--nodes", "2", timeout=300)
-    if res.returncode != 0:
-        vc.run("down")
-        pytest.fail("vcluster up failed: %s%s" % (res.stdout, res.stderr))
-    c = Cluster(vc)
-    try:
-        for node in ("node1", "node2"):
-            res = vc.exec(node, "sh", "-c", "mkdir -p /srv/ganeti/os && cp -r"
-                          " %s/image /srv/ganeti/os/" % OS_SRC)
-            assert res.returncode == 0, res.stderr
-        c.ok("cluster", "init", "--enabled-hypervisors=kvm,fake",
-             "--enabled-disk-templates=sharedfile,file,diskless",
-             "-H", "kvm:kvm_flag=disabled,kernel_path=%s,initrd_path=%s"
-             % (kernel, initrd), "--no-ssh-init", CLUSTER)
-        c.ok("node", "add", N2)
-    except BaseException:
-        vc.run("down")
-        raise
-    yield c
-    c.gnt("instance", "remove", "-f", NAME)   # best effort; down kills qemu
-    vc.run("down")
+    if not node_add_available:
+        pytest.skip("needs gnt-node add (2 nodes)")
+    cluster = make_cluster(2, init_opts=[
+        "--enabled-hypervisors=kvm,fake",
+        "--enabled-disk-templates=sharedfile,file,diskless",
+        "-H", "kvm:kvm_flag=disabled,kernel_path=%s,initrd_path=%s"
+        % (kernel, initrd)], prepare=_install_image_os, helpers=_KvmChecks)
+    yield cluster
+    # the instance first (if a test left it), so that the nodes go cleanly
+    if NAME in cluster.gnt("instance", "list", "--no-headers", "-o",
+                           "name").stdout.split():
+        cluster.gnt("instance", "remove", "-f", NAME, timeout=300)
 
 
 def _boot_ok(lines, counters=2):
@@ -240,7 +223,7 @@ def test_add_boots_on_node1(cluster):
     res = cluster.ok("instance", "add", "-t", "sharedfile", "--disk",
                      "0:size=32M", "-o", "image+default", "-n", N1,
                      "-B", "memory=128M", "-O", "message=%s" % MESSAGE,
-                     "--no-name-check", "--no-ip-check", NAME)
+                     "--no-name-check", "--no-ip-check", NAME, timeout=300)
     assert "* starting instance..." in res.stdout
     assert cluster.fields("hypervisor", "pnode", "status") == \
         ["kvm", N1, "running"]
@@ -256,7 +239,7 @@ def test_live_migration_keeps_counting(cluster):
     host, before = cluster.console(NAME, time.monotonic() + RUN_TIMEOUT, 2)
     assert host == N1
     last = _counters(before)[-1]
-    res = cluster.ok("instance", "migrate", "-f", "-n", N2, NAME)
+    res = cluster.ok("instance", "migrate", "-f", "-n", N2, NAME, timeout=300)
     steps = [l.split(" ", 5)[-1] for l in res.stdout.splitlines()]
     for step in ("Migrating instance %s" % NAME,
                  "* migrating instance to %s" % N2,
@@ -274,7 +257,8 @@ def test_live_migration_keeps_counting(cluster):
 
 
 def test_failover_reboots_on_node1(cluster):
-    res = cluster.ok("instance", "failover", "-f", "-n", N1, NAME)
+    res = cluster.ok("instance", "failover", "-f", "-n", N1, NAME,
+                     timeout=300)
     steps = [l.split(" ", 5)[-1] for l in res.stdout.splitlines()]
     assert "* starting the instance on the target node %s" % N1 in steps, \
         res.stdout

@@ -104,6 +104,19 @@ def test_list_values_and_rewrite(store):
     assert store.GetClusterName() == "cluster.example.com"  # untouched
 
 
+def test_unchanged_files_not_rewritten(store):
+    path = pathutils.ssconf_file("node_list")
+    other = pathutils.ssconf_file("cluster_name")
+    before = os.stat(path).st_ino, os.stat(other).st_ino
+    ssconf.WriteSsconfFiles(dict(VALUES, cluster_name="new.example.com"))
+    assert os.stat(path).st_ino == before[0]      # same content: kept
+    assert os.stat(other).st_ino != before[1]     # changed: replaced
+    assert store.GetClusterName() == "new.example.com"
+    os.chmod(path, 0o644)                          # wrong mode: rewritten
+    ssconf.WriteSsconfFiles(VALUES)
+    assert stat.S_IMODE(os.stat(path).st_mode) == constants.SS_FILE_PERMS
+
+
 def test_unknown_key_rejected_before_writing(data_dir):
     with pytest.raises(errors.ProgrammerError):
         ssconf.WriteSsconfFiles({"cluster_name": "x", "no_such_key": "y"})
