@@ -18,6 +18,15 @@ from ganeti.cmdlib.os import OsQueryData as _os_ctx
 from ganeti.cmdlib.tags import GetTaggedObject
 
 
+def _NameMatches(name: str, wanted: str) -> bool:
+    """A full name matches itself and its short form ("node1")."""
+    return name == wanted or name.startswith(wanted + ".")
+
+
+def _Wanted(obj, names) -> bool:
+    return obj.uuid in names or any(_NameMatches(obj.name, n) for n in names)
+
+
 def FieldsFor(what: str):
     return query.GetFieldDefs(what)
 
@@ -88,8 +97,7 @@ def _node_ctx(context, q, names: Optional[List[str]]):
     cfg = context.cfg
     nodes = list(cfg.GetAllNodesInfo().values())
     if names:
-        wanted = set(names)
-        nodes = [n for n in nodes if n.name in wanted or n.uuid in wanted]
+        nodes = [n for n in nodes if _Wanted(n, names)]
     live = _node_live_data(context, nodes) if NQ_LIVE in q.RequestedData() \
         else None
     primary, secondary = _instances_by_node(cfg)
@@ -179,7 +187,7 @@ def _instance_ctx(context, q, names):
     cfg = context.cfg
     instances = list(cfg.GetAllInstancesInfo().values())
     if names:
-        instances = [i for i in instances if i.name in names or i.uuid in names]
+        instances = [i for i in instances if _Wanted(i, names)]
     nodes = cfg.GetAllNodesInfo()
     requested = q.RequestedData()
     inst_disks = {i.uuid: cfg.GetInstanceDisks(i.uuid) for i in instances}
@@ -291,7 +299,8 @@ def RunOldStyleQuery(context, what: str, names, fields) -> list:
         found = set()
         for item in ctx:
             found.add(getattr(item, "name", None))
-        missing = [n for n in names if n not in found]
+        missing = [n for n in names
+                   if not any(_NameMatches(f, n) for f in found if f)]
         if missing:
             raise errors.OpPrereqError("%s '%s' not known" % (
                 what.capitalize(), missing[0]), errors.ECODE_NOENT)
