@@ -14,7 +14,7 @@ This module finds and checks definitions (`LoadOS`, `FindOS`,
 `DiagnoseOSes`), builds the environment the scripts get
 (`BuildCoreEnv`, `BuildInstanceEnv`) and runs scripts with their output in
 a log file below ``pathutils.LOG_OS_DIR`` (`RunScript`).  The node daemon's
-RPC functions are in ganeti.backend_os.
+RPC functions are in ganeti.backend.osinstall.
 """
 
 import logging

@@ -1,6 +1,6 @@
 """gnt-cluster master-failover: make the node this runs on the master.
 
-Merged into gnt-cluster's table; the work is in ganeti.bootstrap_failover
+Merged into gnt-cluster's table; the work is in ganeti.bootstrap.failover
 (it runs without the master daemon, which is what moves).
 """
 
@@ -8,7 +8,7 @@ from ganeti import constants
 from ganeti import errors
 from ganeti.cli import (ARGS_NONE, AskUser, EXIT_FAILURE, ToStderr,
                         cli_option)
-from ganeti.cli_opts_objects import NOVOTING_OPT
+from ganeti.cli.opts_objects import NOVOTING_OPT
 
 FORCE_FAILOVER_OPT = cli_option(
     "--yes-do-it", dest="yes_do_it", default=False, action="store_true",
@@ -44,7 +44,7 @@ def _ParseIgnoreOffline(value) -> bool:
 
 def MasterFailover(opts, args) -> int:
     """Fail the master role over to this node (see bootstrap_failover)."""
-    from ganeti import bootstrap_failover  # lazy: start-up stays lean
+    from ganeti.bootstrap import failover as bootstrap_failover  # lazy: start-up stays lean
     ignore_offline = _ParseIgnoreOffline(opts.ignore_offline_nodes)
     if opts.no_voting and not opts.yes_do_it:
         if not AskUser(NO_VOTING_QUESTION):

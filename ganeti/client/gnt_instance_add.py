@@ -11,7 +11,7 @@ from ganeti.cli import *  # noqa: F401,F403 (option objects)
 from ganeti.cli import (ArgFile, ArgInstance, EXIT_FAILURE,
                         EXIT_SUCCESS, GetClient, SubmitOrSend, ToStderr,
                         WaitForResultJobs, cli_option)
-from ganeti.cli_opts_objects import _DisableChecks, _NoCheckOption
+from ganeti.cli.opts_objects import _DisableChecks, _NoCheckOption
 from ganeti.utils import text as utils_text
 
 _NIC_KEYS = frozenset(constants.INIC_PARAMS)

@@ -12,7 +12,7 @@ from ganeti.cli import (ArgJobId, ArgSuggest, ArgUnknown,
                         PRIORITY_OPT, ParseFields, ParseTimespec, PollJob,
                         PrintGenericInfo, SEP_OPT, ToStderr, ToStdout,
                         VERBOSE_OPT, YES_DOIT_OPT, cli_option)
-from ganeti.cli_jobs import FormatLogMessage
+from ganeti.cli.jobs import FormatLogMessage
 from ganeti.utils import text as utils_text
 
 # Default columns of "gnt-job list".

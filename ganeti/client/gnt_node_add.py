@@ -18,7 +18,7 @@ from ganeti.cli import (ARGS_ONE_NODE, CAPAB_MASTER_OPT, CAPAB_VM_OPT,
                         PRIORITY_OPT, READD_OPT, SECONDARY_IP_OPT,
                         VERBOSE_OPT, ArgHost, GetClient, SubmitOpCode,
                         ToStderr, ToStdout)
-from ganeti.cli_opts import cli_option
+from ganeti.cli.opts import cli_option
 
 NONODE_SETUP_OPT = cli_option("--no-node-setup", default=True,
                               action="store_false", dest="node_setup",

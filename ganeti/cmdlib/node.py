@@ -12,7 +12,7 @@ from ganeti import constants
 from ganeti import errors
 from ganeti import locking
 from ganeti import netutils
-from ganeti.backend_storage import (MODIFIABLE_STORAGE_FIELDS, SF_NAME,
+from ganeti.backend.storage import (MODIFIABLE_STORAGE_FIELDS, SF_NAME,
                                     SF_NODE, SF_TYPE,
                                     SO_FIX_CONSISTENCY,
                                     VALID_STORAGE_FIELDS,

@@ -14,7 +14,7 @@ from ganeti import osdef
 from ganeti import qlang
 from ganeti import query
 from ganeti.cmdlib.base import NodeName, NoHooksLU
-from ganeti.query_misc import OsInfo, SimpleQueryData
+from ganeti.query.misc import OsInfo, SimpleQueryData
 
 #: Per node: [(path, status, diagnose, variants, parameters, api_versions,
 #: trusted), ...] in search-path order (first one is used).

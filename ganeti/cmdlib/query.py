@@ -93,7 +93,7 @@ def _instances_by_node(cfg):
 
 
 def _node_ctx(context, q, names: Optional[List[str]]):
-    from ganeti.query_node import NodeQueryData, NQ_LIVE
+    from ganeti.query.node import NodeQueryData, NQ_LIVE
     cfg = context.cfg
     nodes = list(cfg.GetAllNodesInfo().values())
     if names:
@@ -114,7 +114,7 @@ def _node_ctx(context, q, names: Optional[List[str]]):
 
 
 def _group_ctx(context, q, names):
-    from ganeti.query_node import GroupQueryData
+    from ganeti.query.node import GroupQueryData
     cfg = context.cfg
     groups = list(cfg.GetAllNodeGroupsInfo().values())
     if names:
@@ -182,7 +182,7 @@ def _instance_live_data(context, instances, nodes):
 
 def _instance_ctx(context, q, names):
     from ganeti import iallocator
-    from ganeti.query_instance import (IQ_CONSOLE, IQ_DISKUSAGE, IQ_LIVE,
+    from ganeti.query.instance import (IQ_CONSOLE, IQ_DISKUSAGE, IQ_LIVE,
                                        InstanceQueryData)
     cfg = context.cfg
     instances = list(cfg.GetAllInstancesInfo().values())
@@ -229,7 +229,7 @@ def _instance_ctx(context, q, names):
 
 
 def _cluster_ctx(context, q, names):
-    from ganeti.query_node import ClusterQueryData
+    from ganeti.query.node import ClusterQueryData
     cfg = context.cfg
     return ClusterQueryData(cfg.GetClusterInfo(), cfg.GetAllNodesInfo(),
                             drain_flag=os.path.exists(
@@ -237,7 +237,7 @@ def _cluster_ctx(context, q, names):
 
 
 def _job_ctx(context, q, names):
-    from ganeti.query_misc import JobQueryData
+    from ganeti.query.misc import JobQueryData
     ids = None
     if names:
         try:
@@ -249,13 +249,13 @@ def _job_ctx(context, q, names):
 
 
 def _lock_ctx(context, q, names):
-    from ganeti.query_misc import SimpleQueryData
+    from ganeti.query.misc import SimpleQueryData
     rows = context.glm.QueryLocks(["name", "mode", "owner", "pending"])
     return SimpleQueryData([tuple(r) for r in rows])
 
 
 def _empty_ctx(context, q, names):
-    from ganeti.query_misc import SimpleQueryData
+    from ganeti.query.misc import SimpleQueryData
     return SimpleQueryData([])
 
 

@@ -11,7 +11,7 @@ A hypervisor class declares its parameters once, in ``PARAMETERS``
 - ``ParameterTypes()``: name -> value type (``VTYPE_*``), used to convert
   command-line strings (ForceDictType) and for the hv/* query fields.
 
-The runtime API used by ganeti.backend_instance (upstream 3.0's names):
+The runtime API used by ganeti.backend.instance (upstream 3.0's names):
 
 =============================================  ===============================
 ``StartInstance(instance, block_devices,       start; block_devices is a list
@@ -348,8 +348,8 @@ def NicEnvironment(instance: Any, seq: int, nic: Any,
 
 def LinuxNodeInfo() -> Dict[str, Any]:
     """Memory and CPU facts of this Linux host (node_info's hv keys)."""
-    from ganeti import backend_verify  # node-side only; avoids a cycle
-    return backend_verify.LinuxNodeInfo()
+    from ganeti.utils import nodeinfo  # pylint: disable=import-outside-toplevel
+    return nodeinfo.LinuxNodeInfo()
 
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.+-]+$")

@@ -82,8 +82,8 @@ def CheckMasterd(options, args) -> None:
               (master, myself), file=sys.stderr)
         sys.exit(constants.EXIT_NOTMASTER)
     if not options.no_voting:
-        # Master voting: the other nodes must agree (ganeti.bootstrap_failover).
-        from ganeti import bootstrap_failover
+        # Master voting: the other nodes must agree (ganeti.bootstrap.failover).
+        from ganeti.bootstrap import failover as bootstrap_failover
         ok, reason = bootstrap_failover.CheckAgreement(
             myself, ssconf.SimpleStore().GetNodeList())
         if not ok:

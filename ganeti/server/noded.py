@@ -16,11 +16,11 @@ import threading
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from ganeti import backend
-from ganeti import backend_blockdev
-from ganeti import backend_instance
-from ganeti import backend_os
-from ganeti import backend_storage
-from ganeti import backend_verify
+from ganeti.backend import blockdev as backend_blockdev
+from ganeti.backend import instance as backend_instance
+from ganeti.backend import osinstall as backend_os
+from ganeti.backend import storage as backend_storage
+from ganeti.backend import verify as backend_verify
 from ganeti import constants
 from ganeti import daemon
 from ganeti import errors
@@ -65,7 +65,7 @@ RPC_CALLS.update(backend_blockdev.RPC_CALLS)
 RPC_CALLS.update(backend_instance.RPC_CALLS)
 RPC_CALLS.update(backend_os.RPC_CALLS)
 RPC_CALLS.update(iallocator.RPC_CALLS)  # iallocator_runner
-# Volumes, storage units, power, OOB and demotion (ganeti.backend_storage);
+# Volumes, storage units, power, OOB and demotion (ganeti.backend.storage);
 # entries above take precedence.
 for _name, _fn in backend_storage.RPC_CALLS.items():
     RPC_CALLS.setdefault(_name, _fn)

@@ -12,7 +12,8 @@ import zlib
 import pytest
 
 from ganeti import backend
-from ganeti import backend_verify
+from ganeti.backend import verify as backend_verify
+from ganeti.utils import nodeinfo
 from ganeti import constants
 from ganeti import errors
 from ganeti import pathutils
@@ -289,7 +290,7 @@ def test_leave_cluster(root):
 # ---------------------------------------------------------------- node info
 
 def test_linux_node_info_from_recorded_data():
-    info = backend_verify.LinuxNodeInfo(
+    info = nodeinfo.LinuxNodeInfo(
         open(RECORDED + "/proc_meminfo.txt").read(),
         open(RECORDED + "/proc_cpuinfo.txt").read())
     assert info["memory_total"] == 32263108 // 1024

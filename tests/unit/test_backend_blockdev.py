@@ -1,4 +1,4 @@
-"""Tests for ganeti.backend_blockdev: the node side of the blockdev_*,
+"""Tests for ganeti.backend.blockdev: the node side of the blockdev_*,
 bdev_sizes and file_storage_dir_* RPC calls, on file disks (real files
 under a relocated root) and through noded's request handler."""
 
@@ -8,7 +8,7 @@ import os
 import pytest
 
 from ganeti import backend
-from ganeti import backend_blockdev as bb
+from ganeti.backend import blockdev as bb
 from ganeti import objects
 from ganeti import pathutils
 from ganeti.rpc import defs as rpc_defs

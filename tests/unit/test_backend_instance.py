@@ -1,4 +1,4 @@
-"""Tests for ganeti.backend_instance (the node side of the instance RPCs)."""
+"""Tests for ganeti.backend.instance (the node side of the instance RPCs)."""
 
 import json
 import os
@@ -6,7 +6,7 @@ import os
 import pytest
 
 from ganeti import backend
-from ganeti import backend_instance as bi
+from ganeti.backend import instance as bi
 from ganeti import defaults
 from ganeti import errors
 from ganeti import hypervisor

@@ -5,8 +5,8 @@ import optparse
 import pytest
 
 from ganeti import cli
-from ganeti import cli_format
-from ganeti import cli_jobs
+from ganeti.cli import format as cli_format
+from ganeti.cli import jobs as cli_jobs
 from ganeti import constants
 from ganeti import errors
 from ganeti import pathutils

@@ -1,4 +1,4 @@
-"""Tests for ganeti.bootstrap_failover: master voting and master-failover.
+"""Tests for ganeti.bootstrap.failover: master voting and master-failover.
 
 The node RPC is a fake recording every call; config.data and ssconf live
 below a temporary root.
@@ -11,7 +11,7 @@ import types
 import pytest
 
 from ganeti import bootstrap
-from ganeti import bootstrap_failover as bf
+from ganeti.bootstrap import failover as bf
 from ganeti import config
 from ganeti import constants
 from ganeti import errors

@@ -19,7 +19,7 @@ from ganeti import constants  # noqa: E402
 from ganeti import errors  # noqa: E402
 from ganeti import ht  # noqa: E402
 from ganeti import jqueue  # noqa: E402
-from ganeti import jqueue_store  # noqa: E402
+from ganeti.jqueue import store as jqueue_store  # noqa: E402
 from ganeti import opcodes_base  # noqa: E402
 from ganeti import pathutils  # noqa: E402
 from ganeti import serializer  # noqa: E402

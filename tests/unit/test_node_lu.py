@@ -1,5 +1,5 @@
 """Node logical units (modify, volumes, storage, powercycle, OOB), their
-node-side functions (ganeti.backend_storage) and the gnt-node output.
+node-side functions (ganeti.backend.storage) and the gnt-node output.
 
 LUs run through the real processor with a real ConfigWriter (on a temporary
 file) and lock manager; the node RPC is a fake that records its calls.
@@ -18,7 +18,7 @@ from ganeti import objects
 from ganeti import opcodes
 from ganeti import config as config_mod
 from ganeti import backend
-from ganeti import backend_storage as bs
+from ganeti.backend import storage as bs
 from ganeti.client import gnt_node
 from ganeti.storage import lvm
 

@@ -1,5 +1,5 @@
 """Tests for OS definitions: discovery, validation, script environment and
-runs (ganeti.osdef), the node RPC functions (ganeti.backend_os), the
+runs (ganeti.osdef), the node RPC functions (ganeti.backend.osinstall), the
 master-side OS query (ganeti.cmdlib.os) and the example OS definitions."""
 
 import os
@@ -9,7 +9,7 @@ import tarfile
 import pytest
 
 from ganeti import backend
-from ganeti import backend_os
+from ganeti.backend import osinstall as backend_os
 from ganeti import objects
 from ganeti import osdef
 from ganeti import pathutils

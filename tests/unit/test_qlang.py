@@ -7,7 +7,7 @@ import pytest
 from ganeti import errors
 from ganeti import qlang
 from ganeti import query
-from ganeti import query_misc
+from ganeti.query import misc as query_misc
 
 
 @pytest.mark.parametrize("text,expected", [

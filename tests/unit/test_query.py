@@ -10,9 +10,9 @@ from ganeti import constants as C
 from ganeti import errors
 from ganeti import opcodes
 from ganeti import query
-from ganeti import query_instance
-from ganeti import query_misc
-from ganeti import query_node
+from ganeti.query import instance as query_instance
+from ganeti.query import misc as query_misc
+from ganeti.query import node as query_node
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 CLI_SPEC = SHARED / "spec" / "cli.md"

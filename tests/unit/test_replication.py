@@ -11,7 +11,7 @@ import pytest
 
 from ganeti import config as config_mod
 from ganeti import jqueue
-from ganeti import jqueue_replicate
+from ganeti.jqueue import replicate as jqueue_replicate
 from ganeti import mcpu
 from ganeti import opcodes
 from ganeti import opcodes_base

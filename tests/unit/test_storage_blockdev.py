@@ -143,7 +143,7 @@ def test_adopt_through_storage_dispatch(loopdev):
 def test_adopt_through_node_rpc_functions(loopdev, ganeti_root):
     """blockdev_create/assemble/find/close/remove and bdev_sizes on a loop
     device, as noded runs them."""
-    from ganeti import backend_blockdev as bb
+    from ganeti.backend import blockdev as bb
     from ganeti import pathutils
     disk = _disk(loopdev).ToDict()
     assert bb.GetBlockDevSizes([loopdev, "/dev/null"]) == {loopdev: 8}

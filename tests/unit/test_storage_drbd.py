@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from ganeti import backend_blockdev
+from ganeti.backend import blockdev as backend_blockdev
 from ganeti import errors
 from ganeti import storage
 from ganeti.storage import base

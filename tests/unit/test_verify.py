@@ -13,7 +13,7 @@ import types
 import pytest
 
 from ganeti import backend
-from ganeti import backend_verify
+from ganeti.backend import verify as backend_verify
 from ganeti import config
 from ganeti import constants
 from ganeti import errors

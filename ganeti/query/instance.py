@@ -31,7 +31,7 @@ from ganeti.query import (FS_NODATA, FS_UNAVAIL, QFF_HOSTNAME, QFT_BOOL,
                           QFT_NUMBER, QFT_OTHER, QFT_TEXT, QFT_UNIT,
                           BuildFieldDict, ItemAttr, MakeField,
                           SerialUuidFields, TagsField, TimestampFields)
-from ganeti.query_node import FillDict
+from ganeti.query.node import FillDict
 
 IQ_CONFIG = "instance-config"
 IQ_LIVE = "instance-live"

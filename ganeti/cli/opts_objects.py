@@ -1,6 +1,6 @@
-"""Options of the node, group and instance commands (see ganeti.cli_opts)."""
+"""Options of the node, group and instance commands (see ganeti.cli.opts)."""
 
-from ganeti.cli_opts import (DISK_TEMPLATE_CHOICES as _DISK_TEMPLATES,
+from ganeti.cli.opts import (DISK_TEMPLATE_CHOICES as _DISK_TEMPLATES,
                              OPT_COMPL_INST_ADD_NODES,
                              OPT_COMPL_ONE_IALLOCATOR, OPT_COMPL_ONE_NODE,
                              OPT_COMPL_ONE_NODEGROUP, OPT_COMPL_ONE_OS,

@@ -36,12 +36,12 @@ from ganeti import errors
 from ganeti import opcodes_base
 from ganeti import pathutils
 from ganeti import serializer
-from ganeti.jqueue_exec import (CancelJob, JobExecutionMixin,  # noqa: F401
+from ganeti.jqueue.exec import (CancelJob, JobExecutionMixin,  # noqa: F401
                                 OpExecCallbacks)
-from ganeti.jqueue_replicate import Replicator
-from ganeti.jqueue_job import (CANCELED_RESULT, EncodeOpError, OpGet, OpSet,
+from ganeti.jqueue.replicate import Replicator
+from ganeti.jqueue.job import (CANCELED_RESULT, EncodeOpError, OpGet, OpSet,
                                QueuedJob, QueuedOpCode, TimestampNow)
-from ganeti.jqueue_store import (JOB_FILE_RE, JOB_QUEUE_SIZE_HARD_LIMIT,
+from ganeti.jqueue.store import (JOB_FILE_RE, JOB_QUEUE_SIZE_HARD_LIMIT,
                                  JobStore, ParseJobId)
 from ganeti.utils import io as utils_io
 

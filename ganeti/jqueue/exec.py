@@ -21,7 +21,7 @@ from typing import Any, Optional, Sequence, Tuple
 from ganeti import constants
 from ganeti import errors
 from ganeti import serializer
-from ganeti.jqueue_job import (CANCELED_RESULT, EncodeOpError, OpGet,
+from ganeti.jqueue.job import (CANCELED_RESULT, EncodeOpError, OpGet,
                                QueuedJob, QueuedOpCode, TimestampNow)
 
 C = constants

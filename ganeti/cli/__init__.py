@@ -14,9 +14,9 @@ Each entry is ``(function, argument definitions, options, usage text,
 description)``; the function gets ``(opts, args)`` and returns the exit
 code.  ``-d/--debug`` and ``--reason`` are added to every subcommand.
 
-This module re-exports the option objects (``ganeti.cli_opts``,
+This module re-exports the option objects (``ganeti.cli.opts``,
 ``cli_opts_objects``, ``cli_opts_cluster``), output
-helpers (``ganeti.cli_format``) and job helpers (``ganeti.cli_jobs``), so
+helpers (``ganeti.cli.format``) and job helpers (``ganeti.cli.jobs``), so
 client modules only need ``from ganeti.cli import *``.
 """
 
@@ -32,18 +32,18 @@ from ganeti import constants
 from ganeti import errors
 from ganeti import pathutils
 from ganeti.utils.text import NiceSortKey
-from ganeti.cli_format import *  # noqa: F401,F403
-from ganeti.cli_format import (EXIT_FAILURE, EXIT_SUCCESS, EXIT_UNKNOWN_FIELD,
+from ganeti.cli.format import *  # noqa: F401,F403
+from ganeti.cli.format import (EXIT_FAILURE, EXIT_SUCCESS, EXIT_UNKNOWN_FIELD,
                                FormatError, FormatQueryResult,
                                JobSubmittedException, QFT_NAMES, QR_UNKNOWN,
                                TableColumn, ToStderr, ToStdout,
                                WarnUnknownFields, FormatTable)
-from ganeti.cli_jobs import *  # noqa: F401,F403
-from ganeti.cli_jobs import BuildReasonTrail, GetClient
-from ganeti.cli_opts import *  # noqa: F401,F403
-from ganeti.cli_opts import COMMON_OPTS, CliOption, _Argument
-from ganeti.cli_opts_cluster import *  # noqa: F401,F403
-from ganeti.cli_opts_objects import *  # noqa: F401,F403
+from ganeti.cli.jobs import *  # noqa: F401,F403
+from ganeti.cli.jobs import BuildReasonTrail, GetClient
+from ganeti.cli.opts import *  # noqa: F401,F403
+from ganeti.cli.opts import COMMON_OPTS, CliOption, _Argument
+from ganeti.cli.opts_cluster import *  # noqa: F401,F403
+from ganeti.cli.opts_objects import *  # noqa: F401,F403
 
 # The table entry of a subcommand: (function, args, options, usage, descr).
 CommandTable = Dict[str, Tuple[Callable[[Any, List[str]], int],

@@ -295,7 +295,7 @@ def InitCluster(cluster_name: str, mac_prefix: str = "aa:00:00",
 def _StartDaemons(cfg, no_voting: bool = False) -> List[str]:
     """Start noded, bring up the master IP, start masterd.
 
-    Used by init and by master-failover (ganeti.bootstrap_failover) on the
+    Used by init and by master-failover (ganeti.bootstrap.failover) on the
     node becoming the master; returns warnings (a master IP that did not
     come up does not stop the master daemon from starting).
     """

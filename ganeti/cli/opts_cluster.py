@@ -1,6 +1,6 @@
-"""Options of the cluster, network and crypto commands (ganeti.cli_opts)."""
+"""Options of the cluster, network and crypto commands (ganeti.cli.opts)."""
 
-from ganeti.cli_opts import cli_option
+from ganeti.cli.opts import cli_option
 
 # Cluster.
 ENABLED_HV_OPT = cli_option("--enabled-hypervisors",

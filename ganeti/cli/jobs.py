@@ -12,9 +12,9 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from ganeti import constants
 from ganeti import errors
-from ganeti.cli_format import (FormatError, JobSubmittedException, ToStderr,
+from ganeti.cli.format import (FormatError, JobSubmittedException, ToStderr,
                                ToStdout)
-from ganeti.cli_opts import PRIONAME_TO_VALUE
+from ganeti.cli.opts import PRIONAME_TO_VALUE
 from ganeti.utils import text as utils_text
 
 # Answer of WaitForJobChange when nothing changed before the timeout.

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ganeti import constants
 from ganeti import errors
-from ganeti import jqueue_store
+from ganeti.jqueue import store as jqueue_store
 from ganeti import netutils
 from ganeti import pathutils
 from ganeti import ssconf

@@ -103,7 +103,7 @@ def _GatherAndLinkBlockDevs(instance: objects.Instance,
     """[(disk dict, link, userspace uri or None)] for the hypervisor."""
     if not disks:
         return []
-    from ganeti import backend_blockdev
+    from ganeti.backend import blockdev as backend_blockdev
     result = []
     for idx, ddict in enumerate(disks):
         disk = backend_blockdev.ToNodeDisk(ddict)

@@ -13,7 +13,7 @@ import time
 from typing import Callable, Dict, List, Optional
 
 from ganeti import constants
-from ganeti.config_instances import InstanceConfigMixin
+from ganeti.config.instances import InstanceConfigMixin
 from ganeti import errors
 from ganeti import objects
 from ganeti import pathutils

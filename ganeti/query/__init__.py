@@ -12,8 +12,8 @@ needs (so callers gather only that), flags for filter handling and a getter
 ``Query.OldStyleQuery(ctx)`` plain values.  ``ctx`` is a data holder of the
 resource (see the ``query_*`` modules) iterating over its items.
 
-The field tables live in ``ganeti.query_node`` (node, group, cluster),
-``ganeti.query_instance`` and ``ganeti.query_misc`` (job, lock, os,
+The field tables live in ``ganeti.query.node`` (node, group, cluster),
+``ganeti.query.instance`` and ``ganeti.query.misc`` (job, lock, os,
 network, export, extstorage, filter); they are reachable from here as
 ``query.NODE_FIELDS`` etc. and through ``GetFieldDefs(what)``.
 """
@@ -503,17 +503,17 @@ def GetAllFields(fielddefs: Dict[str, Field]) -> List[FieldDefinition]:
 # ------------------------------------------------------------------ tables
 
 _TABLES = {
-    C.QR_NODE: ("ganeti.query_node", "NODE_FIELDS"),
-    C.QR_GROUP: ("ganeti.query_node", "GROUP_FIELDS"),
-    C.QR_CLUSTER: ("ganeti.query_node", "CLUSTER_FIELDS"),
-    C.QR_INSTANCE: ("ganeti.query_instance", "INSTANCE_FIELDS"),
-    C.QR_JOB: ("ganeti.query_misc", "JOB_FIELDS"),
-    C.QR_LOCK: ("ganeti.query_misc", "LOCK_FIELDS"),
-    C.QR_OS: ("ganeti.query_misc", "OS_FIELDS"),
-    C.QR_EXTSTORAGE: ("ganeti.query_misc", "EXTSTORAGE_FIELDS"),
-    C.QR_NETWORK: ("ganeti.query_misc", "NETWORK_FIELDS"),
-    C.QR_EXPORT: ("ganeti.query_misc", "EXPORT_FIELDS"),
-    C.QR_FILTER: ("ganeti.query_misc", "FILTER_FIELDS"),
+    C.QR_NODE: ("ganeti.query.node", "NODE_FIELDS"),
+    C.QR_GROUP: ("ganeti.query.node", "GROUP_FIELDS"),
+    C.QR_CLUSTER: ("ganeti.query.node", "CLUSTER_FIELDS"),
+    C.QR_INSTANCE: ("ganeti.query.instance", "INSTANCE_FIELDS"),
+    C.QR_JOB: ("ganeti.query.misc", "JOB_FIELDS"),
+    C.QR_LOCK: ("ganeti.query.misc", "LOCK_FIELDS"),
+    C.QR_OS: ("ganeti.query.misc", "OS_FIELDS"),
+    C.QR_EXTSTORAGE: ("ganeti.query.misc", "EXTSTORAGE_FIELDS"),
+    C.QR_NETWORK: ("ganeti.query.misc", "NETWORK_FIELDS"),
+    C.QR_EXPORT: ("ganeti.query.misc", "EXPORT_FIELDS"),
+    C.QR_FILTER: ("ganeti.query.misc", "FILTER_FIELDS"),
 }
 
 #: Name field of each resource (for RequestedNames and sorting).
@@ -521,22 +521,22 @@ NAME_FIELDS = {C.QR_JOB: "id", C.QR_FILTER: "uuid", C.QR_EXPORT: "node"}
 
 # Names re-exported lazily from the table modules.
 _LAZY = {
-    "NODE_FIELDS": "ganeti.query_node", "GROUP_FIELDS": "ganeti.query_node",
-    "CLUSTER_FIELDS": "ganeti.query_node",
-    "NodeQueryData": "ganeti.query_node",
-    "GroupQueryData": "ganeti.query_node",
-    "ClusterQueryData": "ganeti.query_node",
-    "INSTANCE_FIELDS": "ganeti.query_instance",
-    "InstanceQueryData": "ganeti.query_instance",
-    "JOB_FIELDS": "ganeti.query_misc", "LOCK_FIELDS": "ganeti.query_misc",
-    "OS_FIELDS": "ganeti.query_misc", "EXTSTORAGE_FIELDS": "ganeti.query_misc",
-    "NETWORK_FIELDS": "ganeti.query_misc",
-    "EXPORT_FIELDS": "ganeti.query_misc", "FILTER_FIELDS": "ganeti.query_misc",
-    "JobQueryData": "ganeti.query_misc",
-    "NetworkQueryData": "ganeti.query_misc",
-    "SimpleQueryData": "ganeti.query_misc", "OsInfo": "ganeti.query_misc",
-    "CalcJobStatus": "ganeti.query_misc",
-    "CalcJobPriority": "ganeti.query_misc",
+    "NODE_FIELDS": "ganeti.query.node", "GROUP_FIELDS": "ganeti.query.node",
+    "CLUSTER_FIELDS": "ganeti.query.node",
+    "NodeQueryData": "ganeti.query.node",
+    "GroupQueryData": "ganeti.query.node",
+    "ClusterQueryData": "ganeti.query.node",
+    "INSTANCE_FIELDS": "ganeti.query.instance",
+    "InstanceQueryData": "ganeti.query.instance",
+    "JOB_FIELDS": "ganeti.query.misc", "LOCK_FIELDS": "ganeti.query.misc",
+    "OS_FIELDS": "ganeti.query.misc", "EXTSTORAGE_FIELDS": "ganeti.query.misc",
+    "NETWORK_FIELDS": "ganeti.query.misc",
+    "EXPORT_FIELDS": "ganeti.query.misc", "FILTER_FIELDS": "ganeti.query.misc",
+    "JobQueryData": "ganeti.query.misc",
+    "NetworkQueryData": "ganeti.query.misc",
+    "SimpleQueryData": "ganeti.query.misc", "OsInfo": "ganeti.query.misc",
+    "CalcJobStatus": "ganeti.query.misc",
+    "CalcJobPriority": "ganeti.query.misc",
 }
 
 
