@@ -7,6 +7,7 @@ directory or, in a source tree, from daemons/. Extra arguments come from
 """
 
 import os
+import re
 import shlex
 import signal
 import sys
@@ -22,6 +23,7 @@ NODE_DAEMONS = [constants.NODED]
 MASTER_DAEMONS = [constants.MASTERD]
 DEFAULTS_FILE = "/etc/default/ganeti"
 _START_TIMEOUT = 30.0
+_SHELL_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def daemon_executable(name: str) -> str:
@@ -36,18 +38,43 @@ def daemon_executable(name: str) -> str:
                                   pathutils.SOURCE_DAEMON_DIR))
 
 
+def ParseShellAssignments(text: str) -> dict:
+    """Variables a shell gets by sourcing text (simple assignments only).
+
+    Quotes are removed as the shell removes them; a later assignment wins.
+    Lines that are not assignments, or have an unterminated quote, are
+    ignored (the shell would run or reject them, never assign from them).
+    """
+    values = {}
+    for line in text.splitlines():
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError:
+            continue
+        if words and words[0] == "export":
+            words = words[1:]
+        for word in words:
+            name, sep, value = word.partition("=")
+            if not sep or not _SHELL_NAME_RE.match(name):
+                break  # a command word: the rest are its arguments
+            values[name] = value
+    return values
+
+
 def _extra_args(name: str) -> List[str]:
-    """Per-daemon extra arguments from the defaults file (shell syntax)."""
+    """Per-daemon extra arguments from the defaults file.
+
+    daemon-util sources the file and passes the variable unquoted, so its
+    value is split into words: NODED_ARGS="-b 127.0.1.1" is two arguments,
+    NODED_ARGS="" none.
+    """
     var = name.replace("ganeti-", "").upper() + "_ARGS"
     try:
         with open(DEFAULTS_FILE) as fh:
-            for line in fh:
-                line = line.strip()
-                if line.startswith(var + "="):
-                    return shlex.split(line[len(var) + 1:])
+            text = fh.read()
     except OSError:
-        pass
-    return []
+        return []
+    return ParseShellAssignments(text).get(var, "").split()
 
 
 def daemon_pid(name: str) -> Optional[int]:

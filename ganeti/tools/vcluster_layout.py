@@ -10,7 +10,6 @@ import os
 import re
 from dataclasses import dataclass
 
-DEFAULT_STATE_DIR = "/var/lib/ganeti-vcluster"
 STATE_ENV = "VCLUSTER_STATE"
 
 DOMAIN = "example.test"
@@ -37,6 +36,16 @@ LAB_VETH_FMT = LAB_PREFIX + "-v%d"  # lab-side end of node i's link (cut/heal)
 NODE_IFACE = "eth0"            # node-side end of the link
 NODE_BRIDGE = "xen-br0"        # upstream's default bridge; carries the node's IP
 
+
+def default_state_dir(prefix: str = LAB_PREFIX) -> str:
+    """A lab's own state directory when VCLUSTER_STATE and --state-dir are
+    not given: two labs never share state."""
+    if prefix == "gnt":
+        return "/var/lib/ganeti-vcluster"
+    return "/var/lib/ganeti-vcluster-%s" % prefix
+
+
+DEFAULT_STATE_DIR = default_state_dir()
 NODE_NETNS_RE = re.compile(r"^" + re.escape(LAB_PREFIX) + r"-node(\d+)$")
 NODE_DIR_RE = re.compile(r"^node(\d+)\." + re.escape(DOMAIN) + "$")
 

@@ -210,6 +210,7 @@ def cmd_up(paths: StatePaths, count: int) -> int:
     started = time.monotonic()
     nodes = L.make_nodes(count)
     with S.locked(paths):
+        S.check_lab_of_state(paths)
         if S.lab_netns_exists():
             raise Error("a lab is already up; run 'vcluster down' first")
         _teardown(paths)          # leftovers of a crashed lab, if any
@@ -331,6 +332,7 @@ def _teardown(paths: StatePaths) -> tuple:
 
 def cmd_down(paths: StatePaths) -> int:
     with S.locked(paths):
+        S.check_lab_of_state(paths)
         S.check_owner(paths)
         stopped, removed = _teardown(paths)
     print("lab is down (stopped %d processes, removed %d namespaces)" % (stopped, removed))

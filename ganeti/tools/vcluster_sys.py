@@ -151,6 +151,17 @@ def require_lab(paths: StatePaths) -> dict:
     return lab
 
 
+def check_lab_of_state(paths: StatePaths) -> None:
+    """Refuse a state dir whose recorded lab is another VCLUSTER_LAB's: a
+    lab never stops, wipes or reuses another lab's processes and files."""
+    lab = load_lab(paths.root)
+    other = (lab or {}).get("lab_netns")
+    if other and other != L.LAB_NETNS:
+        raise Error("state dir %s belongs to the lab %s, not %s; use another"
+                    " state dir or %s=%s" % (paths.root, other, L.LAB_NETNS,
+                                             L.LAB_ENV, other[:-len("-lab")]))
+
+
 def check_owner(paths: StatePaths) -> None:
     """Refuse to act on a live lab that another state dir created."""
     try:

@@ -5,7 +5,7 @@ several nodes migrate, failover, the iallocator and gnt-node migrate.
 
 One lab (3 nodes when gnt-node add works, else 1) for the module; the
 cluster is created on node1.  VCLUSTER_LAB / VCLUSTER_STATE are honoured.
-Outputs are compared with upstream 3.0's (shared/reference/upstream-3.0).
+Outputs are compared with upstream 3.0's (tests/data/reference/upstream-3.0).
 """
 
 import json

@@ -240,7 +240,7 @@ def test_live_migration_keeps_counting(cluster):
     assert host == N1
     last = _counters(before)[-1]
     res = cluster.ok("instance", "migrate", "-f", "-n", N2, NAME, timeout=300)
-    steps = [l.split(" ", 5)[-1] for l in res.stdout.splitlines()]
+    steps = cluster.messages(res.stdout)
     for step in ("Migrating instance %s" % NAME,
                  "* migrating instance to %s" % N2,
                  "* memory transfer complete", "* done"):
@@ -259,7 +259,7 @@ def test_live_migration_keeps_counting(cluster):
 def test_failover_reboots_on_node1(cluster):
     res = cluster.ok("instance", "failover", "-f", "-n", N1, NAME,
                      timeout=300)
-    steps = [l.split(" ", 5)[-1] for l in res.stdout.splitlines()]
+    steps = cluster.messages(res.stdout)
     assert "* starting the instance on the target node %s" % N1 in steps, \
         res.stdout
     assert cluster.fields("pnode", "status") == [N1, "running"]

@@ -20,8 +20,9 @@ from ganeti import pathutils
 from ganeti import ssconf
 from ganeti.rpc import defs as rpc_defs
 from ganeti.server import noded
+import testdata
 
-RECORDED = "/work/shared/data/recorded"
+RECORDED = testdata.RECORDED
 
 
 @pytest.fixture

@@ -9,16 +9,13 @@ import pytest
 from ganeti import cli
 from ganeti import errors
 from ganeti.client import gnt_instance, gnt_instance_add, gnt_instance_info
+import testdata
 
-REFERENCE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.dirname(os.path.abspath(__file__))))), "shared", "reference",
-    "upstream-3.0", "ops")
+REFERENCE = os.path.join(testdata.REFERENCE, "ops")
 
 
 def _reference(name):
     path = os.path.join(REFERENCE, name)
-    if not os.path.exists(path):
-        pytest.skip("reference %s not available" % name)
     with open(path) as handle:
         lines = handle.read().splitlines()
     return [l for l in lines[1:] if not l.startswith("[exit status")]

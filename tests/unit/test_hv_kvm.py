@@ -29,8 +29,9 @@ from ganeti.hypervisor import hv_kvm_qmp as qmp
 from ganeti.hypervisor.hv_kvm_runtime import (KvmPaths, KvmRuntime,
                                               ParseMemory, ParseSmp)
 from ganeti.tools import kvm_ifup
+import testdata
 
-RECORDED = "/work/shared/data/recorded"
+RECORDED = testdata.RECORDED
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 

@@ -13,10 +13,10 @@ from ganeti import ht
 from ganeti import opcodes
 from ganeti import opcodes_base
 from ganeti import serializer
+import testdata
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-SPEC = SHARED / "spec" / "opcodes.md"
-REF = SHARED / "reference" / "upstream-3.0" / "ops"
+SPEC = Path(testdata.SPEC) / "opcodes.md"
+REF = Path(testdata.REFERENCE) / "ops"
 
 # Deliberate differences from the (3.2-based) spec: upstream 3.0 behaviour.
 DEFAULTS_30 = {
@@ -31,15 +31,9 @@ MISSING_IN_30 = {("OP_CLUSTER_VERIFY_DISKS", "is_strict"),
 EXTRA_IN_30 = {("OP_INSTANCE_SET_PARAMS", "hotplug_if_possible")}
 
 
-def _need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip("shared spec/reference files not found at %s" % path)
-    return path
-
-
 def _SpecOpcodes():
     """{OP_ID: (class name, [(param, type, default, required)])}."""
-    text = _need(SPEC).read_text()
+    text = SPEC.read_text()
     parts = re.split(r"^### `(Op\w+)` / `(OP_\w+)`\s*$", text, flags=re.M)
     result = {}
     for idx in range(1, len(parts), 3):
@@ -56,7 +50,7 @@ def _SpecOpcodes():
 
 def _SpecSummaryTable():
     """{OP_ID: (class, summary field or None, result description)}."""
-    text = _need(SPEC).read_text()
+    text = SPEC.read_text()
     return {m.group(1): (m.group(2), m.group(3).strip().strip("`") or None,
                          m.group(4).strip())
             for m in re.finditer(r"^\| `(OP_\w+)` \| `(Op\w+)` \| (.*?) \|"
@@ -338,7 +332,7 @@ def test_validate_after_changes():
 # ------------------------------------------------------------ wire form
 
 def _RapiJobOps(filename):
-    text = _need(REF / filename).read_text()
+    text = (REF / filename).read_text()
     for line in text.splitlines():
         if line.startswith('{"id"'):
             return json.loads(line)["ops"]
@@ -401,7 +395,7 @@ def test_summaries():
 
 def test_summaries_of_reference_job_list():
     """Every summary in upstream's gnt-job list output is reproduced."""
-    text = _need(REF / "69-job-list-final.txt").read_text()
+    text = (REF / "69-job-list-final.txt").read_text()
     seen = 0
     for line in text.splitlines():
         match = re.match(r"^\s*\d+ +\w+ +([A-Z_]+)(?:\((.*)\))?$", line)

@@ -13,25 +13,19 @@ from ganeti import query
 from ganeti.query import instance as query_instance
 from ganeti.query import misc as query_misc
 from ganeti.query import node as query_node
+import testdata
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-CLI_SPEC = SHARED / "spec" / "cli.md"
-REF = SHARED / "reference" / "upstream-3.0" / "ops"
+CLI_SPEC = Path(testdata.SPEC) / "cli.md"
+REF = Path(testdata.REFERENCE) / "ops"
 
 _TYPE_LABELS = {"Text": "text", "Boolean": "bool", "Number": "number",
                 "Storage size": "unit", "Timestamp": "timestamp",
                 "Custom": "other", "Floating-point number": "float"}
 
 
-def _need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip("shared spec/reference files not found at %s" % path)
-    return path
-
-
 def _SpecFields(resource):
     """{name: (title, kind)} and the announced total from cli.md."""
-    text = _need(CLI_SPEC).read_text()
+    text = CLI_SPEC.read_text()
     match = re.search(r"^### %s \((\d+) fields in total\)\s*$(.*?)(?=^### |\Z)"
                       % resource, text, re.M | re.S)
     assert match, resource
@@ -52,7 +46,7 @@ def _SpecFields(resource):
 
 def _RefListFields(filename):
     """Rows (name, kind, title, doc) of a reference list-fields output."""
-    lines = _need(REF / filename).read_text().splitlines()
+    lines = (REF / filename).read_text().splitlines()
     header = lines[1]
     cols = [header.index(word) for word in ("Type", "Title", "Description")]
     rows = []

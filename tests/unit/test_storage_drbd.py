@@ -15,8 +15,9 @@ from ganeti.storage import base
 from ganeti.storage import drbd
 from ganeti.storage import drbd_info
 from ganeti.utils import process as utils_process
+import testdata
 
-RECORDED = "/work/shared/data/recorded"
+RECORDED = testdata.RECORDED
 
 
 def _path(name):

@@ -13,8 +13,9 @@ from ganeti import storage
 from ganeti.storage import base
 from ganeti.storage import lvm
 from ganeti.utils import process as utils_process
+import testdata
 
-RECORDED = "/work/shared/data/recorded"
+RECORDED = testdata.RECORDED
 
 
 def _read(name):

@@ -180,3 +180,21 @@ def test_exec_unknown_node_is_a_one_line_error(tmp_path, capsys, monkeypatch):
 def test_exec_needs_a_command(tmp_path, capsys):
     assert vcluster.main(["exec", "--state-dir", str(tmp_path), "node1"]) == 1
     assert "needs a command" in capsys.readouterr().err
+
+
+def test_each_lab_has_its_own_default_state_dir():
+    assert L.default_state_dir("gnt") == "/var/lib/ganeti-vcluster"
+    assert L.default_state_dir("tb") == "/var/lib/ganeti-vcluster-tb"
+    assert L.default_state_dir("tb") != L.default_state_dir("tb2")
+    assert L.DEFAULT_STATE_DIR == L.default_state_dir(L.LAB_PREFIX)
+
+
+def test_a_lab_refuses_another_labs_state_dir(tmp_path):
+    from ganeti.tools import vcluster_sys as S
+    paths = L.StatePaths(str(tmp_path))
+    S.check_lab_of_state(paths)  # no lab recorded yet
+    S.save_lab(paths, {"lab_netns": L.LAB_NETNS})
+    S.check_lab_of_state(paths)  # our own lab
+    S.save_lab(paths, {"lab_netns": "zz9-lab"})
+    with pytest.raises(S.Error, match="belongs to the lab zz9-lab"):
+        S.check_lab_of_state(paths)
