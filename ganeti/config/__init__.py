@@ -19,6 +19,7 @@ from ganeti import objects
 from ganeti import pathutils
 from ganeti import serializer
 from ganeti.utils import io as uio
+from ganeti.utils import text as utils_text
 
 # A distributor receives (config_text, ssconf_values) after each write.
 Distributor = Callable[[str, Dict[str, str]], None]
@@ -331,7 +332,9 @@ class ConfigWriter(InstanceConfigMixin):
     def GetSsconfValues(self) -> Dict[str, str]:
         """The ssconf_<key> file contents derived from the configuration."""
         cl = self._data.cluster
-        nodes = sorted(self._data.nodes.values(), key=lambda n: n.name)
+        # upstream orders node and instance names naturally (node2 < node10)
+        nodes = sorted(self._data.nodes.values(),
+                       key=lambda n: utils_text.NiceSortKey(n.name))
         mcs = [n for n in nodes if n.master_candidate]
 
         def lines(items):
@@ -358,7 +361,8 @@ class ConfigWriter(InstanceConfigMixin):
             "offline_nodes": lines(n.name for n in nodes if n.offline),
             "online_nodes": lines(n.name for n in nodes if not n.offline),
             "primary_ip_family": str(cl.primary_ip_family),
-            "instance_list": lines(sorted(i.name for i in self._data.instances.values())),
+            "instance_list": lines(utils_text.NiceSort(
+                i.name for i in self._data.instances.values())),
             "release_version": constants.RELEASE_VERSION,
             "hypervisor_list": lines(cl.enabled_hypervisors),
             "maintain_node_health": str(bool(cl.maintain_node_health)),
