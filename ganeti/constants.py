@@ -187,6 +187,7 @@ NV_INSTANCELIST = "instancelist"
 NV_FILE_STORAGE_PATH = "file-storage-path"
 NV_SHARED_FILE_STORAGE_PATH = "shared-file-storage-path"
 NV_LVLIST = "lvlist"
+NV_OOB_PATHS = "oob-paths"
 CV_ERROR = "ERROR"
 CV_WARNING = "WARNING"
 

@@ -601,10 +601,17 @@ def GetMasterNodeName() -> str:
 def LeaveCluster(modify_ssh_setup: bool) -> None:
     """``node_leave_cluster``: forget the cluster, then stop noded.
 
-    Removes the cluster's state files (ssconf, config, queue, certificates,
-    secrets) and raises QuitGanetiException so that noded answers and then
-    shuts down.
+    Removes the cluster's state files (see ForgetCluster) and raises
+    QuitGanetiException so that noded answers and then shuts down.
     """
+    ForgetCluster(modify_ssh_setup)
+    logging.info("Node left the cluster, shutting down")
+    raise errors.QuitGanetiException(True, "Shutdown scheduled")
+
+
+def ForgetCluster(modify_ssh_setup: bool) -> None:
+    """Remove this node's cluster state files: ssconf, config, queue,
+    certificates and secrets (also used to undo a failed init)."""
     _CleanDirectory(pathutils.DATA_DIR)
     _CleanDirectory(pathutils.CRYPTO_KEYS_DIR)
     JobQueuePurge()
@@ -617,8 +624,6 @@ def LeaveCluster(modify_ssh_setup: bool) -> None:
                  pathutils.SPICE_CERT_FILE, pathutils.SPICE_CACERT_FILE,
                  pathutils.NODED_CERT_FILE, pathutils.NODED_CLIENT_CERT_FILE):
         utils_io.RemoveFile(path)
-    logging.info("Node left the cluster, shutting down")
-    raise errors.QuitGanetiException(True, "Shutdown scheduled")
 
 
 # node_crypto_tokens: token types, actions and options (upstream's values).

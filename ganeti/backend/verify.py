@@ -10,6 +10,7 @@ import hashlib
 import logging
 import os
 import random
+import stat
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -431,6 +432,24 @@ def _CheckStoragePath(value: Any, ctx: "_Ctx") -> Any:
     return _OMIT if problem is None else problem
 
 
+def _CheckOobPaths(value: Any, ctx: "_Ctx") -> List[Optional[str]]:
+    """Per out-of-band helper path: None if usable, else the problem."""
+    result: List[Optional[str]] = []
+    for path in value or []:
+        try:
+            st = os.stat(path)
+        except OSError as err:
+            result.append("error stating out of band helper: %s" % err)
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            result.append("out of band helper %s is not a file" % path)
+        elif not stat.S_IMODE(st.st_mode) & stat.S_IXUSR:
+            result.append("out of band helper %s is not executable" % path)
+        else:
+            result.append(None)
+    return result
+
+
 def _SplitTime(value: float) -> List[int]:
     seconds = int(value)
     return [seconds, int(round((value - seconds) * 1000000))]
@@ -468,6 +487,7 @@ _CHECKS: Dict[str, Callable[[Any, _Ctx], Any]] = {
     constants.NV_FILE_STORAGE_PATH: _CheckStoragePath,
     constants.NV_SHARED_FILE_STORAGE_PATH: _CheckStoragePath,
     constants.NV_LVLIST: _CheckLvList,
+    constants.NV_OOB_PATHS: _CheckOobPaths,
 }
 
 

@@ -224,72 +224,106 @@ def InitCluster(cluster_name: str, mac_prefix: str = "aa:00:00",
             raise _prereq("Unknown %s parameter(s): %s" %
                           (name, ", ".join(sorted(unknown))))
 
-    feedback_fn("Generating cluster secrets")
-    uio.EnsureDirs([(pathutils.DATA_DIR, 0o755), (pathutils.QUEUE_DIR, 0o700),
-                    (pathutils.RUN_DIR, 0o775), (pathutils.SOCKET_DIR, 0o750),
-                    (pathutils.LOG_DIR, 0o750)])
-    client_digest = GenerateClusterCrypto(hostname.name)
-    host_keys = _ReadHostKeys()
-    WriteKnownHostsFile(clustername.name, host_keys)
+    # From here on the node changes: a failure puts it back as it was, so
+    # that init can simply be run again.
+    try:
+        feedback_fn("Generating cluster secrets")
+        uio.EnsureDirs([(pathutils.DATA_DIR, 0o755), (pathutils.QUEUE_DIR, 0o700),
+                        (pathutils.RUN_DIR, 0o775), (pathutils.SOCKET_DIR, 0o750),
+                        (pathutils.LOG_DIR, 0o750)])
+        client_digest = GenerateClusterCrypto(hostname.name)
+        host_keys = _ReadHostKeys()
+        WriteKnownHostsFile(clustername.name, host_keys)
 
-    now = time.time()
-    group = objects.stamp_new(objects.NodeGroup(name="default", members=[]), now)
-    group.UpgradeConfig()
-    node = objects.stamp_new(objects.Node(
-        name=hostname.name, primary_ip=hostname.ip, secondary_ip=secondary_ip,
-        master_candidate=True, offline=False, drained=False, group=group.uuid,
-        master_capable=True, vm_capable=True, ndparams={}, powered=True,
-        tags=[]), now)
-    group.members.append(node.uuid)
+        now = time.time()
+        group = objects.stamp_new(objects.NodeGroup(name="default", members=[]), now)
+        group.UpgradeConfig()
+        node = objects.stamp_new(objects.Node(
+            name=hostname.name, primary_ip=hostname.ip, secondary_ip=secondary_ip,
+            master_candidate=True, offline=False, drained=False, group=group.uuid,
+            master_capable=True, vm_capable=True, ndparams={}, powered=True,
+            tags=[]), now)
+        group.members.append(node.uuid)
 
-    be = dict(beparams or {})
-    if "memory" in be:
-        be["maxmem"] = be["minmem"] = be.pop("memory")
-    cluster = objects.stamp_new(objects.Cluster(
-        cluster_name=clustername.name, master_node=node.uuid,
-        master_ip=clustername.ip, master_netdev=master_netdev,
-        master_netmask=master_netmask, mac_prefix=mac_prefix,
-        volume_group_name=vg_name, drbd_usermode_helper=drbd_helper,
-        file_storage_dir=file_storage_dir,
-        shared_file_storage_dir=shared_file_storage_dir,
-        gluster_storage_dir=gluster_storage_dir or "/var/run/ganeti/gluster",
-        enabled_hypervisors=enabled_hypervisors,
-        default_hypervisor=enabled_hypervisors[0],
-        hvparams=hvparams or {}, beparams={"default": be},
-        nicparams={"default": dict(nicparams or {})},
-        ndparams=dict(ndparams or {}), diskparams=diskparams or {},
-        ipolicy=ipolicy, candidate_pool_size=candidate_pool_size,
-        modify_etc_hosts=modify_etc_hosts, modify_ssh_setup=modify_ssh_setup,
-        maintain_node_health=maintain_node_health, uid_pool=uid_pool or [],
-        default_iallocator=default_iallocator,
-        default_iallocator_params=default_iallocator_params or {},
-        primary_ip_family=family, prealloc_wipe_disks=prealloc_wipe_disks,
-        use_external_mip_script=use_external_mip_script,
-        hv_state_static=hv_state or {}, disk_state_static=disk_state or {},
-        enabled_disk_templates=enabled_disk_templates,
-        candidate_certs={node.uuid: client_digest},
-        install_image=install_image, zeroing_image=zeroing_image,
-        compression_tools=compression_tools,
-        enabled_user_shutdown=enabled_user_shutdown,
-        ssh_key_type=ssh_key_type, ssh_key_bits=ssh_key_bits,
-        highest_used_port=32000, tcpudp_port_pool=[], tags=[],
-        rsahostkeypub=host_keys.get("rsa", ""),
-        dsahostkeypub=host_keys.get("dsa", "")), now)
-    cluster.UpgradeConfig()
+        be = dict(beparams or {})
+        if "memory" in be:
+            be["maxmem"] = be["minmem"] = be.pop("memory")
+        cluster = objects.stamp_new(objects.Cluster(
+            cluster_name=clustername.name, master_node=node.uuid,
+            master_ip=clustername.ip, master_netdev=master_netdev,
+            master_netmask=master_netmask, mac_prefix=mac_prefix,
+            volume_group_name=vg_name, drbd_usermode_helper=drbd_helper,
+            file_storage_dir=file_storage_dir,
+            shared_file_storage_dir=shared_file_storage_dir,
+            gluster_storage_dir=gluster_storage_dir or "/var/run/ganeti/gluster",
+            enabled_hypervisors=enabled_hypervisors,
+            default_hypervisor=enabled_hypervisors[0],
+            hvparams=hvparams or {}, beparams={"default": be},
+            nicparams={"default": dict(nicparams or {})},
+            ndparams=dict(ndparams or {}), diskparams=diskparams or {},
+            ipolicy=ipolicy, candidate_pool_size=candidate_pool_size,
+            modify_etc_hosts=modify_etc_hosts, modify_ssh_setup=modify_ssh_setup,
+            maintain_node_health=maintain_node_health, uid_pool=uid_pool or [],
+            default_iallocator=default_iallocator,
+            default_iallocator_params=default_iallocator_params or {},
+            primary_ip_family=family, prealloc_wipe_disks=prealloc_wipe_disks,
+            use_external_mip_script=use_external_mip_script,
+            hv_state_static=hv_state or {}, disk_state_static=disk_state or {},
+            enabled_disk_templates=enabled_disk_templates,
+            candidate_certs={node.uuid: client_digest},
+            install_image=install_image, zeroing_image=zeroing_image,
+            compression_tools=compression_tools,
+            enabled_user_shutdown=enabled_user_shutdown,
+            ssh_key_type=ssh_key_type, ssh_key_bits=ssh_key_bits,
+            highest_used_port=32000, tcpudp_port_pool=[], tags=[],
+            rsahostkeypub=host_keys.get("rsa", ""),
+            dsahostkeypub=host_keys.get("dsa", "")), now)
+        cluster.UpgradeConfig()
 
-    data = objects.ConfigData(version=constants.CONFIG_VERSION, cluster=cluster,
-                              nodes={node.uuid: node},
-                              nodegroups={group.uuid: group}, instances={},
-                              networks={}, disks={}, filters={}, serial_no=1,
-                              ctime=now, mtime=now)
-    from ganeti import config  # avoid a cycle at import time
-    cfg = config.ConfigWriter(data=data)
-    cfg.Flush()
-    ssconf.WriteSsconfFiles(cfg.GetSsconfValues())
-    feedback_fn("Configuration written (%s)" % pathutils.CLUSTER_CONF_FILE)
+        data = objects.ConfigData(version=constants.CONFIG_VERSION, cluster=cluster,
+                                  nodes={node.uuid: node},
+                                  nodegroups={group.uuid: group}, instances={},
+                                  networks={}, disks={}, filters={}, serial_no=1,
+                                  ctime=now, mtime=now)
+        from ganeti import config  # avoid a cycle at import time
+        cfg = config.ConfigWriter(data=data)
+        cfg.Flush()
+        ssconf.WriteSsconfFiles(cfg.GetSsconfValues())
+        feedback_fn("Configuration written (%s)" % pathutils.CLUSTER_CONF_FILE)
 
-    if start_daemons:
-        _StartDaemons(cfg)
+        if start_daemons:
+            _StartDaemons(cfg)
+    except BaseException:
+        _UndoInit()
+        raise
+
+
+def _UndoInit() -> None:
+    """Undo a failed init on this node: stop the daemons it started, drop
+    the master IP if it came up, remove the files it wrote."""
+    from ganeti import backend
+    from ganeti import config
+    from ganeti import daemon_util
+    try:
+        data = config.load_config_data(pathutils.CLUSTER_CONF_FILE)
+    except errors.GenericError:
+        data = None
+    try:
+        backend.StopMasterDaemons()
+        daemon_util.stop(constants.NODED)
+    except (errors.GenericError, backend.RPCFail, OSError) as err:
+        logging.warning("Could not stop the daemons: %s", err)
+    if data is not None and netutils.OwnIpAddress(data.cluster.master_ip):
+        cl = data.cluster
+        try:
+            backend.DeactivateMasterIp(
+                {"uuid": cl.master_node, "ip": cl.master_ip,
+                 "netmask": cl.master_netmask, "netdev": cl.master_netdev,
+                 "ip_family": cl.primary_ip_family},
+                cl.use_external_mip_script)
+        except (errors.GenericError, backend.RPCFail) as err:
+            logging.warning("Could not remove the master IP: %s", err)
+    backend.ForgetCluster(False)
 
 
 def _StartDaemons(cfg, no_voting: bool = False) -> List[str]:

@@ -16,6 +16,7 @@ from ganeti import opcodes
 from ganeti import pathutils
 from ganeti.cmdlib.base import LogicalUnit, NoHooksLU, ResultWithJobs
 from ganeti.cmdlib import verify_checks as vc
+from ganeti.cmdlib.node import SupportsOob
 from ganeti.utils import x509
 
 # Disk templates whose instances survive the loss of their primary node.
@@ -377,6 +378,11 @@ class LUClusterVerifyGroup(LogicalUnit):
             params[constants.NV_LVLIST] = self.vg_name
         if self.bridges:
             params[constants.NV_BRIDGES] = list(self.bridges)
+        # the distinct out-of-band programs of all nodes, in node order
+        oob_paths = list(dict.fromkeys(filter(None, (
+            SupportsOob(self.cfg, n) for n in self.all_nodes.values()))))
+        if oob_paths:
+            params[constants.NV_OOB_PATHS] = oob_paths
         templates = cluster.enabled_disk_templates or []
         if constants.DT_FILE in templates:
             params[constants.NV_FILE_STORAGE_PATH] = cluster.file_storage_dir
@@ -490,6 +496,7 @@ class LUClusterVerifyGroup(LogicalUnit):
             vc.VerifyNodeNetwork(rep, node.name, nresult,
                                  node.uuid == master_uuid)
             vc.VerifyNodeUserScripts(rep, node.name, nresult)
+            vc.VerifyNodeOob(rep, node, nresult)
             vc.VerifyStoragePaths(rep, node.name, nresult,
                                   cluster.enabled_disk_templates or [])
             if node.vm_capable:

@@ -292,6 +292,15 @@ def VerifyNodeUserScripts(rep: Reporter, name: str, nresult: dict) -> None:
                     CommaJoin(sorted(broken or [])))
 
 
+def VerifyNodeOob(rep: Reporter, node: Any, nresult: dict) -> None:
+    """The out-of-band helpers must be usable on the nodes that may run
+    them (the master and the nodes that can become it)."""
+    if not (node.master_candidate or node.master_capable):
+        return
+    for problem in nresult.get(constants.NV_OOB_PATHS) or []:
+        rep.ErrorIf(problem, "ENODEOOBPATH", node.name, "%s", problem)
+
+
 _STORAGE_PATH_CHECKS = [
     (constants.DT_FILE, constants.NV_FILE_STORAGE_PATH,
      "ENODEFILESTORAGEPATHUNUSABLE"),

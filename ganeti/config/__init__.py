@@ -19,27 +19,75 @@ from ganeti import objects
 from ganeti import pathutils
 from ganeti import serializer
 from ganeti.utils import io as uio
+from ganeti.utils import text as utils_text
 
 # A distributor receives (config_text, ssconf_values) after each write.
 Distributor = Callable[[str, Dict[str, str]], None]
 
 
+def _JsonKind(value) -> str:
+    """How a JSON value's type reads in an error message."""
+    return {dict: "a dictionary", list: "a list", str: "a string",
+            bool: "a boolean", int: "a number", float: "a number",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _ShapeProblem(raw) -> Optional[str]:
+    """What is wrong with the structure of a parsed config.data, if anything:
+    the top level, the cluster and every object container must be
+    dictionaries, and so must each object in a container."""
+    if not isinstance(raw, dict):
+        return "the top level is %s, not a dictionary" % _JsonKind(raw)
+    if "cluster" not in raw:
+        return "there is no 'cluster' entry"
+    if not isinstance(raw["cluster"], dict):
+        return "'cluster' is %s, not a dictionary" % _JsonKind(raw["cluster"])
+    for name in objects.ConfigData._CONTAINERS:  # pylint: disable=W0212
+        container = raw.get(name)
+        if container is None:
+            continue
+        if not isinstance(container, dict):
+            return "'%s' is %s, not a dictionary" % (name,
+                                                     _JsonKind(container))
+        for key, value in container.items():
+            if not isinstance(value, dict):
+                return "'%s' entry '%s' is %s, not a dictionary" % (
+                    name, key, _JsonKind(value))
+    return None
+
+
 def load_config_data(path: str) -> objects.ConfigData:
-    """Read and upgrade a config.data file (no writer, no locking)."""
+    """Read and upgrade a config.data file (no writer, no locking).
+
+    A file that cannot be used (unreadable, not JSON, objects of the wrong
+    type, an unknown master node) gives a one-line ConfigurationError.
+    """
     try:
         raw = uio.ReadFile(path)
     except EnvironmentError as err:
         raise errors.ConfigurationError("Cannot read configuration file %s: %s"
                                         % (path, err))
     try:
-        data = objects.ConfigData.FromDict(serializer.Load(raw))
-    except (ValueError, KeyError, TypeError) as err:
+        parsed = serializer.Load(raw)
+        problem = _ShapeProblem(parsed)
+        if problem is None:
+            data = objects.ConfigData.FromDict(parsed)
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        problem = str(err)
+    if problem is None and data.cluster.master_node not in data.nodes:
+        problem = ("the master node '%s' is not one of the configured nodes"
+                   % data.cluster.master_node)
+    if problem is not None:
         raise errors.ConfigurationError("Invalid configuration file %s: %s"
-                                        % (path, err))
+                                        % (path, problem))
     if data.version != constants.CONFIG_VERSION:
         raise errors.ConfigVersionMismatch(constants.CONFIG_VERSION,
                                            data.version)
-    data.UpgradeConfig()
+    try:
+        data.UpgradeConfig()
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise errors.ConfigurationError("Invalid configuration file %s: %s"
+                                        % (path, err))
     return data
 
 
@@ -331,7 +379,9 @@ class ConfigWriter(InstanceConfigMixin):
     def GetSsconfValues(self) -> Dict[str, str]:
         """The ssconf_<key> file contents derived from the configuration."""
         cl = self._data.cluster
-        nodes = sorted(self._data.nodes.values(), key=lambda n: n.name)
+        # upstream orders node and instance names naturally (node2 < node10)
+        nodes = sorted(self._data.nodes.values(),
+                       key=lambda n: utils_text.NiceSortKey(n.name))
         mcs = [n for n in nodes if n.master_candidate]
 
         def lines(items):
@@ -358,7 +408,8 @@ class ConfigWriter(InstanceConfigMixin):
             "offline_nodes": lines(n.name for n in nodes if n.offline),
             "online_nodes": lines(n.name for n in nodes if not n.offline),
             "primary_ip_family": str(cl.primary_ip_family),
-            "instance_list": lines(sorted(i.name for i in self._data.instances.values())),
+            "instance_list": lines(utils_text.NiceSort(
+                i.name for i in self._data.instances.values())),
             "release_version": constants.RELEASE_VERSION,
             "hypervisor_list": lines(cl.enabled_hypervisors),
             "maintain_node_health": str(bool(cl.maintain_node_health)),

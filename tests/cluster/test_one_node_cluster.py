@@ -1,5 +1,6 @@
 """A one-node cluster on the testbed: init, info, verify, jobs, noded's
-certificate checks, masterd crash recovery, bad input, destroy.
+certificate checks, masterd crash recovery, bad input, destroy, an init
+that fails half-way.
 
 One lab with one node is brought up for the module; the cluster is created
 by the first test that needs it and destroyed by the last test.
@@ -226,3 +227,32 @@ def test_zz_destroy_leaves_no_files(cluster):
     res = cluster.sh("ss -ltnx | grep -c ':1811 \\|ganeti-master\\|ganeti-query'"
                      " || true")
     assert res.stdout.strip() == "0"
+
+
+def test_zzz_failed_init_undoes_itself(cluster):
+    """An init whose node daemon cannot start (its port is taken) fails and
+    leaves no cluster behind; with the port free again, init just works."""
+    blocker_log = "/var/log/ganeti/port-blocker.log"
+    res = cluster.sh("setsid %s -c 'import socket, time; s = socket.socket();"
+                     " s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1);"
+                     " s.bind((\"0.0.0.0\", 1811)); s.listen(); time.sleep(120)'"
+                     " </dev/null >%s 2>&1 & echo $!" % (PY, blocker_log))
+    blocker = int(res.stdout.strip())
+    try:
+        res = cluster.sh("for i in $(seq 50); do ss -ltn | grep -q ':1811 ' &&"
+                         " exit 0; sleep 0.2; done; cat %s; exit 1" % blocker_log)
+        assert res.returncode == 0, res.stdout + res.stderr
+        res = cluster.gnt("cluster", *INIT)
+        assert res.returncode == 1, res.stdout + res.stderr
+        assert "Could not start daemon ganeti-noded" in res.stderr
+        assert "Traceback" not in res.stderr
+        res = cluster.sh("find /var/lib/ganeti -type f")
+        assert res.stdout.strip() == ""
+        res = cluster.sh("ip -o addr show | grep -c 10.250.0.250 || true")
+        assert res.stdout.strip() == "0"
+    finally:
+        os.kill(blocker, 9)
+    cluster.sh("for i in $(seq 50); do ss -ltn | grep -q ':1811 ' || exit 0;"
+               " sleep 0.2; done; exit 1")
+    cluster.ok("cluster", *INIT)
+    assert cluster.config()["cluster"]["cluster_name"] == CLUSTER

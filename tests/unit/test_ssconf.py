@@ -165,3 +165,30 @@ def test_check_master_without_ssconf(ganeti_root, capsys):
         ssconf.CheckMaster(False)
     assert exc.value.code == constants.EXIT_NODESETUP_ERROR
     assert "Cluster configuration incomplete" in capsys.readouterr().out
+
+
+UPSTREAM_SAMPLES = os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "data", "upstream-ssconf")
+
+
+def test_files_match_what_upstream_writes(tmp_path):
+    """A real upstream 3.0 node's config.data (trimmed to five instances)
+    gives, file for file and byte for byte, the ssconf files that node had
+    (no trailing newlines, "uuid name" node groups, names in natural order:
+    inst9 before inst10)."""
+    from ganeti import config
+    data = config.load_config_data(os.path.join(UPSTREAM_SAMPLES,
+                                                "config.data"))
+    values = config.ConfigWriter(cfg_file=str(tmp_path / "unused"),
+                                 data=data).GetSsconfValues()
+    out = tmp_path / "ssconf"
+    out.mkdir()
+    ssconf.SimpleStore(cfg_location=str(out),
+                       lockfile=str(tmp_path / "lock")).WriteFiles(values)
+    expected = sorted(f for f in os.listdir(UPSTREAM_SAMPLES)
+                      if f.startswith("ssconf_"))
+    assert sorted(os.listdir(out)) == expected
+    for name in expected:
+        with open(os.path.join(UPSTREAM_SAMPLES, name), "rb") as handle:
+            upstream = handle.read()
+        assert (out / name).read_bytes() == upstream, name

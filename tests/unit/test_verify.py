@@ -570,6 +570,43 @@ def test_verify_group_node_problems(ganeti_root):
         in text
 
 
+def test_node_verify_oob_paths(tmp_path):
+    helper = tmp_path / "oob-helper"
+    helper.write_text("#!/bin/sh\n")
+    helper.chmod(0o755)
+    plain = tmp_path / "not-executable"
+    plain.write_text("")
+    plain.chmod(0o644)
+    missing = tmp_path / "missing"
+    result = backend_verify.VerifyNode(
+        {C.NV_OOB_PATHS: [str(helper), str(plain), str(tmp_path),
+                          str(missing)]}, "cluster")
+    assert result[C.NV_OOB_PATHS] == [
+        None,
+        "out of band helper %s is not executable" % plain,
+        "out of band helper %s is not a file" % tmp_path,
+        "error stating out of band helper: [Errno 2] No such file or"
+        " directory: '%s'" % missing]
+
+
+def test_verify_group_reports_unusable_oob_program(ganeti_root):
+    cfg, uuids, group = _write_cluster()
+    node = cfg.GetNodeInfo(uuids[N2])
+    node.ndparams = {"oob_program": "/usr/lib/ganeti/no-such-oob"}
+    cfg.Update(node, None)
+    node = cfg.GetNodeInfo(uuids[N3])
+    node.master_capable = False   # never runs the helper: not checked
+    cfg.Update(node, None)
+    problem = "out of band helper /usr/lib/ganeti/no-such-oob is not a file"
+    overrides = {n: {C.NV_OOB_PATHS: [problem]} for n in (N2, N3)}
+    fake = FakeRpc(cfg, overrides=overrides)
+    result, lines = _run_group(cfg, fake, group, error_codes=True)
+    assert result is False
+    assert C.NV_OOB_PATHS in fake.calls[0][2]
+    assert [l for l in lines if "ENODEOOBPATH" in l] == [
+        "  - ERROR:ENODEOOBPATH:node:%s:%s" % (N2, problem)]
+
+
 def test_verify_group_verbose(ganeti_root):
     cfg, uuids, group = _write_cluster(offline=[N3])
     result, lines = _run_group(cfg, FakeRpc(cfg), group, verbose=True)

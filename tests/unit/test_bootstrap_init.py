@@ -1,0 +1,70 @@
+"""Tests for gnt-cluster init's bootstrap (ganeti.bootstrap.InitCluster):
+an init that fails half-way puts the node back as it was."""
+
+import os
+
+import pytest
+
+from ganeti import bootstrap
+from ganeti import errors
+from ganeti import netutils
+from ganeti import pathutils
+
+NODE = "node1.example.com"
+CLUSTER = "cluster.example.com"
+
+
+class _Host:
+    """netutils.Hostname stand-in: this node, or the cluster name."""
+
+    def __init__(self, name=None):
+        self.name = name or NODE
+        self.ip = "192.168.77.1" if name == CLUSTER else "192.168.77.11"
+
+
+@pytest.fixture
+def node(ganeti_root, monkeypatch):
+    """A root where init's host checks pass without touching the host."""
+    monkeypatch.setattr(netutils, "Hostname", _Host)
+    monkeypatch.setattr(netutils, "OwnIpAddress", lambda ip: False
+                        if ip == "192.168.77.1" else True)
+    monkeypatch.setattr(netutils, "TcpPing", lambda *a, **k: False)
+    monkeypatch.setattr(bootstrap, "_check_netdev", lambda dev: None)
+    monkeypatch.setattr(bootstrap, "_ReadHostKeys", lambda: {})
+    return ganeti_root
+
+
+def _init(**kwargs):
+    bootstrap.InitCluster(
+        CLUSTER, enabled_hypervisors=["fake"],
+        enabled_disk_templates=["diskless"], master_netdev="br0",
+        modify_ssh_setup=False, **kwargs)
+
+
+def _files(root):
+    return sorted(os.path.relpath(os.path.join(d, f), root)
+                  for d, _, files in os.walk(root) for f in files)
+
+
+def test_failed_init_leaves_no_cluster_files(node, monkeypatch):
+    started = []
+
+    def fail_to_start(cfg, no_voting=False):
+        # by now the secrets, config.data and ssconf files exist
+        assert os.path.exists(pathutils.CLUSTER_CONF_FILE)
+        started.append(cfg.GetClusterName())
+        raise errors.OpExecError("Could not start daemon ganeti-noded")
+
+    monkeypatch.setattr(bootstrap, "_StartDaemons", fail_to_start)
+    with pytest.raises(errors.OpExecError):
+        _init()
+    assert started == [CLUSTER]
+    leftovers = [f for f in _files(node)
+                 if f.startswith(os.path.relpath(pathutils.DATA_DIR, node))]
+    assert leftovers == []
+    # so init can simply be run again
+    _init(start_daemons=False)
+    assert os.path.exists(pathutils.CLUSTER_CONF_FILE)
+    with pytest.raises(errors.OpPrereqError) as err:
+        _init(start_daemons=False)
+    assert str(err.value.args[0]) == "Cluster is already initialised"
