@@ -23,8 +23,29 @@ def _NameMatches(name: str, wanted: str) -> bool:
     return name == wanted or name.startswith(wanted + ".")
 
 
-def _Wanted(obj, names) -> bool:
-    return obj.uuid in names or any(_NameMatches(obj.name, n) for n in names)
+def SelectWanted(items, names: Optional[List[str]], kind: str) -> list:
+    """The items named (by UUID, full or short name), in the order given.
+
+    Without names: all items.  A name matching nothing raises upstream's
+    OpPrereqError "<kind> name <name> not found" (ECODE_NOENT); a short
+    name matching several items "<kind> name <name> has multiple matches".
+    """
+    items = list(items)
+    if not names:
+        return items
+    selected = []
+    for wanted in names:
+        exact = [i for i in items if wanted in (i.uuid, i.name)]
+        matches = exact or [i for i in items if _NameMatches(i.name, wanted)]
+        if not matches:
+            raise errors.OpPrereqError("%s name %s not found" %
+                                       (kind, wanted), errors.ECODE_NOENT)
+        if len(matches) > 1:
+            raise errors.OpPrereqError("%s name %s has multiple matches" %
+                                       (kind, wanted), errors.ECODE_NOENT)
+        if matches[0] not in selected:
+            selected.append(matches[0])
+    return selected
 
 
 def FieldsFor(what: str):
@@ -95,9 +116,7 @@ def _instances_by_node(cfg):
 def _node_ctx(context, q, names: Optional[List[str]]):
     from ganeti.query.node import NodeQueryData, NQ_LIVE
     cfg = context.cfg
-    nodes = list(cfg.GetAllNodesInfo().values())
-    if names:
-        nodes = [n for n in nodes if _Wanted(n, names)]
+    nodes = SelectWanted(cfg.GetAllNodesInfo().values(), names, "Node")
     live = _node_live_data(context, nodes) if NQ_LIVE in q.RequestedData() \
         else None
     primary, secondary = _instances_by_node(cfg)
@@ -116,9 +135,8 @@ def _node_ctx(context, q, names: Optional[List[str]]):
 def _group_ctx(context, q, names):
     from ganeti.query.node import GroupQueryData
     cfg = context.cfg
-    groups = list(cfg.GetAllNodeGroupsInfo().values())
-    if names:
-        groups = [g for g in groups if g.name in names or g.uuid in names]
+    groups = SelectWanted(cfg.GetAllNodeGroupsInfo().values(), names,
+                          "NodeGroup")
     g2n: Dict[str, List[str]] = {g.uuid: [] for g in groups}
     for node in cfg.GetAllNodesInfo().values():
         g2n.setdefault(node.group, []).append(node.name)
@@ -185,9 +203,8 @@ def _instance_ctx(context, q, names):
     from ganeti.query.instance import (IQ_CONSOLE, IQ_DISKUSAGE, IQ_LIVE,
                                        InstanceQueryData)
     cfg = context.cfg
-    instances = list(cfg.GetAllInstancesInfo().values())
-    if names:
-        instances = [i for i in instances if _Wanted(i, names)]
+    instances = SelectWanted(cfg.GetAllInstancesInfo().values(), names,
+                             "Instance")
     nodes = cfg.GetAllNodesInfo()
     requested = q.RequestedData()
     inst_disks = {i.uuid: cfg.GetInstanceDisks(i.uuid) for i in instances}
@@ -245,7 +262,20 @@ def _job_ctx(context, q, names):
         except (TypeError, ValueError):
             ids = None
     jobs = context.jobqueue.GetJobsSerialized(ids)
+    if ids:
+        # Unknown ids stay as rows of their own, every other field unavailable
+        return JobQueryData((job_id, job, bool(job and job.get("archived")))
+                            for job_id, job in zip(ids, jobs))
     return JobQueryData(jobs)
+
+
+def _network_ctx(context, q, names):
+    from ganeti.query.misc import NetworkQueryData
+    cfg = context.cfg
+    networks = SelectWanted(cfg.GetAllNetworksInfo().values(), names,
+                            "Network")
+    # Group and instance membership are not gathered (fields show nodata)
+    return NetworkQueryData(networks)
 
 
 def _lock_ctx(context, q, names):
@@ -267,6 +297,7 @@ _CTX = {
     C.QR_JOB: _job_ctx,
     C.QR_LOCK: _lock_ctx,
     C.QR_OS: _os_ctx,
+    C.QR_NETWORK: _network_ctx,
 }
 
 
@@ -281,9 +312,15 @@ def _Prepare(context, what: str, fields, qfilter):
     return q, ctx
 
 
+def _SortByName(what: str, q) -> bool:
+    """Rows come sorted by name unless names were given (then in their
+    order, as upstream) or the resource is jobs (always by id)."""
+    return what != C.QR_JOB and not q.RequestedNames()
+
+
 def RunQuery(context, what: str, fields, qfilter) -> dict:
     q, ctx = _Prepare(context, what, fields, qfilter)
-    return query.GetQueryResponse(q, ctx, sort_by_name=(what != C.QR_JOB))
+    return query.GetQueryResponse(q, ctx, sort_by_name=_SortByName(what, q))
 
 
 def RunOldStyleQuery(context, what: str, names, fields) -> list:
@@ -292,19 +329,7 @@ def RunOldStyleQuery(context, what: str, names, fields) -> list:
         namefield = query.NAME_FIELDS.get(what, "name")
         qfilter = ["|"] + [["=", namefield, n] for n in names]
     q, ctx = _Prepare(context, what, fields, qfilter)
-    rows = q.OldStyleQuery(ctx)
-    if names and len(rows) < len(names) and what in (C.QR_NODE,
-                                                      C.QR_INSTANCE,
-                                                      C.QR_GROUP):
-        found = set()
-        for item in ctx:
-            found.add(getattr(item, "name", None))
-        missing = [n for n in names
-                   if not any(_NameMatches(f, n) for f in found if f)]
-        if missing:
-            raise errors.OpPrereqError("%s '%s' not known" % (
-                what.capitalize(), missing[0]), errors.ECODE_NOENT)
-    return rows
+    return q.OldStyleQuery(ctx, sort_by_name=_SortByName(what, q))
 
 
 def ClusterInfo(context) -> dict:

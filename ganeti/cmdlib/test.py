@@ -10,22 +10,13 @@ from typing import List, Tuple
 from ganeti import constants
 from ganeti import errors
 from ganeti import locking
-from ganeti.cmdlib.base import NoHooksLU
+from ganeti.cmdlib.base import ExpandNodeUuid, NoHooksLU
 
 
 def _ExpandNodes(cfg, names: List[str]) -> Tuple[List[str], List[str]]:
     """(uuids, full names) of the named nodes; unknown -> OpPrereqError."""
-    uuids, full_names = [], []
-    for name in names:
-        expand = getattr(cfg, "ExpandNodeName", None)
-        full = expand(name) if expand is not None else name
-        node = cfg.GetNodeInfoByName(full) if full is not None else None
-        if node is None:
-            raise errors.OpPrereqError("Node '%s' not known" % name,
-                                       errors.ECODE_NOENT)
-        uuids.append(node.uuid)
-        full_names.append(node.name)
-    return uuids, full_names
+    uuids = [ExpandNodeUuid(cfg, name) for name in names]
+    return uuids, [cfg.GetNodeName(uuid) for uuid in uuids]
 
 
 class LUTestDelay(NoHooksLU):

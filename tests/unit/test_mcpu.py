@@ -55,7 +55,8 @@ class FakeConfig:
         return None
 
     def ExpandNodeName(self, short):
-        matches = [n.name for n in self.nodes.values()
+        """Like ConfigWriter.ExpandNodeName: the uuid of the node."""
+        matches = [n.uuid for n in self.nodes.values()
                    if n.name == short or n.name.startswith(short + ".")]
         return matches[0] if len(matches) == 1 else None
 
