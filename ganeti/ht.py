@@ -9,6 +9,7 @@ follow the notation of the opcode reference (``NEString``, ``Maybe X``,
 """
 
 import ipaddress
+import math
 import re
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
@@ -100,7 +101,9 @@ def _IsInt(val: Any) -> bool:
 
 
 def _IsNumber(val: Any) -> bool:
-    return isinstance(val, (int, float)) and not isinstance(val, bool)
+    """Integers and finite floats (infinity and NaN are no quantities)."""
+    return (isinstance(val, (int, float)) and not isinstance(val, bool) and
+            (isinstance(val, int) or math.isfinite(val)))
 
 
 TAny = Check(lambda _: True, "Anything")

@@ -21,6 +21,7 @@ from typing import Any, Callable, List, Optional
 from ganeti import cmdlib
 from ganeti import constants
 from ganeti import errors
+from ganeti import ht
 from ganeti import locking
 from ganeti.cmdlib import base as cmdlib_base
 from ganeti.cmdlib.base import ResultWithJobs
@@ -33,6 +34,24 @@ OP_PRIO_HIGHEST = getattr(constants, "OP_PRIO_HIGHEST", -20)
 OP_PRIO_DEFAULT = getattr(constants, "OP_PRIO_DEFAULT", 0)
 
 DRY_RUN_MSG = "dry-run mode requested, not actually executing the operation"
+
+
+def CheckOpResult(op, result: Any) -> None:
+    """Raise OpResultError unless result matches the opcode's OP_RESULT.
+
+    A mismatch is a bug of the logical unit: clients parse results by
+    their declared type.
+    """
+    check = getattr(op, "OP_RESULT", None)
+    if check is None or check(result):
+        return
+    logging.error("Expected opcode result matching %s, got %s",
+                  ht.Describe(check), result)
+    text = repr(result)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    raise errors.OpResultError("Opcode %s: result does not match %s: %s" %
+                               (op.OP_ID, ht.Describe(check), text))
 
 
 class LockAcquireTimeout(Exception):
@@ -191,13 +210,18 @@ class Processor:
                     left = max(0.0, overall - time.monotonic())
                     attempt = left if attempt is None else min(attempt, left)
                 try:
-                    return self._ExecAttempt(op, lu_class, attempt, priority)
+                    result = self._ExecAttempt(op, lu_class, attempt,
+                                               priority)
                 except LockAcquireTimeout:
                     failures += 1
                     if overall is not None and time.monotonic() >= overall:
                         raise
                     logging.debug("Lock attempt %d for %s timed out",
                                   failures, op.OP_ID)
+                    continue
+                if not getattr(op, "dry_run", False):
+                    CheckOpResult(op, result)
+                return result
         finally:
             self._cbs = None
             if self._ec_id is not None:

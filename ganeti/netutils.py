@@ -2,10 +2,14 @@
 
 import errno
 import ipaddress
+import re
 import socket
 from typing import List, Optional
 
 from ganeti import errors
+
+
+_VALID_NAME_RE = re.compile(r"^[a-z0-9._-]{1,255}$")
 
 
 def GetHostname(name: Optional[str] = None) -> "Hostname":
@@ -20,15 +24,35 @@ class Hostname:
         self.ip = self.GetIP(self.name, family)
 
     @staticmethod
+    def GetNormalizedName(hostname: str) -> str:
+        """hostname lowercased and without a trailing dot.
+
+        Raises OpPrereqError (ECODE_INVAL) unless it is 1-255 characters
+        of a-z, 0-9, ".", "_" and "-" without an empty label.
+        """
+        name = hostname.lower()
+        if not _VALID_NAME_RE.match(name) or ".." in name or \
+                name.startswith("."):
+            raise errors.OpPrereqError("Invalid hostname '%s'" % name,
+                                       errors.ECODE_INVAL)
+        return name.rstrip(".")
+
+    @staticmethod
     def GetFqdn(name: Optional[str] = None) -> str:
-        if name is None:
+        """The FQDN of name (normalized, see GetNormalizedName) or of this
+        host."""
+        given = name is not None
+        if given:
+            name = Hostname.GetNormalizedName(name)
+        else:
             name = socket.gethostname()
         try:
             fqdn = socket.getfqdn(name)
         except OSError:
             fqdn = name
         # getfqdn may answer a different alias; prefer a name that has a dot.
-        return fqdn if "." in fqdn or "." not in name else name
+        fqdn = fqdn if "." in fqdn or "." not in name else name
+        return fqdn.lower().rstrip(".") if given else fqdn
 
     @staticmethod
     def GetIP(name: str, family: int = socket.AF_INET) -> str:

@@ -65,6 +65,10 @@ TQueryResult = ht.TStrictDict(True, True, {
     "data": ht.TListOf(ht.TListOf(ht.TTupleOf(ht.TElemOf(C.RS_ALL),
                                               ht.TAny)))})
 TListOfAny = ht.TListOf(ht.TAny)
+#: A delay in seconds; in nanoseconds it must fit a signed 64-bit integer
+#: (how sleeps and 3.x summaries represent it).
+TDelayDuration = ht.WithDesc("Float", ht.TAnd(
+    ht.TFloat, ht.Check(lambda val: abs(val) * 1e9 < 2 ** 63, "")))
 TListOfLists = ht.TListOf(ht.TListOf(ht.TAny))
 
 # ------------------------------------------------------------ shared params
@@ -1035,7 +1039,7 @@ class OpTestDelay(OpCode):
     OP_DSC_FIELD = "duration"
     OP_DSC_FORMATTER = staticmethod(_FormatDelay)
     OP_PARAMS = [
-        ("duration", ND, ht.TFloat, "Duration (seconds) to sleep"),
+        ("duration", ND, TDelayDuration, "Duration (seconds) to sleep"),
         ("on_master", True, ht.TBool, "Sleep on the master"),
         ("on_nodes", [], ht.TListOf(ht.TNEString), "Nodes to sleep on"),
         ("on_node_uuids", None, ht.TMaybeListOf(ht.TNEString),

@@ -18,24 +18,21 @@ _DDM_ACTIONS = (constants.DDM_ADD, constants.DDM_REMOVE, constants.DDM_MODIFY,
 
 # ------------------------------------------------------------------ info
 
-def _FormatDevStatus(status: Dict[str, Any], dev_type: str) -> str:
-    major = status.get("major")
-    minor = status.get("minor")
-    text = "%s (%s:%s)" % (status.get("dev_path"),
-                           "N/A" if major is None else major,
+def _FormatDevStatus(status: List[Any], dev_type: str) -> str:
+    """One device status of OpInstanceQueryData: (path, major, minor,
+    sync %, estimated time, degraded, ldisk status)."""
+    (dev_path, major, minor, percent, est, degraded, ldisk) = status[:7]
+    text = "%s (%s:%s)" % (dev_path, "N/A" if major is None else major,
                            "N/A" if minor is None else minor)
     if dev_type != constants.DT_DRBD8:
         return text
-    percent = status.get("sync_percent")
     if percent is not None:
-        est = status.get("estimated_time")
         text += ", %.2f%% done, %s" % (
             percent, "ETA %ss" % est if est is not None else "no time estimate")
-    elif status.get("is_degraded"):
+    elif degraded:
         text += " *DEGRADED*"
     else:
         text += ", in sync"
-    ldisk = status.get("ldisk_status")
     if ldisk not in (None, 1, "ok"):
         text += ", status *DEGRADED*"
     else:

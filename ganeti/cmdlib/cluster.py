@@ -8,6 +8,8 @@ from ganeti import constants
 from ganeti import errors
 from ganeti import locking
 from ganeti import pathutils
+from ganeti.cmdlib import instance_params
+from ganeti.cmdlib import instance_utils as iu
 from ganeti.cmdlib import cluster_ops
 from ganeti.cmdlib.base import LogicalUnit, NoHooksLU
 
@@ -283,6 +285,9 @@ class LUClusterSetParams(LogicalUnit):
                 raise errors.OpPrereqError("Unknown parameter(s): %s" %
                                            ", ".join(sorted(unknown)),
                                            errors.ECODE_INVAL)
+        if getattr(op, "beparams", None):
+            instance_params.CheckBeParamValues(
+                iu.ForceBeParamTypes(op.beparams))
         from ganeti.cmdlib import os as cmdlib_os
         cmdlib_os.CheckClusterOsParams(self, self.op)
 

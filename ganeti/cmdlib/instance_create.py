@@ -10,6 +10,7 @@ from ganeti import netutils
 from ganeti import objects
 from ganeti.cmdlib.base import (HTYPE_INSTANCE, LogicalUnit, NoHooksLU,
                                 ResultWithJobs)
+from ganeti.cmdlib import instance_params
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
 from ganeti.cmdlib import os as cmdlib_os
@@ -70,6 +71,8 @@ class LUInstanceCreate(LogicalUnit):
 
     def CheckArguments(self) -> None:
         op = self.op
+        op.instance_name = instance_params.NormalizeInstanceName(
+            op.instance_name)
         if op.mode != C.INSTANCE_CREATE:
             raise errors.OpPrereqError("Instance import is not supported by"
                                        " this command (mode '%s')" % op.mode,
@@ -121,6 +124,7 @@ class LUInstanceCreate(LogicalUnit):
                                        % (op.hypervisor, ",".join(
                                            cluster.enabled_hypervisors)),
                                        errors.ECODE_STATE)
+        instance_params.CheckHvParamNames(op.hypervisor, op.hvparams)
         CheckIAllocatorOrNode(self, "iallocator", "pnode")
 
     def ExpandNames(self) -> None:
@@ -192,6 +196,7 @@ class LUInstanceCreate(LogicalUnit):
             bep = _RemoveDefaults(bep, cluster.FillBE({}))
         self.be_inst = bep
         self.be_full = cluster.FillBE(bep)
+        instance_params.CheckBeParamValues(self.be_full)
         iu.CheckMinMaxMem(self.be_full)
         # hypervisor parameters
         hvp = dict(op.hvparams or {})

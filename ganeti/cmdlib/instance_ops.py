@@ -10,6 +10,7 @@ from ganeti import locking
 from ganeti import netutils
 from ganeti.cmdlib.base import (HTYPE_INSTANCE, LOCKS_REPLACE, LogicalUnit,
                                 NoHooksLU)
+from ganeti.cmdlib import instance_params
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
 from ganeti.cmdlib import os as cmdlib_os
@@ -282,6 +283,8 @@ class LUInstanceRename(_InstanceLU):
         if self.op.ip_check and not self.op.name_check:
             raise errors.OpPrereqError("IP address check requires a name"
                                        " check", errors.ECODE_INVAL)
+        self.op.new_name = instance_params.NormalizeInstanceName(
+            self.op.new_name)
 
     def CheckPrereq(self) -> None:
         instance = self._GetInstance()

@@ -1,6 +1,6 @@
 """Detailed instance information (OpInstanceQueryData, gnt-instance info)."""
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from ganeti import constants as C
 from ganeti import errors
@@ -11,18 +11,22 @@ from ganeti.cmdlib import instance_utils as iu
 _HV_SHUTDOWN = "shutdown"
 
 
-def _Status(status) -> Optional[Dict[str, Any]]:
-    """A BlockDevStatus (object or dict) as a dict, or None."""
+#: Fields of a device status in an OpInstanceQueryData result, in order.
+DEV_STATUS_FIELDS = ("dev_path", "major", "minor", "sync_percent",
+                     "estimated_time", "is_degraded", "ldisk_status")
+
+
+def _Status(status) -> Optional[List[Any]]:
+    """A BlockDevStatus (object or dict) as upstream's 7-tuple (a list on
+    the wire): path, major, minor, sync %, estimated time, degraded,
+    ldisk status; None if there is no device."""
     if status is None:
         return None
-    if isinstance(status, dict):
-        return dict(status)
-    to_dict = getattr(status, "ToDict", None)
-    if callable(to_dict):
-        return to_dict()
-    return {k: getattr(status, k, None)
-            for k in ("dev_path", "major", "minor", "sync_percent",
-                      "estimated_time", "is_degraded", "ldisk_status")}
+    if not isinstance(status, dict):
+        to_dict = getattr(status, "ToDict", None)
+        status = to_dict() if callable(to_dict) else \
+            {k: getattr(status, k, None) for k in DEV_STATUS_FIELDS}
+    return [status.get(k) for k in DEV_STATUS_FIELDS]
 
 
 class LUInstanceQueryData(NoHooksLU):

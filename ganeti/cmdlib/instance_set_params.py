@@ -8,6 +8,7 @@ from ganeti import constants as C
 from ganeti import errors
 from ganeti import locking
 from ganeti.cmdlib.base import HTYPE_INSTANCE
+from ganeti.cmdlib import instance_params
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
 from ganeti.cmdlib import os as cmdlib_os
@@ -102,12 +103,8 @@ class LUInstanceSetParams(_InstanceLU):
                     raise errors.OpPrereqError("Required disk parameter '%s'"
                                                " missing" % ist.IDISK_SIZE,
                                                errors.ECODE_INVAL)
-                try:
-                    params[ist.IDISK_SIZE] = int(params[ist.IDISK_SIZE])
-                except (TypeError, ValueError):
-                    raise errors.OpPrereqError("Invalid disk size parameter:"
-                                               " %s" % params[ist.IDISK_SIZE],
-                                               errors.ECODE_INVAL)
+                params[ist.IDISK_SIZE] = instance_params.CheckDiskSize(
+                    params[ist.IDISK_SIZE])
             elif action == C.DDM_MODIFY:
                 bad = set(params) - _DISK_MODIFIABLE
                 if bad:
@@ -135,6 +132,7 @@ class LUInstanceSetParams(_InstanceLU):
                                        errors.ECODE_INVAL)
         self.be_changes = iu.ForceBeParamTypes(op.beparams,
                                                allow_default=True)
+        instance_params.CheckBeParamValues(self.be_changes)
 
     # -- prerequisites -----------------------------------------------------
 
@@ -152,6 +150,7 @@ class LUInstanceSetParams(_InstanceLU):
         self.be_full = cluster.FillBE(self.be_inst)
         iu.CheckMinMaxMem(self.be_full)
         # hypervisor parameters
+        instance_params.CheckHvParamNames(instance.hypervisor, op.hvparams)
         self.hv_inst = _ApplyDefaults(instance.hvparams, op.hvparams)
         self.hv_full = cluster.FillHV(instance.hypervisor, instance.os,
                                       self.hv_inst)

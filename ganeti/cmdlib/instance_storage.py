@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ganeti import constants as C
 from ganeti import errors
 from ganeti import objects
+from ganeti.cmdlib import instance_params
 from ganeti.cmdlib.instance_utils import (DTS_FILEBASED, DTS_MUST_ADOPT,
                                          NodeName)
 from ganeti.utils import text as utils_text
@@ -82,11 +83,7 @@ def ComputeDisks(disks_spec: List[Dict[str, Any]], disk_template: str,
                 raise errors.OpPrereqError("Missing disk size",
                                            errors.ECODE_INVAL)
         else:
-            try:
-                size = int(size)
-            except (TypeError, ValueError):
-                raise errors.OpPrereqError("Invalid disk size '%s'" % size,
-                                           errors.ECODE_INVAL)
+            size = instance_params.CheckDiskSize(size)
         entry = {IDISK_SIZE: size, IDISK_MODE: mode,
                  IDISK_VG: spec.get(IDISK_VG, default_vg),
                  IDISK_NAME: spec.get(IDISK_NAME)}

@@ -445,8 +445,11 @@ def test_query_data_and_list(ctx):
     data = result[INST]
     assert data["run_state"] == "up" and data["config_state"] == "up"
     assert data["pnode"] == MASTER and data["snodes"] == []
-    assert data["disks"][0]["pstatus"]["dev_path"] == \
-        data["disks"][0]["logical_id"][1]
+    # upstream's 7-tuple: path, major, minor, sync %, estimated time,
+    # degraded, ldisk status
+    assert data["disks"][0]["pstatus"] == [
+        data["disks"][0]["logical_id"][1], None, None, None, None, False, 1]
+    assert data["disks"][0]["sstatus"] is None
     assert data["be_actual"]["maxmem"] == 128
     assert "migration_mode" not in data["hv_actual"]
     static = ctx.Run(opcodes.OpInstanceQueryData(instances=[INST],
