@@ -26,7 +26,6 @@ lock that serialises them is held, so every candidate sees them in order.
 
 import itertools
 import logging
-import os
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -41,7 +40,7 @@ from ganeti.jqueue.exec import (CancelJob, JobExecutionMixin,  # noqa: F401
 from ganeti.jqueue.replicate import Replicator
 from ganeti.jqueue.job import (CANCELED_RESULT, EncodeOpError, OpGet, OpSet,
                                QueuedJob, QueuedOpCode, TimestampNow)
-from ganeti.jqueue.store import (JOB_FILE_RE, JOB_QUEUE_SIZE_HARD_LIMIT,
+from ganeti.jqueue.store import (JOB_QUEUE_SIZE_HARD_LIMIT,
                                  JobStore, ParseJobId)
 from ganeti.utils import io as utils_io
 
@@ -110,6 +109,7 @@ class JobQueue(JobExecutionMixin):
         try:
             self._serial = self._store.ReadSerial()
             self._InspectQueue()
+            self._SerialAboveJobFiles()
         except Exception:
             if self._replicator is not None:
                 self._replicator.Shutdown(timeout=0)
@@ -158,6 +158,17 @@ class JobQueue(JobExecutionMixin):
                     self._EnqueueLocked(job)
         logging.info("Job queue inspected: %d jobs, serial %d",
                      len(self._jobs), self._serial)
+
+    def _SerialAboveJobFiles(self) -> None:
+        """Never hand out an id at or below an existing job file's (the
+        serial file may have been lost, emptied or left behind)."""
+        highest = self._store.HighestJobId()
+        if highest > self._serial:
+            logging.warning("Job queue serial %d is below the highest job id"
+                            " present (%d), using %d", self._serial,
+                            highest, highest)
+            self._serial = highest
+            self._store.WriteSerial(self._serial)
 
     # --- replication ---------------------------------------------------------
 
@@ -464,22 +475,9 @@ class JobQueue(JobExecutionMixin):
         return result
 
     def _AllArchived(self) -> List[QueuedJob]:
-        jobs: List[QueuedJob] = []
-        try:
-            subdirs = os.listdir(self._store.archive_dir)
-        except FileNotFoundError:
-            return jobs
-        for sub in subdirs:
-            path = "%s/%s" % (self._store.archive_dir, sub)
-            if not sub.isdigit() or not os.path.isdir(path):
-                continue
-            for name in os.listdir(path):
-                match = JOB_FILE_RE.match(name)
-                if match:
-                    job = self._LoadArchived(int(match.group(1)))
-                    if job is not None:
-                        jobs.append(job)
-        return jobs
+        jobs = [self._LoadArchived(job_id)
+                for job_id in self._store.ListArchivedJobIds()]
+        return [job for job in jobs if job is not None]
 
     def WaitForJobChanges(self, job_id: Any, fields: List[str],
                           prev_job_info: Any, prev_log_serial: Any,

@@ -107,13 +107,45 @@ class JobStore:
     # Jobs.
     def ListJobIds(self) -> List[int]:
         """The ids of the live (non-archived) jobs, sorted."""
-        ids = []
-        for name in os.listdir(self.queue_dir):
-            match = JOB_FILE_RE.match(name)
-            if match:
-                ids.append(int(match.group(1)))
+        return sorted(self._JobIdsIn(self.queue_dir))
+
+    def ListArchivedJobIds(self) -> List[int]:
+        """The ids of every archived job, sorted."""
+        ids: List[int] = []
+        for sub in self._ArchiveSubdirs():
+            ids.extend(self._JobIdsIn("%s/%d" % (self.archive_dir, sub)))
         ids.sort()
         return ids
+
+    def HighestJobId(self) -> int:
+        """The highest id of any job file present, live or archived (0 if
+        none), whether or not the file is readable: the next id must be
+        above it even when the serial file is lost or emptied."""
+        highest = max(self._JobIdsIn(self.queue_dir), default=0)
+        # Archive subdirectories hold id // 10000: the highest non-empty
+        # one holds the highest archived id.
+        for sub in sorted(self._ArchiveSubdirs(), reverse=True):
+            ids = self._JobIdsIn("%s/%d" % (self.archive_dir, sub))
+            if ids:
+                return max(highest, max(ids))
+        return highest
+
+    def _ArchiveSubdirs(self) -> List[int]:
+        try:
+            names = os.listdir(self.archive_dir)
+        except FileNotFoundError:
+            return []
+        return [int(name) for name in names if name.isdigit() and
+                os.path.isdir("%s/%s" % (self.archive_dir, name))]
+
+    @staticmethod
+    def _JobIdsIn(directory: str) -> List[int]:
+        try:
+            names = os.listdir(directory)
+        except FileNotFoundError:
+            return []
+        return [int(match.group(1)) for match in map(JOB_FILE_RE.match, names)
+                if match]
 
     @staticmethod
     def Dump(state: dict) -> str:

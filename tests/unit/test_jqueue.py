@@ -171,6 +171,40 @@ def test_job_file_on_disk_before_id_returned(env):
     assert q.SubmitJob([_Op(name="b")]) == job_id + 1
 
 
+@pytest.mark.parametrize("serial_content", [None, "", "3\n"])
+def test_lost_serial_never_reuses_job_ids(env, serial_content):
+    # An emptied, lost or stale serial file must not make a new job reuse
+    # the id of a live, archived or unreadable job file.
+    q = env.make()
+    first = q.SubmitJob([_Op(name="a")])
+    archived = q.SubmitJob([_Op(name="b")])
+    live = q.SubmitJob([_Op(name="c")])
+    for job_id in (first, archived, live):
+        _WaitFinal(q, job_id)
+    assert q.ArchiveJob(archived) is True
+    q.Shutdown(timeout=5)
+    corrupt = live + 1
+    with open("%s/job-%d" % (pathutils.QUEUE_DIR, corrupt), "w") as fh:
+        fh.write("{not json")
+    high_archived = 30007
+    archive_sub = "%s/3" % pathutils.JOB_QUEUE_ARCHIVE_DIR
+    os.makedirs(archive_sub)
+    os.rename("%s/0/job-%d" % (pathutils.JOB_QUEUE_ARCHIVE_DIR, archived),
+              "%s/job-%d" % (archive_sub, high_archived))
+    os.makedirs("%s/4" % pathutils.JOB_QUEUE_ARCHIVE_DIR)  # empty
+    if serial_content is None:
+        os.unlink(pathutils.JOB_QUEUE_SERIAL_FILE)
+    else:
+        with open(pathutils.JOB_QUEUE_SERIAL_FILE, "w") as fh:
+            fh.write(serial_content)
+    q2 = env.make()
+    new_id = q2.SubmitJob([_Op(name="new")])
+    assert new_id == high_archived + 1
+    assert _ReadJobFile(first)["ops"][0]["input"]["name"] == "a"
+    with open(pathutils.JOB_QUEUE_SERIAL_FILE) as fh:
+        assert fh.read() == "%d\n" % new_id
+
+
 def test_job_file_format(env):
     q = env.make()
     job_id = q.SubmitJob([_Op(name="x", result=[1, "two"],
