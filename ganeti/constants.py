@@ -240,6 +240,9 @@ OP_PRIO_LOW = 10
 OP_PRIO_LOWEST = 19
 OP_PRIO_DEFAULT = OP_PRIO_NORMAL
 OP_PRIO_SUBMIT_VALID = frozenset([OP_PRIO_HIGH, OP_PRIO_NORMAL, OP_PRIO_LOW])
+# Reason trail sources.
+OPCODE_REASON_SRC_USER = "gnt:user"
+OPCODE_REASON_SRC_RLIB2 = "gnt:library:rlib2"
 # Job and opcode statuses.
 JOB_STATUS_QUEUED = "queued"
 JOB_STATUS_WAITING = "waiting"
@@ -474,3 +477,12 @@ NR_MCANDIDATE = "C"
 NR_REGULAR = "R"
 NR_DRAINED = "D"
 NR_OFFLINE = "O"
+
+
+# --- remote API (ganeti/rapi, ganeti/server/rapi.py) ---
+RAPI_VERSION = 2
+RAPI_MAX_CLIENTS = 20           # --max-clients default
+RAPI_MAX_BODY_SIZE = 4 * 1024 * 1024
+RAPI_JOB_WAIT_TIMEOUT = 10.0    # /2/jobs/N/wait answers within this
+RAPI_FEATURES = ["instance-create-reqv1", "node-evac-res1",
+                 "instance-reinstall-reqv1", "node-migrate-reqv1"]

@@ -20,7 +20,7 @@ from ganeti import pathutils
 from ganeti.utils import process
 
 NODE_DAEMONS = [constants.NODED]
-MASTER_DAEMONS = [constants.MASTERD]
+MASTER_DAEMONS = [constants.MASTERD, constants.RAPI]
 DEFAULTS_FILE = "/etc/default/ganeti"
 _START_TIMEOUT = 30.0
 _SHELL_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -135,8 +135,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 return 0 if check(name) else 1
             return 0
         groups = {"start-all": NODE_DAEMONS + MASTER_DAEMONS,
-                  "stop-all": MASTER_DAEMONS + NODE_DAEMONS,
-                  "start-master": MASTER_DAEMONS, "stop-master": MASTER_DAEMONS}
+                  "stop-all": MASTER_DAEMONS[::-1] + NODE_DAEMONS,
+                  "start-master": MASTER_DAEMONS,
+                  "stop-master": MASTER_DAEMONS[::-1]}
         if action in groups and not rest:
             for name in groups[action]:
                 if action.startswith("start"):

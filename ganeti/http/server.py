@@ -151,6 +151,19 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             raise HttpError(400, "Incomplete request body")
         return body
 
+    def handle_expect_100(self) -> bool:
+        """Refuse an announced oversized body before the client sends it."""
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            length = 0
+        if length > self.owner.max_body_size:
+            self.close_connection = True
+            self._SendError(413, "Request body too large (%d > %d bytes)"
+                            % (length, self.owner.max_body_size))
+            return False
+        return super().handle_expect_100()
+
     def _Process(self) -> None:
         try:
             try:
