@@ -8,6 +8,7 @@ One lab of 2 nodes (node1 is the master, the instances live on node2);
 VCLUSTER_LAB / VCLUSTER_STATE are honoured.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -72,6 +73,37 @@ class _Checks:
     def orphans(self, text):
         return [l for l in _steps(text) if "ENODEORPHANLV" in l or
                 "is unknown" in l]
+
+    @contextlib.contextmanager
+    def stalled_creation(self, name):
+        """Submit the creation of name on node2 with the stalling OS; the
+        body runs (given the job id) while the OS create script waits."""
+        self.sh("rm -f /tmp/stall-started /tmp/stall-release", node="node2")
+        res = self.add(name, "--disk", "0:size=8M", "--submit",
+                       os_name="stall")
+        assert res.returncode == 0, res.stdout + res.stderr
+        job_id = re.match(r"^JobID: (\d+)$", res.stderr.strip()).group(1)
+        try:
+            _wait_for(lambda: self.sh("test -e /tmp/stall-started",
+                                      node="node2").returncode == 0,
+                      "the OS create script to start")
+            yield job_id
+        finally:
+            self.sh("touch /tmp/stall-release", node="node2")
+
+    def kill_and_restart(self, daemon, node, body=None):
+        """kill -9 a daemon on node, run body(), start the daemon again."""
+        res = self.sh("kill -9 $(cat /var/run/ganeti/%s.pid)" % daemon,
+                      node=node)
+        assert res.returncode == 0, res.stderr
+        try:
+            if body is not None:
+                body()
+        finally:
+            res = self.vc.exec(node, PY, os.path.join(REPO, "daemons",
+                                                      "daemon-util"),
+                               "start", daemon)
+            assert res.returncode == 0, res.stderr
 
     def assert_gone(self, name):
         res = self.ok("instance", "list", "--no-headers", "-o", "name")
@@ -150,21 +182,8 @@ def test_noded_killed_during_creation_leak_is_reported(cluster):
     """The master cannot clean a node whose daemon died: the instance is
     not kept, and verify names the disk left behind."""
     name = inst(2)
-    cluster.sh("rm -f /tmp/stall-started /tmp/stall-release", node="node2")
-    res = cluster.add(name, "--disk", "0:size=8M", "--submit",
-                      os_name="stall")
-    assert res.returncode == 0, res.stdout + res.stderr
-    job_id = re.match(r"^JobID: (\d+)$", res.stderr.strip()).group(1)
-    try:
-        _wait_for(lambda: cluster.sh("test -e /tmp/stall-started",
-                                     node="node2").returncode == 0,
-                  "the OS create script to start")
-        leaked = [f for f in cluster.files("node2")
-                  if f.startswith(name + "/")]
-        assert len(leaked) == 1, leaked
-        res = cluster.sh("kill -9 $(cat /var/run/ganeti/ganeti-noded.pid)",
-                         node="node2")
-        assert res.returncode == 0, res.stderr
+
+    def creation_fails():
         res = cluster.gnt("job", "wait", job_id, timeout=300)
         assert res.returncode == 1
         assert "Could not add os for instance %s on node %s" % (name, N2) \
@@ -172,12 +191,12 @@ def test_noded_killed_during_creation_leak_is_reported(cluster):
         res = cluster.ok("job", "info", job_id)
         assert " - WARNING: Could not remove disk 0 on node %s, continuing" \
             " anyway: " % N2 in res.stdout
-    finally:
-        cluster.sh("touch /tmp/stall-release", node="node2")
-        res = cluster.vc.exec("node2", PY,
-                              os.path.join(REPO, "daemons", "daemon-util"),
-                              "start", "ganeti-noded")
-        assert res.returncode == 0, res.stderr
+
+    with cluster.stalled_creation(name) as job_id:
+        leaked = [f for f in cluster.files("node2")
+                  if f.startswith(name + "/")]
+        assert len(leaked) == 1, leaked
+        cluster.kill_and_restart("ganeti-noded", "node2", creation_fails)
     _wait_for(lambda: cluster.gnt("node", "list", "--no-headers", "-o",
                                   "name,mfree", N2).stdout.split()[1:2]
               not in ([], ["?"]), "node2's daemon to answer")
@@ -222,23 +241,8 @@ def test_masterd_killed_during_creation_loses_nothing(cluster):
     in error after the restart, the instance and its disks are known (so
     verify finds no orphan) and removing it leaves nothing anywhere."""
     name = inst(5)
-    cluster.sh("rm -f /tmp/stall-started /tmp/stall-release", node="node2")
-    res = cluster.add(name, "--disk", "0:size=8M", "--submit",
-                      os_name="stall")
-    assert res.returncode == 0, res.stdout + res.stderr
-    job_id = re.match(r"^JobID: (\d+)$", res.stderr.strip()).group(1)
-    try:
-        _wait_for(lambda: cluster.sh("test -e /tmp/stall-started",
-                                     node="node2").returncode == 0,
-                  "the OS create script to start")
-        res = cluster.sh("kill -9 $(cat /var/run/ganeti/ganeti-masterd.pid)")
-        assert res.returncode == 0, res.stderr
-    finally:
-        cluster.sh("touch /tmp/stall-release", node="node2")
-        res = cluster.vc.exec("node1", PY,
-                              os.path.join(REPO, "daemons", "daemon-util"),
-                              "start", "ganeti-masterd")
-        assert res.returncode == 0, res.stderr
+    with cluster.stalled_creation(name) as job_id:
+        cluster.kill_and_restart("ganeti-masterd", "node1")
     res = cluster.gnt("job", "wait", job_id, timeout=300)
     assert res.returncode == 1, res.stdout + res.stderr
     res = cluster.ok("job", "list", "--no-headers", "-o", "status", job_id)
