@@ -228,6 +228,18 @@ def test_remove_instance_with_half_missing_disks(cluster, what, start):
         gone = [name]
     res = cluster.sh("rm -rf %s/%s" % (FILE_DIR, gone[0]), node="node2")
     assert res.returncode == 0, res.stderr
+    res = cluster.gnt("cluster", *VERIFY, timeout=400)
+    assert cluster.orphans(res.stdout) == []
+    faulty = [l for l in _steps(res.stdout) if "couldn't retrieve status" in l]
+    if start:
+        # only the disks of an instance with active disks are checked
+        assert res.returncode == 1
+        assert faulty == ["  - ERROR: instance %s: couldn't retrieve status"
+                          " for disk/0 on %s: Can't find device <Disk file"
+                          " ['loop', '%s/%s'] (disk/0, 8m)>"
+                          % (name, N2, FILE_DIR, gone[0])]
+    else:
+        assert (res.returncode, faulty) == (0, [])
     res = cluster.ok("instance", "remove", "-f", name)
     assert " - INFO: Removing instance %s out of cluster config" % name \
         in _steps(res.stdout)
