@@ -459,7 +459,7 @@ def _ExpectedFileStorage(instances: Iterable[Tuple[str, Sequence[Any]]]
             if getattr(disk, "dev_type", None) != constants.DT_FILE or \
                     len(disk.logical_id or ()) < 2:
                 continue
-            path = disk.logical_id[1]
+            path = os.path.normpath(disk.logical_id[1])
             for node in getattr(disk, "nodes", None) or [primary]:
                 expected.setdefault(node, []).extend(
                     [path, os.path.dirname(path)])
@@ -477,7 +477,8 @@ def VerifyOrphanFiles(rep: Reporter, node_names: Dict[str, str],
         payload = None if res.fail_msg else res.payload
         if isinstance(payload, dict) and \
                 isinstance(payload.get(constants.NV_FILE_DISKS), list):
-            found[node_uuid] = payload[constants.NV_FILE_DISKS]
+            found[node_uuid] = [os.path.normpath(p) for p in
+                                payload[constants.NV_FILE_DISKS]]
     VerifyOrphanVolumes(rep, node_names, found,
                         _ExpectedFileStorage(instances), [])
 

@@ -1034,12 +1034,12 @@ def test_verify_group_reports_orphan_file_storage(ganeti_root):
     inst2 = _add_instance(cfg, uuids, "inst2", N2, template="file")
     cfg.GetInstanceDisks(inst1.uuid)[0].logical_id = ["loop", known]
     cfg.GetInstanceDisks(inst2.uuid)[0].logical_id = [
-        "loop", top + "/sub/inst2/u2.file.disk0"]
+        "loop", top + "/sub//inst2/u2.file.disk0"]
     orphans = [top + "/inst1/u9.file.disk1", top + "/inst9",
                top + "/inst9/u9.file.disk0"]
     fake = DiskRpc(cfg, {}, {N1: ["inst1"], N2: ["inst2"]}, overrides={
         N1: {C.NV_FILE_DISKS: [known] + orphans},
-        N2: {C.NV_FILE_DISKS: [known, top + "/sub/inst2"]}})
+        N2: {C.NV_FILE_DISKS: [known, top + "/sub/inst2/"]}})
     result, lines = _run_group(cfg, fake, group, error_codes=True)
     assert result is False
     assert C.NV_FILE_DISKS in fake.calls[0][2]
