@@ -25,11 +25,12 @@ OS_SRC = os.path.join(REPO, "examples", "os")
 FILE_DIR = "/srv/ganeti/file-storage"
 VERIFY = ["verify", "--ignore-errors=ENODESETUP"]
 # An OS whose create script says it started, then waits (at most 120 s)
-# for a file to appear: a node daemon can be killed while it runs.
+# for a file to appear: a daemon can be killed while it runs.  (/srv is
+# private to each node of the lab, /tmp is not.)
 _STALL_CREATE = """#!/bin/sh
-touch /tmp/stall-started
+touch /srv/ganeti/stall-started
 i=0
-while [ ! -e /tmp/stall-release ] && [ "$i" -lt 1200 ]; do
+while [ ! -e /srv/ganeti/stall-release ] && [ "$i" -lt 1200 ]; do
   sleep 0.1
   i=$((i + 1))
 done
@@ -78,18 +79,19 @@ class _Checks:
     def stalled_creation(self, name):
         """Submit the creation of name on node2 with the stalling OS; the
         body runs (given the job id) while the OS create script waits."""
-        self.sh("rm -f /tmp/stall-started /tmp/stall-release", node="node2")
+        self.sh("rm -f /srv/ganeti/stall-started /srv/ganeti/stall-release",
+                node="node2")
         res = self.add(name, "--disk", "0:size=8M", "--submit",
                        os_name="stall")
         assert res.returncode == 0, res.stdout + res.stderr
         job_id = re.match(r"^JobID: (\d+)$", res.stderr.strip()).group(1)
         try:
-            _wait_for(lambda: self.sh("test -e /tmp/stall-started",
+            _wait_for(lambda: self.sh("test -e /srv/ganeti/stall-started",
                                       node="node2").returncode == 0,
                       "the OS create script to start")
             yield job_id
         finally:
-            self.sh("touch /tmp/stall-release", node="node2")
+            self.sh("touch /srv/ganeti/stall-release", node="node2")
 
     def kill_and_restart(self, daemon, node, body=None):
         """kill -9 a daemon on node, run body(), start the daemon again."""
@@ -208,7 +210,8 @@ def test_noded_killed_during_creation_leak_is_reported(cluster):
     res = cluster.gnt("cluster", *VERIFY, timeout=400)
     assert res.returncode == 1, res.stdout + res.stderr
     assert cluster.orphans(res.stdout) == [
-        "  - ERROR: node %s: volume %s/%s is unknown" % (N2, FILE_DIR, leaked[0])]
+        "  - ERROR: node %s: volume %s/%s is unknown"
+        % (N2, FILE_DIR, leaked[0])]
     cluster.sh("rm -rf %s/%s" % (FILE_DIR, name), node="node2")
     res = cluster.ok("cluster", *VERIFY, timeout=400)
     assert cluster.orphans(res.stdout) == []
