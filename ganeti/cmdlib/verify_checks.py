@@ -433,7 +433,8 @@ def VerifyOrphanVolumes(rep: Reporter, node_names: Dict[str, str],
                         volumes: Dict[str, Optional[dict]],
                         expected: Dict[str, Iterable[str]],
                         reserved: Sequence[str]) -> None:
-    """Volumes no instance uses (and not reserved) are reported."""
+    """Volumes no instance uses (and not reserved) are reported, as
+    warnings: they do not break the cluster (upstream since 2.11)."""
     patterns = [re.compile("^%s$" % r) for r in reserved or []]
     for node_uuid in sorted(volumes,
                             key=lambda u: NiceSortKey(node_names.get(u, u))):
@@ -445,7 +446,7 @@ def VerifyOrphanVolumes(rep: Reporter, node_names: Dict[str, str],
             if volume in wanted or any(p.match(volume) for p in patterns):
                 continue
             rep.ErrorIf(True, "ENODEORPHANLV", node_names.get(node_uuid),
-                        "volume %s is unknown", volume)
+                        "volume %s is unknown", volume, code=ETYPE_WARNING)
 
 
 def _ExpectedFileStorage(instances: Iterable[Tuple[str, Sequence[Any]]]

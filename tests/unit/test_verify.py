@@ -904,7 +904,8 @@ def test_orphan_and_node_volumes():
                            {"u1": {"xenvg/a": [], "xenvg/b": [],
                                    "xenvg/keep-1": []}, "u2": None},
                            {"u1": ["xenvg/a"]}, ["xenvg/keep-.*"])
-    assert lines == ["  - ERROR: node %s: volume xenvg/b is unknown" % N1]
+    assert lines == ["  - WARNING: node %s: volume xenvg/b is unknown" % N1]
+    assert not rep.bad
     rep, lines = _rep()
     assert vc.NodeVolumes(rep, N1, {C.NV_LVLIST: {"v/l": [1, False, True]}}) \
         == {"v/l": [1, False, True]}
@@ -989,7 +990,8 @@ def test_verify_group_with_instances(ganeti_root):
         " status for disk/0 on %s: no device" % N2,
         "  - ERROR:EINSTANCEMISSINGDISK:instance:inst2:volume xenvg/i2"
         " missing on node %s" % N2,
-        "  - ERROR:ENODEORPHANLV:node:%s:volume xenvg/stray is unknown" % N1,
+        "  - WARNING:ENODEORPHANLV:node:%s:volume xenvg/stray is unknown"
+        % N1,
         "  - NOTICE: 3 non-redundant instance(s) found.",
         "  - NOTICE: 1 offline instance(s) found."]
     assert fake.disk_calls == [sorted(uuids.values())]
@@ -1025,8 +1027,9 @@ def test_node_verify_lists_file_storage(ganeti_root):
 def test_verify_group_reports_orphan_file_storage(ganeti_root):
     """Files and empty directories below the file storage directory that
     no instance disk accounts for (e.g. left by a creation whose node
-    daemon died) are reported like orphan volumes; the disks of known
-    instances, and the directory of a disk that is missing, are not."""
+    daemon died) are reported like orphan volumes (warnings); the disks of
+    known instances, and the directory of a disk that is missing, are
+    not."""
     cfg, uuids, group = _write_cluster()
     top = "/srv/ganeti/file-storage"
     known = top + "/inst1/u1.file.disk0"
@@ -1041,13 +1044,13 @@ def test_verify_group_reports_orphan_file_storage(ganeti_root):
         N1: {C.NV_FILE_DISKS: [known] + orphans},
         N2: {C.NV_FILE_DISKS: [known, top + "/sub/inst2/"]}})
     result, lines = _run_group(cfg, fake, group, error_codes=True)
-    assert result is False
+    assert result is True   # warnings only
     assert C.NV_FILE_DISKS in fake.calls[0][2]
     assert [l for l in lines if "ENODEORPHANLV" in l] == [
-        "  - ERROR:ENODEORPHANLV:node:%s:volume %s is unknown" % (N1, path)
+        "  - WARNING:ENODEORPHANLV:node:%s:volume %s is unknown" % (N1, path)
         for path in orphans] + [
-        "  - ERROR:ENODEORPHANLV:node:%s:volume %s is unknown" % (N2, known)]
+        "  - WARNING:ENODEORPHANLV:node:%s:volume %s is unknown" % (N2, known)]
     assert lines.index("* Verifying orphan volumes") < \
-        lines.index("  - ERROR:ENODEORPHANLV:node:%s:volume %s is unknown"
+        lines.index("  - WARNING:ENODEORPHANLV:node:%s:volume %s is unknown"
                     % (N1, orphans[0])) < \
         lines.index("* Verifying N+1 Memory redundancy")
