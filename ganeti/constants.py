@@ -188,6 +188,9 @@ NV_FILE_STORAGE_PATH = "file-storage-path"
 NV_SHARED_FILE_STORAGE_PATH = "shared-file-storage-path"
 NV_LVLIST = "lvlist"
 NV_OOB_PATHS = "oob-paths"
+# ours (upstream 3.0 has no orphan check for file disks): the disk files
+# below a file storage directory, for "Verifying orphan volumes"
+NV_FILE_DISKS = "file-disks"
 CV_ERROR = "ERROR"
 CV_WARNING = "WARNING"
 

@@ -432,6 +432,25 @@ def _CheckStoragePath(value: Any, ctx: "_Ctx") -> Any:
     return _OMIT if problem is None else problem
 
 
+def _ListFileStorage(value: Any, ctx: "_Ctx") -> List[str]:
+    """What lies below a usable file storage directory, as the master names
+    it: every file (or symlink) and every empty directory, sorted; the
+    master reports those no instance disk accounts for."""
+    top = str(value or "")
+    if FileStoragePathProblem(top) is not None:
+        return []
+    local_top = LocalizeVirtualPath(top)
+    result = []
+    for dirpath, dirnames, filenames in os.walk(local_top):
+        virtual = top + dirpath[len(local_top):]
+        leaves = filenames + [d for d in dirnames
+                              if os.path.islink(os.path.join(dirpath, d))]
+        result.extend(os.path.join(virtual, name) for name in leaves)
+        if not dirnames and not filenames and dirpath != local_top:
+            result.append(virtual)
+    return sorted(result)
+
+
 def _CheckOobPaths(value: Any, ctx: "_Ctx") -> List[Optional[str]]:
     """Per out-of-band helper path: None if usable, else the problem."""
     result: List[Optional[str]] = []
@@ -488,6 +507,7 @@ _CHECKS: Dict[str, Callable[[Any, _Ctx], Any]] = {
     constants.NV_SHARED_FILE_STORAGE_PATH: _CheckStoragePath,
     constants.NV_LVLIST: _CheckLvList,
     constants.NV_OOB_PATHS: _CheckOobPaths,
+    constants.NV_FILE_DISKS: _ListFileStorage,
 }
 
 

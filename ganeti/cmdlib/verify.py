@@ -386,6 +386,7 @@ class LUClusterVerifyGroup(LogicalUnit):
         templates = cluster.enabled_disk_templates or []
         if constants.DT_FILE in templates:
             params[constants.NV_FILE_STORAGE_PATH] = cluster.file_storage_dir
+            params[constants.NV_FILE_DISKS] = cluster.file_storage_dir
         if constants.DT_SHARED_FILE in templates:
             params[constants.NV_SHARED_FILE_STORAGE_PATH] = \
                 cluster.shared_file_storage_dir
@@ -521,6 +522,10 @@ class LUClusterVerifyGroup(LogicalUnit):
             vc.VerifyOrphanVolumes(rep, names, healthy,
                                    self._ExpectedVolumes(),
                                    cluster.reserved_lvs or [])
+        if constants.NV_FILE_DISKS in params:
+            vc.VerifyOrphanFiles(rep, names, nvinfo, (
+                (i.primary_node, _InstanceDisks(cfg, i))
+                for i in self.all_instances))
         if constants.VERIFY_NPLUSONE_MEM not in (self.op.skip_checks or []):
             feedback_fn("* Verifying N+1 Memory redundancy")
             self._VerifyNPlusOne(rep, images, names)

@@ -11,8 +11,10 @@ Each check calls ``rep.ErrorIf(condition, ...)`` at every place a problem may
 be found, so that --debug-simulate-errors reports every check site.
 """
 
+import os
 import re
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+from typing import (Any, Callable, Dict, Iterable, List, Optional, Sequence,
+                    Tuple)
 
 from ganeti import constants
 from ganeti import pathutils
@@ -431,7 +433,8 @@ def VerifyOrphanVolumes(rep: Reporter, node_names: Dict[str, str],
                         volumes: Dict[str, Optional[dict]],
                         expected: Dict[str, Iterable[str]],
                         reserved: Sequence[str]) -> None:
-    """Volumes no instance uses (and not reserved) are reported."""
+    """Volumes no instance uses (and not reserved) are reported, as
+    warnings: they do not break the cluster (upstream since 2.11)."""
     patterns = [re.compile("^%s$" % r) for r in reserved or []]
     for node_uuid in sorted(volumes,
                             key=lambda u: NiceSortKey(node_names.get(u, u))):
@@ -443,7 +446,42 @@ def VerifyOrphanVolumes(rep: Reporter, node_names: Dict[str, str],
             if volume in wanted or any(p.match(volume) for p in patterns):
                 continue
             rep.ErrorIf(True, "ENODEORPHANLV", node_names.get(node_uuid),
-                        "volume %s is unknown", volume)
+                        "volume %s is unknown", volume, code=ETYPE_WARNING)
+
+
+def _ExpectedFileStorage(instances: Iterable[Tuple[str, Sequence[Any]]]
+                         ) -> Dict[str, List[str]]:
+    """node uuid -> the paths of the file disks of the given (primary node
+    uuid, disks) pairs, and their directories (those may be empty if a disk
+    is missing, which is not an orphan)."""
+    expected: Dict[str, List[str]] = {}
+    for primary, disks in instances:
+        for disk in disks:
+            if getattr(disk, "dev_type", None) != constants.DT_FILE or \
+                    len(disk.logical_id or ()) < 2:
+                continue
+            path = os.path.normpath(disk.logical_id[1])
+            for node in getattr(disk, "nodes", None) or [primary]:
+                expected.setdefault(node, []).extend(
+                    [path, os.path.dirname(path)])
+    return expected
+
+
+def VerifyOrphanFiles(rep: Reporter, node_names: Dict[str, str],
+                      nvinfo: Dict[str, Any],
+                      instances: Iterable[Tuple[str, Sequence[Any]]]) -> None:
+    """The files and empty directories the nodes found below the file
+    storage directory that no instance disk accounts for (say, left by a
+    creation whose daemon died) are reported like orphan volumes."""
+    found = {}
+    for node_uuid, res in nvinfo.items():
+        payload = None if res.fail_msg else res.payload
+        if isinstance(payload, dict) and \
+                isinstance(payload.get(constants.NV_FILE_DISKS), list):
+            found[node_uuid] = [os.path.normpath(p) for p in
+                                payload[constants.NV_FILE_DISKS]]
+    VerifyOrphanVolumes(rep, node_names, found,
+                        _ExpectedFileStorage(instances), [])
 
 
 # --------------------------------------------------------- across the nodes

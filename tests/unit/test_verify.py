@@ -904,7 +904,8 @@ def test_orphan_and_node_volumes():
                            {"u1": {"xenvg/a": [], "xenvg/b": [],
                                    "xenvg/keep-1": []}, "u2": None},
                            {"u1": ["xenvg/a"]}, ["xenvg/keep-.*"])
-    assert lines == ["  - ERROR: node %s: volume xenvg/b is unknown" % N1]
+    assert lines == ["  - WARNING: node %s: volume xenvg/b is unknown" % N1]
+    assert not rep.bad
     rep, lines = _rep()
     assert vc.NodeVolumes(rep, N1, {C.NV_LVLIST: {"v/l": [1, False, True]}}) \
         == {"v/l": [1, False, True]}
@@ -989,8 +990,67 @@ def test_verify_group_with_instances(ganeti_root):
         " status for disk/0 on %s: no device" % N2,
         "  - ERROR:EINSTANCEMISSINGDISK:instance:inst2:volume xenvg/i2"
         " missing on node %s" % N2,
-        "  - ERROR:ENODEORPHANLV:node:%s:volume xenvg/stray is unknown" % N1,
+        "  - WARNING:ENODEORPHANLV:node:%s:volume xenvg/stray is unknown"
+        % N1,
         "  - NOTICE: 3 non-redundant instance(s) found.",
         "  - NOTICE: 1 offline instance(s) found."]
     assert fake.disk_calls == [sorted(uuids.values())]
     assert inst1.name == "inst1"
+
+
+def test_node_verify_lists_file_storage(ganeti_root):
+    """Every file and every empty directory below an allowed file storage
+    directory is listed, as the master names it; nothing for a directory
+    this node does not allow or have."""
+    top = os.path.join(ganeti_root, "srv", "file-storage")
+    os.makedirs(os.path.join(top, "inst1"))
+    os.makedirs(os.path.join(top, "sub", "inst2"))
+    os.makedirs(os.path.join(top, "ghost"))
+    for name in ("inst1/u1.file.disk0", "inst1/u1.file.disk1", "stray"):
+        with open(os.path.join(top, name), "w"):
+            pass
+    os.symlink("/nowhere", os.path.join(top, "inst1", "link"))
+    os.makedirs(os.path.dirname(pathutils.FILE_STORAGE_PATHS_FILE))
+    with open(pathutils.FILE_STORAGE_PATHS_FILE, "w") as handle:
+        handle.write(top + "\n")
+    result = backend_verify.VerifyNode({C.NV_FILE_DISKS: top}, "cluster")
+    assert result[C.NV_FILE_DISKS] == [
+        os.path.join(top, p) for p in ("ghost", "inst1/link",
+                                       "inst1/u1.file.disk0",
+                                       "inst1/u1.file.disk1", "stray",
+                                       "sub/inst2")]
+    for path in (os.path.join(top, "missing"), os.path.join(ganeti_root)):
+        result = backend_verify.VerifyNode({C.NV_FILE_DISKS: path}, "cluster")
+        assert result[C.NV_FILE_DISKS] == []
+
+
+def test_verify_group_reports_orphan_file_storage(ganeti_root):
+    """Files and empty directories below the file storage directory that
+    no instance disk accounts for (e.g. left by a creation whose node
+    daemon died) are reported like orphan volumes (warnings); the disks of
+    known instances, and the directory of a disk that is missing, are
+    not."""
+    cfg, uuids, group = _write_cluster()
+    top = "/srv/ganeti/file-storage"
+    known = top + "/inst1/u1.file.disk0"
+    inst1 = _add_instance(cfg, uuids, "inst1", N1, template="file")
+    inst2 = _add_instance(cfg, uuids, "inst2", N2, template="file")
+    cfg.GetInstanceDisks(inst1.uuid)[0].logical_id = ["loop", known]
+    cfg.GetInstanceDisks(inst2.uuid)[0].logical_id = [
+        "loop", top + "/sub//inst2/u2.file.disk0"]
+    orphans = [top + "/inst1/u9.file.disk1", top + "/inst9",
+               top + "/inst9/u9.file.disk0"]
+    fake = DiskRpc(cfg, {}, {N1: ["inst1"], N2: ["inst2"]}, overrides={
+        N1: {C.NV_FILE_DISKS: [known] + orphans},
+        N2: {C.NV_FILE_DISKS: [known, top + "/sub/inst2/"]}})
+    result, lines = _run_group(cfg, fake, group, error_codes=True)
+    assert result is True   # warnings only
+    assert C.NV_FILE_DISKS in fake.calls[0][2]
+    assert [l for l in lines if "ENODEORPHANLV" in l] == [
+        "  - WARNING:ENODEORPHANLV:node:%s:volume %s is unknown" % (N1, path)
+        for path in orphans] + [
+        "  - WARNING:ENODEORPHANLV:node:%s:volume %s is unknown" % (N2, known)]
+    assert lines.index("* Verifying orphan volumes") < \
+        lines.index("  - WARNING:ENODEORPHANLV:node:%s:volume %s is unknown"
+                    % (N1, orphans[0])) < \
+        lines.index("* Verifying N+1 Memory redundancy")
