@@ -527,7 +527,8 @@ def PutQuery(req: Request) -> Any:
         fields = req.QueryArg("fields", Q_COMMA)
     if not isinstance(fields, list) or not fields:
         raise BadRequest("Missing the required 'fields' parameter")
-    if "qfilter" in body and "filter" in body:
+    if "qfilter" in body and "filter" in body and \
+            body["qfilter"] != body["filter"]:
         raise BadRequest("Parameters 'qfilter' and 'filter' can't both be"
                          " given")
     qfilter = body.get("qfilter", body.get("filter"))
