@@ -115,17 +115,19 @@ def _make_node_etc(etc: str, host_etc: str, files: dict, hidden: list) -> None:
     entry it does not replace.  A directory made here takes its mode and
     owner from the host's, as the overlay shows this layer's."""
     def make_dirs(rel: str) -> None:
-        if rel in ("", ".") or os.path.isdir(os.path.join(etc, rel)):
+        path = os.path.normpath(os.path.join(etc, rel))
+        if os.path.isdir(path):
             return
-        make_dirs(os.path.dirname(rel))
-        os.mkdir(os.path.join(etc, rel), 0o755)
-        source = os.path.join(host_etc, rel)
+        if path != etc:
+            make_dirs(os.path.dirname(rel))
+        os.mkdir(path, 0o755)
+        source = os.path.normpath(os.path.join(host_etc, rel))
         if os.path.isdir(source) and not os.path.islink(source):
             info = os.stat(source)
-            os.chown(os.path.join(etc, rel), info.st_uid, info.st_gid)
-            os.chmod(os.path.join(etc, rel), info.st_mode & 0o7777)
+            os.chown(path, info.st_uid, info.st_gid)
+            os.chmod(path, info.st_mode & 0o7777)
 
-    os.mkdir(etc, 0o755)
+    make_dirs("")
     for sub in L.NODE_ETC_DIRS:
         make_dirs(sub)
     for rel, content in files.items():

@@ -156,6 +156,38 @@ def test_host_ganeti_entries_are_found_outermost_only(tmp_path):
         "init.d/ganeti-link", "logrotate.d/Ganeti-daemons"]
 
 
+def test_node_etc_layer_has_the_nodes_files_and_the_hosts_modes(tmp_path):
+    host = tmp_path / "host-etc"
+    (host / "default").mkdir(parents=True)
+    (host / "default").chmod(0o750)
+    host.chmod(0o711)
+    etc = str(tmp_path / "node-etc")
+    files = {"hosts": "h\n", "default/ganeti": "# none\n", "a/b/c": "deep\n"}
+    vcluster_lifecycle._make_node_etc(etc, str(host), files, [])
+    assert os.stat(etc).st_mode & 0o7777 == 0o711
+    assert os.stat(os.path.join(etc, "default")).st_mode & 0o7777 == 0o750
+    assert os.stat(os.path.join(etc, "a", "b")).st_mode & 0o7777 == 0o755
+    for rel, content in files.items():
+        with open(os.path.join(etc, rel)) as handle:
+            assert handle.read() == content
+    for sub in L.NODE_ETC_DIRS:
+        assert os.path.isdir(os.path.join(etc, sub))
+
+
+def test_up_checks_the_host_etc_before_anything(tmp_path, monkeypatch):
+    nodes = L.make_nodes(1)
+    paths = L.StatePaths(str(tmp_path / "state"))
+    with pytest.raises(vcluster_sys.Error, match="is not a directory"):
+        vcluster_lifecycle._check_host_etc(paths, nodes, str(tmp_path / "none"))
+    (tmp_path / "a:b").mkdir()
+    with pytest.raises(L.LayoutError, match="contains ':'"):
+        vcluster_lifecycle._check_host_etc(paths, nodes, str(tmp_path / "a:b"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "etc").mkdir()
+    assert vcluster_lifecycle._check_host_etc(paths, nodes, "etc") == \
+        str(tmp_path / "etc")
+
+
 def test_up_takes_the_host_etc_from_option_or_environment(monkeypatch):
     monkeypatch.delenv(L.HOST_ETC_ENV, raising=False)
     assert vcluster.build_parser().parse_args(["up"]).host_etc == "/etc"
