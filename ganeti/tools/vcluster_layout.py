@@ -316,7 +316,8 @@ def holder_script(node: Node, paths: StatePaths, sshd: str,
                   host_etc: str = DEFAULT_HOST_ETC) -> str:
     """The /bin/sh program a node's holder runs inside its new namespaces.
 
-    It gives the node its hostname and private directories, starts sshd,
+    It gives the node its hostname, its /etc overlay (first: the other
+    mounts below /etc land on it) and private directories, starts sshd,
     records its own PID (the ready signal) and then becomes a sleeping process
     that keeps the namespaces alive.
     """
