@@ -209,9 +209,10 @@ def _start_holders(paths: StatePaths, nodes: list, host_etc: str) -> dict:
     sshd = S.tool("sshd")
     procs = {}
     for node in nodes:
+        script = L.holder_script(node, paths, sshd, host_etc)
         with open(paths.holder_log(node), "wb") as log:
             procs[node.name] = subprocess.Popen(
-                argv0 + [node.netns] + unshare + [L.holder_script(node, paths, sshd, host_etc)],
+                argv0 + [node.netns] + unshare + [script],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 cwd="/", start_new_session=True)
     entries = {}
