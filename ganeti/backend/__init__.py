@@ -8,7 +8,6 @@ returned is sent as ``[true, value]``.
 Node information and verification are in backend_verify.py.
 """
 
-import errno
 import logging
 import os
 import shutil
@@ -134,23 +133,6 @@ def _LookupId(value: Any, kind: str) -> int:
     raise AssertionError  # not reached
 
 
-def _WriteFileReplacing(file_name: str, data: Any, **kwargs: Any) -> None:
-    """utils_io.WriteFile, or for a mount point (a file bind-mounted over,
-    as /etc/hosts on a testbed node: rename(2) can't replace it, EBUSY)
-    an in-place rewrite of its content."""
-    try:
-        utils_io.WriteFile(file_name, data=data, **kwargs)
-    except OSError as err:
-        if err.errno != errno.EBUSY or not os.path.isfile(file_name):
-            raise
-        logging.info("%s is a mount point, rewriting it in place", file_name)
-        with open(file_name, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str)
-                         else data)
-            handle.flush()
-            os.fsync(handle.fileno())
-
-
 def _DecodeContent(content: Any) -> bytes:
     try:
         return Decompress(content)
@@ -175,10 +157,10 @@ def UploadFile(file_name: str, data: Any, mode: int, uid: Any, gid: Any,
               " '%s'", file_name)
     raw = _DecodeContent(data)
     try:
-        _WriteFileReplacing(local_name, raw, mode=int(mode) & 0o7777,
-                            uid=_LookupId(uid, "user"),
-                            gid=_LookupId(gid, "group"),
-                            atime=atime, mtime=mtime)
+        utils_io.WriteFile(local_name, data=raw, mode=int(mode) & 0o7777,
+                           uid=_LookupId(uid, "user"),
+                           gid=_LookupId(gid, "group"),
+                           atime=atime, mtime=mtime)
     except (OSError, errors.GenericError) as err:
         _Fail("Can't write file %s: %s", local_name, err)
 
@@ -232,7 +214,7 @@ def EtcHostsModify(mode: str, host: str, ip: Optional[str]) -> None:
         aliases = host if short == host else "%s %s" % (host, short)
         kept.append("%s\t%s" % (ip, aliases))
     try:
-        _WriteFileReplacing(filename, "\n".join(kept) + "\n", mode=0o644)
+        utils_io.WriteFile(filename, data="\n".join(kept) + "\n", mode=0o644)
     except OSError as err:
         _Fail("Can't write %s: %s", filename, err)
 

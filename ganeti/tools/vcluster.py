@@ -4,9 +4,11 @@ Layout (see vcluster_layout for names and addresses): one outer network
 namespace (gnt-lab) holds the lab bridge and has no route and no link off the
 machine; each node has its own network namespace joined to that bridge by a
 veth pair, and a "holder" process (sleep) that owns the node's private mount
-and UTS namespaces.  Node directories are bind mounts of per-node directories
-below the state dir; each node runs its own sshd.  Commands run inside a node
-with nsenter on the holder's PID (see node_exec_argv).
+and UTS namespaces.  A node's /etc is an overlay of its own files over the
+host's /etc (Ganeti's entries hidden); its Ganeti and SSH directories are
+bind mounts of per-node directories below the state dir; each node runs its
+own sshd.  Commands run inside a node with nsenter on the holder's PID (see
+node_exec_argv).
 
 Modules: vcluster (this CLI, exec/status/cut/heal), vcluster_lifecycle (up,
 down), vcluster_layout (pure names, addresses, generated files), vcluster_sys
@@ -151,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--nodes", type=_node_count, default=L.DEFAULT_NODES,
                     help="number of nodes, 1..%d (default %d)"
                     % (L.MAX_NODES, L.DEFAULT_NODES))
+    up.add_argument("--host-etc", default=os.environ.get(L.HOST_ETC_ENV,
+                                                         L.DEFAULT_HOST_ETC),
+                    help="the /etc below every node's own files, Ganeti's"
+                    " hidden (default $%s or %s)"
+                    % (L.HOST_ETC_ENV, L.DEFAULT_HOST_ETC))
     sub.add_parser("down", parents=[common], help="stop and remove the lab")
     sub.add_parser("status", parents=[common], help="show the nodes")
     ex = sub.add_parser("exec", parents=[common], help="run a command in a node")
@@ -169,7 +176,7 @@ def main(argv: list = None) -> int:
         if args.command != "exec" and os.geteuid() != 0:
             raise Error("must run as root")
         if args.command == "up":
-            return cmd_up(paths, args.nodes)
+            return cmd_up(paths, args.nodes, args.host_etc)
         if args.command == "down":
             return cmd_down(paths)
         if args.command == "status":

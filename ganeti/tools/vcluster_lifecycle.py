@@ -7,6 +7,7 @@ import contextlib
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -83,21 +84,69 @@ def _wipe_node_dirs(paths: StatePaths) -> None:
 
 
 def _host_mount_points() -> None:
-    """Create the (empty) mount points the nodes mount over, where missing."""
+    """Create the (empty) mount points the nodes mount over, where missing.
+
+    Those below /etc are in each node's own /etc layer: the host's /etc is
+    never written.
+    """
     for _, target in L.NODE_DIR_MOUNTS:
-        os.makedirs(target, mode=0o700 if target == "/root/.ssh" else 0o755,
-                    exist_ok=True)
+        if not target.startswith("/etc/"):
+            os.makedirs(target, mode=0o700 if target == "/root/.ssh" else 0o755,
+                        exist_ok=True)
     # sshd's privilege separation directory (normally made by its init script).
     os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
 
 
-def _prepare_files(paths: StatePaths, nodes: list) -> None:
+def _host_ganeti_entries(host_etc: str) -> list:
+    """Paths (relative to host_etc) of its Ganeti entries, outermost only."""
+    found = []
+    for top, dirs, files in os.walk(host_etc, onerror=lambda err: None):
+        rel = os.path.relpath(top, host_etc)
+        for name in sorted(dirs + files):
+            if L.is_ganeti_entry(name):
+                found.append(os.path.normpath(os.path.join(rel, name)))
+        dirs[:] = [d for d in dirs if not L.is_ganeti_entry(d)]
+    return found
+
+
+def _make_node_etc(etc: str, host_etc: str, files: dict, hidden: list) -> None:
+    """Fill a node's own /etc layer: its files, the directories mounted over
+    and a whiteout (overlayfs: character device 0/0) on every host Ganeti
+    entry it does not replace.  A directory made here takes its mode and
+    owner from the host's, as the overlay shows this layer's."""
+    def make_dirs(rel: str) -> None:
+        path = os.path.normpath(os.path.join(etc, rel))
+        if os.path.isdir(path):
+            return
+        if path != etc:
+            make_dirs(os.path.dirname(rel))
+        os.mkdir(path, 0o755)
+        source = os.path.normpath(os.path.join(host_etc, rel))
+        if os.path.isdir(source) and not os.path.islink(source):
+            info = os.stat(source)
+            os.chown(path, info.st_uid, info.st_gid)
+            os.chmod(path, info.st_mode & 0o7777)
+
+    make_dirs("")
+    for sub in L.NODE_ETC_DIRS:
+        make_dirs(sub)
+    for rel, content in files.items():
+        make_dirs(os.path.dirname(rel))
+        S.write(os.path.join(etc, rel), content)
+    for rel in hidden:
+        if not os.path.lexists(os.path.join(etc, rel)):
+            make_dirs(os.path.dirname(rel))
+            os.mknod(os.path.join(etc, rel), 0o600 | stat.S_IFCHR, os.makedev(0, 0))
+
+
+def _prepare_files(paths: StatePaths, nodes: list, host_etc: str) -> None:
     _wipe_node_dirs(paths)
     os.makedirs(paths.shared_dir, mode=0o755)
     _host_mount_points()
     host_pubs = _make_keys(paths, nodes)
-    hosts = L.hosts_file(nodes)
+    hidden = _host_ganeti_entries(host_etc)
     known = L.known_hosts(nodes, host_pubs)
+    moduli = os.path.join(host_etc, "ssh", "moduli")
     with open(paths.lab_key) as handle:
         lab_priv = handle.read()
     with open(paths.lab_key + ".pub") as handle:
@@ -109,9 +158,9 @@ def _prepare_files(paths: StatePaths, nodes: list) -> None:
             os.mkdir(paths.node_dir(node, "srv-ganeti", sub), 0o755)
         make_guest.InstallExampleOSes(paths.node_dir(node, "srv-ganeti", "os"))
         os.chmod(paths.node_dir(node, "root-ssh"), 0o700)
-        S.write(paths.node_dir(node, "hosts"), hosts)
-        S.write(paths.node_dir(node, "hostname"), node.name + "\n")
-        S.write(paths.node_dir(node, "resolv.conf"), L.resolv_conf())
+        _make_node_etc(paths.node_dir(node, L.NODE_ETC), host_etc,
+                       L.node_etc_files(node, nodes), hidden)
+        os.mkdir(paths.node_dir(node, L.NODE_ETC_WORK), 0o700)
         # As an administrator would: allow the testbed's file storage dirs.
         S.write(paths.node_dir(node, "etc-ganeti", "file-storage-paths"),
                 L.file_storage_paths())
@@ -123,11 +172,11 @@ def _prepare_files(paths: StatePaths, nodes: list) -> None:
                 base = "ssh_host_%s_key%s" % (kind, suffix)
                 shutil.copy2(os.path.join(paths.host_key_dir(node), base),
                              os.path.join(etc_ssh, base))
-        if os.path.exists("/etc/ssh/moduli"):
+        if os.path.exists(moduli):
             try:
-                os.link("/etc/ssh/moduli", os.path.join(etc_ssh, "moduli"))
+                os.link(moduli, os.path.join(etc_ssh, "moduli"))
             except OSError:
-                shutil.copy2("/etc/ssh/moduli", os.path.join(etc_ssh, "moduli"))
+                shutil.copy2(moduli, os.path.join(etc_ssh, "moduli"))
         root_ssh = paths.node_dir(node, "root-ssh")
         S.write(os.path.join(root_ssh, "id_ed25519"), lab_priv, 0o600)
         S.write(os.path.join(root_ssh, "id_ed25519.pub"), lab_pub)
@@ -152,7 +201,7 @@ def _setup_network(nodes: list) -> None:
     _wait_all(procs, "node network setup")
 
 
-def _start_holders(paths: StatePaths, nodes: list) -> dict:
+def _start_holders(paths: StatePaths, nodes: list, host_etc: str) -> dict:
     """Start every node's holder; return node name -> lab.json entry."""
     argv0 = [S.tool("ip"), "netns", "exec"]
     unshare = [S.tool("unshare"), "--mount", "--uts", "--propagation", "private", "--",
@@ -160,9 +209,10 @@ def _start_holders(paths: StatePaths, nodes: list) -> dict:
     sshd = S.tool("sshd")
     procs = {}
     for node in nodes:
+        script = L.holder_script(node, paths, sshd, host_etc)
         with open(paths.holder_log(node), "wb") as log:
             procs[node.name] = subprocess.Popen(
-                argv0 + [node.netns] + unshare + [L.holder_script(node, paths, sshd)],
+                argv0 + [node.netns] + unshare + [script],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 cwd="/", start_new_session=True)
     entries = {}
@@ -206,9 +256,21 @@ def _wait_reachable(nodes: list) -> None:
             time.sleep(0.1)
 
 
-def cmd_up(paths: StatePaths, count: int) -> int:
+def _check_host_etc(paths: StatePaths, nodes: list, host_etc: str) -> str:
+    """host_etc as an absolute path, if nodes can have it below their /etc."""
+    host_etc = os.path.abspath(host_etc)
+    if not os.path.isdir(host_etc):
+        raise Error("host /etc source %s is not a directory" % host_etc)
+    L.etc_overlay_options(nodes[-1], paths, host_etc)  # raises LayoutError
+    return host_etc
+
+
+def cmd_up(paths: StatePaths, count: int,
+           host_etc: str = L.DEFAULT_HOST_ETC) -> int:
+    """Bring up a lab of count nodes whose /etc lies over host_etc."""
     started = time.monotonic()
     nodes = L.make_nodes(count)
+    host_etc = _check_host_etc(paths, nodes, host_etc)
     with S.locked(paths):
         S.check_lab_of_state(paths)
         if S.lab_netns_exists():
@@ -221,13 +283,14 @@ def cmd_up(paths: StatePaths, count: int) -> int:
                "lab_netns": L.LAB_NETNS, "bridge": L.LAB_BRIDGE,
                "bridge_ip": L.bridge_ip(), "netmask": L.prefixlen(),
                "node_bridge": L.NODE_BRIDGE, "lab_key": paths.lab_key,
+               "host_etc": host_etc,
                "nodes": [{"index": n.index, "name": n.name, "netns": n.netns}
                          for n in nodes]}
         try:
-            _prepare_files(paths, nodes)
+            _prepare_files(paths, nodes, host_etc)
             S.save_lab(paths, lab)     # from here on, down knows what to clean
             _setup_network(nodes)
-            entries = _start_holders(paths, nodes)
+            entries = _start_holders(paths, nodes, host_etc)
             lab["nodes"] = [entries[n.name] for n in nodes]
             S.save_lab(paths, lab)
             _wait_reachable(nodes)

@@ -7,8 +7,11 @@ taken down by the last test; the fixture's finaliser runs "down" once more.
 import json
 import os
 import subprocess
+import sys
 
 import pytest
+
+from ganeti.tools import vcluster_layout as L
 
 NODES = ["node1.example.test", "node2.example.test", "node3.example.test"]
 
@@ -105,12 +108,55 @@ def test_hosts_resolve_every_node_and_the_cluster(lab):
         assert res.stdout.split()[:2] == ["10.250.0.%d" % (10 + i), name]
 
 
+NODE_ETC_FILES = ["/etc/hosts", "/etc/hostname", "/etc/resolv.conf",
+                  "/etc/default/ganeti"]
+# Inside a node: keep each file as FILE.orig, then replace FILE by rename(2)
+# with a copy carrying a marker line (as upstream replaces /etc/hosts).
+_RENAME_OVER = """
+import os, shutil, sys
+for path in sys.argv[1:]:
+    shutil.copy2(path, path + ".orig")
+    with open(path + ".new", "w") as handle:
+        handle.write(open(path).read() + "# renamed-over marker\\n")
+    os.rename(path + ".new", path)
+"""
+
+
+def _host_files(paths):
+    result = {}
+    for path in paths:
+        try:
+            with open(path) as handle:
+                result[path] = handle.read()
+        except FileNotFoundError:
+            result[path] = None
+    return result
+
+
+def test_node_etc_files_can_be_replaced_by_rename_privately(lab):
+    host_before = _host_files(NODE_ETC_FILES)
+    res = lab.exec("node2", sys.executable, "-c", _RENAME_OVER, *NODE_ETC_FILES)
+    try:
+        assert res.returncode == 0, res.stderr
+        for path in NODE_ETC_FILES:
+            assert lab.exec("node2", "tail", "-n", "1", path, check=True).stdout \
+                == "# renamed-over marker\n", path
+            assert "renamed-over" not in lab.exec("node1", "cat", path,
+                                                  check=True).stdout, path
+        assert _host_files(NODE_ETC_FILES) == host_before
+    finally:
+        for path in NODE_ETC_FILES:
+            lab.exec("node2", "mv", path + ".orig", path)
+    assert lab.exec("node2", "hostname", "-f", check=True).stdout == \
+        "node2.example.test\n"
+
+
 def test_no_lab_mount_leaks_to_the_host(lab):
     assert _host_mounts_under(lab.state_dir) == []
 
 
 def test_lab_has_no_route_off_the_machine(lab):
-    for ns in ["gnt-lab", "gnt-node1", "gnt-node3"]:
+    for ns in [L.LAB_NETNS, L.NODE_NETNS_FMT % 1, L.NODE_NETNS_FMT % 3]:
         routes = subprocess.run(["ip", "-n", ns, "-4", "route", "show", "table", "all"],
                                 capture_output=True, text=True, check=True).stdout
         assert "default" not in routes
@@ -119,13 +165,13 @@ def test_lab_has_no_route_off_the_machine(lab):
             if dest in ("local", "broadcast"):
                 dest = line.split()[1]
             assert dest.startswith("10.250.0.") or dest.startswith("127."), line
-    links = subprocess.run(["ip", "-n", "gnt-lab", "-o", "link", "show"],
+    links = subprocess.run(["ip", "-n", L.LAB_NETNS, "-o", "link", "show"],
                            capture_output=True, text=True, check=True).stdout
     names = sorted(line.split(": ")[1].split("@")[0] for line in links.splitlines())
-    assert names == sorted(["lo", "gnt-labbr", "gnt-v1", "gnt-v2", "gnt-v3"])
+    assert names == sorted(["lo", L.LAB_BRIDGE] + [L.LAB_VETH_FMT % i for i in (1, 2, 3)])
     host = subprocess.run(["ip", "-o", "link", "show"], capture_output=True,
                           text=True, check=True).stdout
-    assert "gnt-" not in host and "xen-br0" not in host
+    assert L.LAB_PREFIX + "-" not in host and "xen-br0" not in host
 
 
 def test_ssh_between_nodes(lab):
@@ -204,12 +250,13 @@ def test_down_leaves_nothing(lab):
     res = lab.run("down")
     assert res.returncode == 0, res.stderr
     names = _netns_list()
-    assert "gnt-lab" not in names and not [n for n in names if n.startswith("gnt-node")]
+    assert L.LAB_NETNS not in names and \
+        not [n for n in names if n.startswith(L.LAB_PREFIX + "-node")]
     assert _host_mounts_under(lab.state_dir) == []
     assert [p for p in pids + [stray] if _alive(p)] == []
     host = subprocess.run(["ip", "-o", "link", "show"], capture_output=True,
                           text=True, check=True).stdout
-    assert "gnt-labbr" not in host
+    assert L.LAB_BRIDGE not in host
     assert not os.path.exists(os.path.join(lab.state_dir, "lab.json"))
 
     again = lab.run("down")

@@ -2,11 +2,14 @@
 
 import ipaddress
 import json
+import os
+import re
 
 import pytest
 
 from ganeti.tools import vcluster
 from ganeti.tools import vcluster_layout as L
+from ganeti.tools import vcluster_lifecycle
 from ganeti.tools import vcluster_sys
 
 
@@ -100,6 +103,98 @@ def test_holder_script_mounts_and_order():
     assert srv < shared < sshd
     assert script[-2] == "echo $$ > '/st/node1.example.test/holder.pid'"
     assert script[-1] == "exec sleep infinity"
+
+
+def test_holder_script_gives_the_node_an_overlay_etc_first():
+    script = L.holder_script(L.Node(1), L.StatePaths("/st"), "/usr/sbin/sshd",
+                             "/srv/host-etc")
+    lines = script.splitlines()
+    overlay = lines.index(
+        "mount -t overlay vcluster-etc -o 'lowerdir=/srv/host-etc,upperdir="
+        "/st/node1.example.test/etc,workdir=/st/node1.example.test/etc-work' /etc")
+    assert overlay < lines.index("mount --bind '/st/node1.example.test/etc-ganeti'"
+                                 " '/etc/ganeti'")
+    assert "/etc/hosts" not in script  # a file of the overlay, not a bind mount
+    assert "lowerdir=/etc," in L.holder_script(L.Node(1), L.StatePaths("/st"),
+                                               "/usr/sbin/sshd")
+
+
+@pytest.mark.parametrize("state, host_etc, bad", [
+    ("/st,x", "/etc", "/st,x/node1.example.test/etc"),
+    ("/st", "/my:etc", "/my:etc"),
+    ("/st", "/a\\b", "/a\\b"),
+    ("/st", "etc", "etc"),
+])
+def test_overlay_refuses_paths_the_kernel_would_split(state, host_etc, bad):
+    with pytest.raises(L.LayoutError, match="cannot use '%s'" % re.escape(bad)):
+        L.etc_overlay_options(L.Node(1), L.StatePaths(state), host_etc)
+
+
+def test_node_etc_files_replace_the_hosts_ganeti_defaults():
+    nodes = L.make_nodes(2)
+    files = L.node_etc_files(nodes[1], nodes)
+    assert files["hostname"] == "node2.example.test\n"
+    assert files["hosts"] == L.hosts_file(nodes)
+    assert "nameserver" not in files["resolv.conf"]
+    defaults = files["default/ganeti"]
+    assert defaults.startswith("#") and len(defaults.splitlines()) == 1
+    for rel in files:
+        assert rel.split("/")[0] in ("hosts", "hostname", "resolv.conf") + \
+            L.NODE_ETC_DIRS
+
+
+def test_host_ganeti_entries_are_found_outermost_only(tmp_path):
+    for rel in ("ganeti/rapi/users", "default/ganeti", "cron.d/ganeti",
+                "logrotate.d/Ganeti-daemons", "ssh/sshd_config",
+                "default/ssh", "init.d/ganeti"):
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x\n")
+    os.symlink("../ganeti", tmp_path / "init.d" / "ganeti-link")
+    assert sorted(vcluster_lifecycle._host_ganeti_entries(str(tmp_path))) == [
+        "cron.d/ganeti", "default/ganeti", "ganeti", "init.d/ganeti",
+        "init.d/ganeti-link", "logrotate.d/Ganeti-daemons"]
+
+
+def test_node_etc_layer_has_the_nodes_files_and_the_hosts_modes(tmp_path):
+    host = tmp_path / "host-etc"
+    (host / "default").mkdir(parents=True)
+    (host / "default").chmod(0o750)
+    host.chmod(0o711)
+    etc = str(tmp_path / "node-etc")
+    files = {"hosts": "h\n", "default/ganeti": "# none\n", "a/b/c": "deep\n"}
+    vcluster_lifecycle._make_node_etc(etc, str(host), files, [])
+    assert os.stat(etc).st_mode & 0o7777 == 0o711
+    assert os.stat(os.path.join(etc, "default")).st_mode & 0o7777 == 0o750
+    assert os.stat(os.path.join(etc, "a", "b")).st_mode & 0o7777 == 0o755
+    for rel, content in files.items():
+        with open(os.path.join(etc, rel)) as handle:
+            assert handle.read() == content
+    for sub in L.NODE_ETC_DIRS:
+        assert os.path.isdir(os.path.join(etc, sub))
+
+
+def test_up_checks_the_host_etc_before_anything(tmp_path, monkeypatch):
+    nodes = L.make_nodes(1)
+    paths = L.StatePaths(str(tmp_path / "state"))
+    with pytest.raises(vcluster_sys.Error, match="is not a directory"):
+        vcluster_lifecycle._check_host_etc(paths, nodes, str(tmp_path / "none"))
+    (tmp_path / "a:b").mkdir()
+    with pytest.raises(L.LayoutError, match="contains ':'"):
+        vcluster_lifecycle._check_host_etc(paths, nodes, str(tmp_path / "a:b"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "etc").mkdir()
+    assert vcluster_lifecycle._check_host_etc(paths, nodes, "etc") == \
+        str(tmp_path / "etc")
+
+
+def test_up_takes_the_host_etc_from_option_or_environment(monkeypatch):
+    monkeypatch.delenv(L.HOST_ETC_ENV, raising=False)
+    assert vcluster.build_parser().parse_args(["up"]).host_etc == "/etc"
+    monkeypatch.setenv(L.HOST_ETC_ENV, "/srv/fake-etc")
+    assert vcluster.build_parser().parse_args(["up"]).host_etc == "/srv/fake-etc"
+    args = vcluster.build_parser().parse_args(["up", "--host-etc", "/x"])
+    assert args.host_etc == "/x"
 
 
 def test_holder_script_quotes_paths():
