@@ -11,6 +11,7 @@ from ganeti import constants
 from ganeti import errors
 from ganeti import locking
 from ganeti.cmdlib.base import ExpandNodeUuid, NoHooksLU
+from ganeti.utils import interrupt
 
 
 def _ExpandNodes(cfg, names: List[str]) -> Tuple[List[str], List[str]]:
@@ -59,7 +60,7 @@ class LUTestDelay(NoHooksLU):
         if getattr(self.op, "interruptible", False):
             self._InterruptibleDelay()
         else:
-            time.sleep(self.op.duration)
+            interrupt.Sleep(self.op.duration)
 
     def _InterruptibleDelay(self) -> None:
         """Wait for the duration or until someone connects to our socket."""
@@ -70,14 +71,20 @@ class LUTestDelay(NoHooksLU):
             sock.bind(path)
             sock.listen(1)
             self.Log(constants.ELOG_DELAY_TEST, path)
-            sock.settimeout(self.op.duration)
-            try:
-                conn, _ = sock.accept()
-            except socket.timeout:
-                pass
-            else:
+            deadline = time.monotonic() + self.op.duration
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                sock.settimeout(min(left, interrupt.POLL_INTERVAL))
+                try:
+                    conn, _ = sock.accept()
+                except socket.timeout:
+                    interrupt.Check()
+                    continue
                 conn.close()
                 self.LogInfo("Delay interrupted")
+                break
         finally:
             sock.close()
             shutil.rmtree(tmpdir, ignore_errors=True)
