@@ -75,3 +75,43 @@ def test_stopping_masterd_interrupts_running_job(cluster):
     # Running at the stop: failed at the restart (unclean shutdown).
     assert _WaitStatus(cluster, job_id, FINAL) == "error"
     cluster.ok("debug", "delay", "0.01", timeout=60)
+
+
+def test_debug_test_jobqueue(cluster):
+    res = cluster.ok("debug", "test-jobqueue", "--priority", "high")
+    assert res.stdout.splitlines() == [
+        "Testing job log messages",
+        "Testing 'waitlock' notification",
+        "Testing 'running' notification",
+        "Testing job failure",
+        "Job queue test successful",
+    ]
+    res = cluster.ok("job", "list", "--no-headers", "-o", "summary,status")
+    lines = [l for l in res.stdout.splitlines() if "TEST_JQUEUE" in l]
+    assert [l.split()[-1] for l in lines] == ["success"] * 3 + ["error"]
+
+
+def test_debug_wconfd_verbs(cluster):
+    before = cluster.serial()
+    res = cluster.ok("debug", "wconfd", "flushconfig")
+    assert res.stdout == "Answer: None\n"
+    assert cluster.ok("debug", "wconfd", "echo", "hello").stdout == \
+        "Answer: hello\n"
+    assert cluster.ok("debug", "wconfd", "cleanuplocks").stdout == \
+        "Answer: None\n"
+    job_id = _SubmitDelay(cluster, 600)
+    _WaitStatus(cluster, job_id, ("running",))
+    try:
+        res = cluster.ok("debug", "wconfd", "listlocks", job_id)
+        assert "'exclusive'" in res.stdout and "node/" in res.stdout, \
+            res.stdout
+        res = cluster.ok("debug", "wconfd", "listalllocksowners")
+        assert "'%s'" % job_id in res.stdout, res.stdout
+    finally:
+        cluster.ok("job", "cancel", "--kill", "--yes-do-it", job_id)
+    _WaitStatus(cluster, job_id, FINAL)
+    assert cluster.ok("debug", "wconfd", "listalllocks").stdout == \
+        "Answer: []\n"
+    res = cluster.fails("debug", "wconfd", "nosuchverb")
+    assert res.stderr == "Command 'nosuchverb' not supported\n"
+    assert cluster.serial() == before
