@@ -28,6 +28,7 @@ import weakref
 from typing import Dict, Iterable, List, Optional, Set
 
 from ganeti import errors
+from ganeti.utils import interrupt
 
 # Lock levels, in acquisition order.
 LEVEL_CLUSTER = 0
@@ -269,20 +270,28 @@ class _LockSpace:
             if deadline is not None and deadline <= time.monotonic():
                 return False
             bisect.insort(self._waiting, req)
+        # A job's thread waits in short steps so that it can be interrupted.
+        step = (None if interrupt.Current() is None
+                else interrupt.POLL_INTERVAL)
         while True:
-            if deadline is None:
-                req.event.wait()
-            else:
-                req.event.wait(max(0.0, deadline - time.monotonic()))
+            wait = None if deadline is None else \
+                max(0.0, deadline - time.monotonic())
+            if step is not None:
+                wait = step if wait is None else min(wait, step)
+            req.event.wait(wait)
             with self._mutex:
                 if req.state == _GRANTED:
                     return True
                 if req.state == _FAILED:
                     raise errors.LockError("Lock %s/%s has been deleted" %
                                            (self.prefix, target))
-                if deadline is not None and time.monotonic() >= deadline:
+                stop = interrupt.IsInterrupted()
+                if stop or (deadline is not None and
+                            time.monotonic() >= deadline):
                     self._waiting.remove(req)
                     self._rescan()
+                    if stop:
+                        interrupt.Check()
                     return False
 
     def try_one(self, target: str, shared: bool) -> bool:

@@ -26,6 +26,7 @@ from ganeti import locking
 from ganeti.cmdlib import base as cmdlib_base
 from ganeti.cmdlib.base import ResultWithJobs
 from ganeti.hooksmaster import HOOKS_PHASE_POST, HOOKS_PHASE_PRE, HooksMaster
+from ganeti.utils import interrupt
 
 # Key of the submitted jobs in the result of an LU returning ResultWithJobs.
 JOB_IDS_KEY = getattr(constants, "JOB_IDS_KEY", "jobs")
@@ -204,6 +205,7 @@ class Processor:
             while True:
                 if cbs is not None:
                     cbs.CheckCancel()
+                interrupt.Check()
                 attempt = strategy.NextAttempt()
                 priority = self._Priority(op, failures, attempt is None)
                 if overall is not None:
@@ -320,6 +322,7 @@ class Processor:
                                          locking.LEVEL_NAMES[level])
             if self._cbs is not None:
                 self._cbs.CheckCancel()
+            interrupt.Check()
             lockset.wait_for_change(1.0 if left is None else min(left, 1.0))
 
     def BuildHooksManager(self, lu) -> HooksMaster:
@@ -341,6 +344,7 @@ class Processor:
     def _ExecLU(self, lu):
         """CheckPrereq, hooks and Exec of an LU holding its locks."""
         write_mark = self._ConfigWriteMark()
+        interrupt.Check()
         lu.CheckPrereq()
         hm = self.BuildHooksManager(lu)
         h_results = hm.RunPhase(HOOKS_PHASE_PRE)
@@ -351,6 +355,7 @@ class Processor:
         submit_fn = None
         if self._cbs is not None:
             submit_fn = self._cbs.SubmitManyJobs
+        interrupt.Check()
         try:
             result = self._ProcessResult(submit_fn, lu.op,
                                          lu.Exec(self.Log))

@@ -24,7 +24,6 @@ from ganeti.backend import (GetBootId, IsExecutable, LocalizeVirtualPath,
                             RPCFail, _Fail)
 from ganeti.utils import io as utils_io
 from ganeti.utils import process as utils_process
-from ganeti.utils import x509
 
 _MIB = 1024 * 1024
 _SSH_TIMEOUT = 15
@@ -290,6 +289,7 @@ def _CheckClientCert(value: Any, ctx: "_Ctx") -> Tuple[Optional[str], str]:
     if not os.path.exists(filename):
         return (constants.CV_ERROR, "The client certificate does not exist"
                 " (%s)" % filename)
+    from ganeti.utils import x509  # pylint: disable=import-outside-toplevel
     try:
         cert = x509.LoadCertificateFile(filename)
     except errors.X509CertError as err:

@@ -1,5 +1,6 @@
 """gnt-debug: test opcodes, raw job submission and lock inspection."""
 
+import socket
 import time
 from typing import Any, List
 
@@ -9,8 +10,9 @@ from ganeti.cli import (ArgFile, ArgUnknown, DISK_TEMPLATE_OPT,
                         DRY_RUN_OPT, EXIT_FAILURE, EXIT_SUCCESS, FIELDS_OPT,
                         GenericList, GenericMain, GetClient, IALLOCATOR_OPT,
                         INTERVAL_OPT, JobExecutor, NOHDR_OPT,
-                        OSPARAMS_SECRET_OPT, OS_OPT, PRIORITY_OPT, SEP_OPT,
-                        SUBMIT_OPTS, SubmitOpCode, SubmitOrSend, ToStderr,
+                        OSPARAMS_SECRET_OPT, OS_OPT, PRIORITY_OPT, PollJob,
+                        SEP_OPT, SendJob, SetGenericOpcodeOpts, SUBMIT_OPTS,
+                        SubmitOpCode, SubmitOrSend, ToStderr,
                         ToStdout, VERBOSE_OPT, cli_option, ParseFields)
 from ganeti.utils import text as utils_text
 
@@ -131,37 +133,101 @@ def TestAllocator(opts, args) -> int:
 
 # --- test-jobqueue ----------------------------------------------------------
 
-def TestJobqueue(opts, _args) -> int:
-    """Check that job log messages and failures travel through the queue."""
-    from ganeti import opcodes
-    cl = GetClient()
-    messages = ["Hello World", "message with\ttab", "last message"]
+class _JqueueTestFailed(Exception):
+    """A check of gnt-debug test-jobqueue failed."""
 
+
+def _RunJqueueTest(cl, opts, on_feedback=None, **params) -> Any:
+    """Run one OpTestJqueue job; its result (raises the job's error).
+
+    on_feedback(job_id, (timestamp, log_type, message)) sees every log
+    message of the job.
+    """
+    from ganeti import opcodes
+    op = opcodes.OpTestJqueue(**params)
+    SetGenericOpcodeOpts([op], opts)
+    job_id = SendJob([op], cl=cl)
+    feedback = (lambda _msg: None) if on_feedback is None else \
+        (lambda msg: on_feedback(job_id, msg))
+    return PollJob(job_id, cl=cl, feedback_fn=feedback)[0]
+
+
+def _AcknowledgeNotification(cl, job_id: Any, message: Any,
+                             expected_status: str) -> None:
+    """Check the job's status at a notification and let the job go on."""
+    path, what = message
+    status = cl.QueryJobs([job_id], ["status"])[0][0]
+    if status != expected_status:
+        raise _JqueueTestFailed("Job status while expecting the %s"
+                                " notification should be %r, but is %r" %
+                                (what, expected_status, status))
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+    finally:
+        sock.close()
+
+
+def _TestJqueueNotification(cl, opts, what: str, expected_status: str,
+                            **params) -> None:
+    """Run a job notifying what; check it came once, in the right state."""
+    seen = []
+
+    def _Feedback(job_id, msg):
+        _, log_type, message = msg
+        if log_type == constants.ELOG_JQUEUE_TEST:
+            seen.append(message[1])
+            _AcknowledgeNotification(cl, job_id, message, expected_status)
+
+    result = _RunJqueueTest(cl, opts, on_feedback=_Feedback, **params)
+    if seen != [what]:
+        raise _JqueueTestFailed("Expected the notification %r, got %r" %
+                                ([what], seen))
+    if result is not True:
+        raise _JqueueTestFailed("Expected result True, got %r" % (result, ))
+
+
+def _TestJqueue(cl, opts) -> None:
+    messages = ["Hello World", "message with\ttab", "last message"]
     ToStdout("Testing job log messages")
     received: List[Any] = []
-    op = opcodes.OpTestJqueue(notify_waitlock=False, notify_exec=False,
-                              log_messages=messages, fail=False)
-    result = SubmitOpCode(op, cl=cl, opts=opts,
-                          feedback_fn=lambda msg: received.append(msg[2]))
-    got = [msg for msg in received if msg in messages]
+    result = _RunJqueueTest(
+        cl, opts, on_feedback=lambda _jid, msg: received.append(msg),
+        log_messages=messages)
+    got = [msg for (_, log_type, msg) in received
+           if log_type == constants.ELOG_MESSAGE]
     if got != messages:
-        ToStderr("Expected log messages %r, got %r", messages, received)
-        return EXIT_FAILURE
+        raise _JqueueTestFailed("Expected log messages %r, got %r" %
+                                (messages, got))
     if result is not True:
-        ToStderr("Expected result True, got %r", result)
-        return EXIT_FAILURE
+        raise _JqueueTestFailed("Expected result True, got %r" % (result, ))
+
+    ToStdout("Testing 'waitlock' notification")
+    _TestJqueueNotification(cl, opts, "waitlock",
+                            constants.JOB_STATUS_WAITING,
+                            notify_waitlock=True)
+    ToStdout("Testing 'running' notification")
+    _TestJqueueNotification(cl, opts, "exec", constants.JOB_STATUS_RUNNING,
+                            notify_exec=True)
 
     ToStdout("Testing job failure")
-    op = opcodes.OpTestJqueue(notify_waitlock=False, notify_exec=False,
-                              log_messages=[], fail=True)
     try:
-        SubmitOpCode(op, cl=cl, opts=opts, feedback_fn=lambda _: None)
-    except errors.GenericError:
-        pass
+        _RunJqueueTest(cl, opts, fail=True)
+    except errors.OpExecError as err:
+        if "Opcode failure was requested" not in str(err):
+            raise _JqueueTestFailed("Unexpected failure of the job: %s" %
+                                    err)
     else:
-        ToStderr("Job with fail=True did not fail")
-        return EXIT_FAILURE
+        raise _JqueueTestFailed("Job with fail=True did not fail")
 
+
+def TestJobqueue(opts, _args) -> int:
+    """Check job log messages, notifications and failures end to end."""
+    try:
+        _TestJqueue(GetClient(), opts)
+    except _JqueueTestFailed as err:
+        ToStderr("%s", err)
+        return EXIT_FAILURE
     ToStdout("Job queue test successful")
     return EXIT_SUCCESS
 
@@ -217,6 +283,59 @@ def ListLocks(opts, _args) -> int:
 
 
 # --- wconfd / metad ---------------------------------------------------------
+
+def _LockRows(cl) -> List[List[Any]]:
+    """[name, mode, owners] of every lock in use, from the lock query."""
+    response = cl.Query(constants.QR_LOCK, ["name", "mode", "owner"], None)
+    return [[value for (_, value) in row] for row in response["data"]]
+
+
+def _WconfdListLocks(cl, job_id: str) -> List[List[str]]:
+    return [[name, mode] for name, mode, owners in _LockRows(cl)
+            if job_id in (owners or [])]
+
+
+def _WconfdListAllLocks(cl) -> List[str]:
+    return [name for name, _, owners in _LockRows(cl) if owners]
+
+
+def _WconfdListAllLocksOwners(cl) -> List[List[Any]]:
+    return [[name, [[owner, mode] for owner in owners]]
+            for name, mode, owners in _LockRows(cl) if owners]
+
+
+# verb -> (number of arguments, fn(client, *args)).  This implementation
+# keeps configuration and locks in ganeti-masterd and writes the
+# configuration synchronously: flushing it and cleaning up the locks of
+# dead owners (released when a job ends) have nothing left to do.
+_WCONFD_VERBS = {
+    "echo": (1, lambda _cl, text: text),
+    "cleanuplocks": (0, lambda _cl: None),
+    "listlocks": (1, _WconfdListLocks),
+    "listalllocks": (0, _WconfdListAllLocks),
+    "listalllocksowners": (0, _WconfdListAllLocksOwners),
+    "flushconfig": (0, lambda _cl: None),
+}
+
+
+def Wconfd(_opts, args) -> int:
+    """Answer the calls scripts make to wconfd (echo, lock listings,
+    flushconfig) from the master daemon."""
+    verb, verb_args = args[0], args[1:]
+    if verb not in _WCONFD_VERBS:
+        ToStderr("Command '%s' not supported", verb)
+        return EXIT_FAILURE
+    nargs, fn = _WCONFD_VERBS[verb]
+    if len(verb_args) != nargs:
+        ToStderr("Command '%s' takes %s", verb,
+                 "no arguments" if nargs == 0 else "exactly one argument")
+        return EXIT_FAILURE
+    if verb == "listlocks" and not verb_args[0].isdigit():
+        ToStderr("Invalid job id '%s'", verb_args[0])
+        return EXIT_FAILURE
+    ToStdout("Answer: %s", fn(GetClient(), *verb_args))
+    return EXIT_SUCCESS
+
 
 def _NoSuchDaemon(daemon: str):
     def _Fail(_opts, _args) -> int:
@@ -319,7 +438,7 @@ commands = {
                         VERBOSE_OPT],
         "[--interval N]", "Show a list of locks in the master daemon"),
     "wconfd": (
-        _NoSuchDaemon("wconfd"), [ArgUnknown(min=1)], [],
+        Wconfd, [ArgUnknown(min=1)], [],
         "<cmd> <args...>", "Directly talk to WConfD"),
     "metad": (
         _NoSuchDaemon("metad"), [ArgUnknown(min=1)], [],

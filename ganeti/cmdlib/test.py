@@ -1,22 +1,57 @@
 """Logical units for testing the job machinery (gnt-debug)."""
 
+import contextlib
 import os
 import shutil
 import socket
 import tempfile
 import time
-from typing import List, Tuple
+from typing import Iterator, List, Tuple
 
 from ganeti import constants
 from ganeti import errors
 from ganeti import locking
 from ganeti.cmdlib.base import ExpandNodeUuid, NoHooksLU
+from ganeti.utils import interrupt
 
 
 def _ExpandNodes(cfg, names: List[str]) -> Tuple[List[str], List[str]]:
     """(uuids, full names) of the named nodes; unknown -> OpPrereqError."""
     uuids = [ExpandNodeUuid(cfg, name) for name in names]
     return uuids, [cfg.GetNodeName(uuid) for uuid in uuids]
+
+
+@contextlib.contextmanager
+def _NotifySocket() -> Iterator[Tuple[socket.socket, str]]:
+    """A listening unix socket in a fresh temporary directory."""
+    tmpdir = tempfile.mkdtemp(prefix="ganeti-test-")
+    path = os.path.join(tmpdir, "sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(path)
+        sock.listen(1)
+        yield sock, path
+    finally:
+        sock.close()
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _AwaitConnection(sock: socket.socket, timeout: float) -> bool:
+    """Wait (interruptibly) up to timeout seconds for a client to connect
+    to sock; True if one did."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        sock.settimeout(min(left, interrupt.POLL_INTERVAL))
+        try:
+            conn, _ = sock.accept()
+        except socket.timeout:
+            interrupt.Check()
+            continue
+        conn.close()
+        return True
 
 
 class LUTestDelay(NoHooksLU):
@@ -59,28 +94,14 @@ class LUTestDelay(NoHooksLU):
         if getattr(self.op, "interruptible", False):
             self._InterruptibleDelay()
         else:
-            time.sleep(self.op.duration)
+            interrupt.Sleep(self.op.duration)
 
     def _InterruptibleDelay(self) -> None:
         """Wait for the duration or until someone connects to our socket."""
-        tmpdir = tempfile.mkdtemp(prefix="ganeti-delay-")
-        path = os.path.join(tmpdir, "sock")
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.bind(path)
-            sock.listen(1)
+        with _NotifySocket() as (sock, path):
             self.Log(constants.ELOG_DELAY_TEST, path)
-            sock.settimeout(self.op.duration)
-            try:
-                conn, _ = sock.accept()
-            except socket.timeout:
-                pass
-            else:
-                conn.close()
+            if _AwaitConnection(sock, self.op.duration):
                 self.LogInfo("Delay interrupted")
-        finally:
-            sock.close()
-            shutil.rmtree(tmpdir, ignore_errors=True)
 
     def _TestDelay(self) -> None:
         if self.op.on_master:
@@ -103,3 +124,43 @@ class LUTestDelay(NoHooksLU):
                 self.LogInfo("Test delay iteration %d/%d", i, repeat - 1)
                 self._TestDelay()
         return None
+
+
+# Notifications of LUTestJqueue (log type ELOG_JQUEUE_TEST, message
+# [socket path, notification]): the client checks the job's status and
+# connects to the socket to let the opcode go on.
+JQT_WAITLOCK = "waitlock"
+JQT_EXEC = "exec"
+JQT_NOTIFY_TIMEOUT = 60.0
+JQT_FAIL_MSG = "Opcode failure was requested"
+
+
+class LUTestJqueue(NoHooksLU):
+    """Exercise the job queue (OpTestJqueue, gnt-debug test-jobqueue):
+    notifications while waiting for locks and while executing, log
+    messages, a requested failure."""
+
+    REQ_BGL = False
+
+    def ExpandNames(self) -> None:
+        self.needed_locks = {}
+        if self.op.notify_waitlock:
+            self._Notify(JQT_WAITLOCK)  # the job is still "waiting"
+
+    def _Notify(self, what: str) -> None:
+        """Tell the client about what and wait for its acknowledgement."""
+        with _NotifySocket() as (sock, path):
+            self.Log(constants.ELOG_JQUEUE_TEST, [path, what])
+            if not _AwaitConnection(sock, JQT_NOTIFY_TIMEOUT):
+                raise errors.OpExecError("The %s notification was not"
+                                         " acknowledged within %d seconds" %
+                                         (what, JQT_NOTIFY_TIMEOUT))
+
+    def Exec(self, feedback_fn) -> bool:
+        if self.op.notify_exec:
+            self._Notify(JQT_EXEC)
+        for msg in self.op.log_messages:
+            self.Log(msg)
+        if self.op.fail:
+            raise errors.OpExecError(JQT_FAIL_MSG)
+        return True

@@ -35,8 +35,9 @@ from ganeti import errors
 from ganeti import opcodes_base
 from ganeti import pathutils
 from ganeti import serializer
-from ganeti.jqueue.exec import (CancelJob, JobExecutionMixin,  # noqa: F401
-                                OpExecCallbacks)
+from ganeti.jqueue.exec import (INTERRUPT_CANCEL,  # noqa: F401
+                                INTERRUPT_SHUTDOWN, CancelJob,
+                                JobExecutionMixin, OpExecCallbacks)
 from ganeti.jqueue.replicate import Replicator
 from ganeti.jqueue.job import (CANCELED_RESULT, EncodeOpError, OpGet, OpSet,
                                QueuedJob, QueuedOpCode, TimestampNow)
@@ -533,8 +534,11 @@ class JobQueue(JobExecutionMixin):
                         (status == C.JOB_STATUS_RUNNING and kill):
                     job.MarkUnfinishedOps(C.OP_STATUS_CANCELING, None)
                     self._WriteJob(job)
+                    self._InterruptLocked(job, INTERRUPT_CANCEL)
                     result = (True, "Job %s will be canceled" % job.id)
                 elif status == C.JOB_STATUS_CANCELING:
+                    if kill:
+                        self._InterruptLocked(job, INTERRUPT_CANCEL)
                     result = (True, "Job %s will be canceled" % job.id)
                 else:
                     result = (False, "Job %s is no longer waiting in the"
@@ -546,6 +550,13 @@ class JobQueue(JobExecutionMixin):
         if finalized:
             self._JobFinalized(job)
         return result
+
+    @staticmethod
+    def _InterruptLocked(job: QueuedJob, reason: str) -> None:
+        """Stop the job's executing opcode at its next interruption point
+        (lock wait, RPC, log message; caller holds job.lock)."""
+        if job.interruptor is not None:
+            job.interruptor.Interrupt(reason)
 
     def ChangeJobPriority(self, job_id: Any,
                           priority: int) -> Tuple[bool, str]:
@@ -659,14 +670,21 @@ class JobQueue(JobExecutionMixin):
             return bool(self._running)
 
     def Shutdown(self, timeout: Optional[float] = None) -> None:
-        """Stop the workers after their current opcode; release the queue.
+        """Stop the workers, interrupting the executing opcodes at their
+        next interruption point; release the queue.
 
-        Unfinished jobs stay on disk and resume at the next start.
+        Unfinished jobs stay on disk: at the next start, waiting ones run
+        again and running ones end in error (unclean shutdown).
         """
         with self._lock:
             self._accepting = False
             self._stopping = True
             self._work_cond.notify_all()
+            running = [self._jobs[job_id] for job_id in self._running
+                       if job_id in self._jobs]
+        for job in running:
+            with job.lock:
+                self._InterruptLocked(job, INTERRUPT_SHUTDOWN)
         deadline = None if timeout is None else time.monotonic() + timeout
         for thread in self._workers:
             thread.join(None if deadline is None

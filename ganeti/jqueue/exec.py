@@ -21,6 +21,7 @@ from typing import Any, Optional, Sequence, Tuple
 from ganeti import constants
 from ganeti import errors
 from ganeti import serializer
+from ganeti.utils import interrupt
 from ganeti.jqueue.job import (CANCELED_RESULT, EncodeOpError, OpGet,
                                QueuedJob, QueuedOpCode, TimestampNow)
 
@@ -32,7 +33,12 @@ PRECEDING_FAILED_MSG = "Preceding opcode failed"
 _DEP_CONTINUE, _DEP_WAIT, _DEP_CANCEL, _DEP_ERROR = range(4)
 
 
-class CancelJob(Exception):
+# Why a job's execution was interrupted (utils.interrupt reasons).
+INTERRUPT_CANCEL = "cancel"
+INTERRUPT_SHUTDOWN = "shutdown"
+
+
+class CancelJob(interrupt.Interrupted):
     """Raised by the callbacks when the current job has been canceled.
 
     Deliberately not a GenericError, so that LU code catching Ganeti errors
@@ -71,6 +77,7 @@ class OpExecCallbacks:
         else:
             raise errors.ProgrammerError("Feedback takes one or two"
                                          " arguments, got %d" % len(args))
+        self.CheckCancel()  # a killed job stops at its next message
         with self._job.lock:
             self._job.AddLog(self._op, log_type, msg)
             # Log messages are not replicated (as upstream).
@@ -181,16 +188,29 @@ class JobExecutionMixin:
                 if job.start_timestamp is None:
                     job.start_timestamp = op.start_timestamp
                 self._WriteJob(job)
+                job.interruptor = interrupt.Interruptor()
+                if self._stopping:
+                    job.interruptor.Interrupt(INTERRUPT_SHUTDOWN)
             cbs = OpExecCallbacks(self, job, op)
             try:
                 if op.load_error is not None:
                     raise op.load_error
                 if proc is None:
                     proc = self._processor_factory(self.context, job.id)
-                result = proc.ExecOpCode(op.input, cbs)
+                with interrupt.Bound(job.interruptor):
+                    result = proc.ExecOpCode(op.input, cbs)
                 serializer.DumpJson(result)  # must fit in the job file
-            except (CancelJob, errors.JobCanceled):
+            except (interrupt.Interrupted, errors.JobCanceled):
                 with job.lock:
+                    reason = job.interruptor.reason
+                    job.interruptor = None
+                    if reason == INTERRUPT_SHUTDOWN and \
+                            op.status != C.OP_STATUS_CANCELING:
+                        # Left as it is on disk: resumed (waiting) or
+                        # failed (running) at the next start.
+                        logging.warning("Job %s interrupted by shutdown",
+                                        job.id)
+                        return
                     self._FinishCanceledLocked(job)
                 break
             except Exception as err:  # pylint: disable=broad-except
@@ -199,9 +219,11 @@ class JobExecutionMixin:
                              exc_info=not isinstance(err,
                                                      errors.GenericError))
                 with job.lock:
+                    job.interruptor = None
                     self._FinishFailedLocked(job, op, err)
                 break
             with job.lock:
+                job.interruptor = None
                 op.status = C.OP_STATUS_SUCCESS
                 op.result = result
                 op.end_timestamp = TimestampNow()

@@ -151,6 +151,8 @@ class QueuedJob:
         self.heap_seq = 0
         self.requeue = False
         self.parked_on: Optional[int] = None
+        # Set while an opcode of the job executes (see utils.interrupt).
+        self.interruptor: Optional[Any] = None
 
     @classmethod
     def Restore(cls, state: dict, loader: Callable[[dict], Any],

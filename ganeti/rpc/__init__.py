@@ -20,6 +20,7 @@ from ganeti import errors
 from ganeti import pathutils
 from ganeti import serializer
 from ganeti.rpc import defs
+from ganeti.utils import interrupt
 from ganeti.rpc.reach import NodeReach
 from ganeti.rpc.client import (  # noqa: F401 (re-exported)
     OFFLINE_MSG, MakeResults, Request, RpcResult, Transport)
@@ -134,6 +135,7 @@ class RpcRunner:
     def Call(self, procedure: str, nodes: Sequence[str], args: Sequence,
              read_timeout: Optional[float] = None) -> Dict[str, RpcResult]:
         """Run one call on a list of nodes; returns {node key: RpcResult}."""
+        interrupt.Check()
         call = defs.CALLS[procedure]
         call.CheckArgs(args)
         keys = list(dict.fromkeys(nodes))  # unique, in order

@@ -24,6 +24,7 @@ from ganeti import errors
 from ganeti import pathutils
 from ganeti import serializer
 from ganeti.rpc import defs
+from ganeti.utils import interrupt
 
 OFFLINE_MSG = "Node is marked offline"
 _NO_ERROR_INFO = "No error information"
@@ -292,8 +293,11 @@ class Transport:
                 if active and not (pending and len(active) < self.max_concurrent):
                     wait = multi.timeout()
                     wait = 1.0 if wait < 0 else min(wait / 1000.0, 1.0)
+                    if interrupt.Current() is not None:
+                        wait = min(wait, interrupt.POLL_INTERVAL)
                     if multi.select(wait) < 0:
                         time.sleep(0.001)
+                    interrupt.Check()  # a killed job stops waiting
         except BaseException:
             for curl, _ in active.values():
                 multi.remove_handle(curl)

@@ -29,7 +29,7 @@ from ganeti import serializer
 from ganeti import ssconf
 from ganeti.http import server as http_server
 from ganeti.rpc import defs as rpc_defs
-from ganeti.utils import x509
+from ganeti.utils import x509_digest
 
 # The RPC calls this daemon serves: call name -> backend function taking
 # the call's arguments (in rpc.defs order).
@@ -147,11 +147,12 @@ class ClientCertChecker:
     """
 
     def __init__(self, cluster_cert_file: str) -> None:
-        self._cluster_digest = x509.GetCertificateDigest(cluster_cert_file)
+        self._cluster_digest = \
+            x509_digest.GetCertificateFileDigest(cluster_cert_file)
 
     def __call__(self, der: bytes) -> bool:
         try:
-            digest = x509.GetCertificateDigestFromDer(der)
+            digest = x509_digest.GetCertificateDigestFromDer(der)
         except ValueError:
             return False
         if digest == self._cluster_digest:

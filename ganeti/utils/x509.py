@@ -22,6 +22,8 @@ from cryptography.x509.oid import NameOID
 from ganeti import constants
 from ganeti import errors
 from ganeti.utils import io as utils_io
+from ganeti.utils.x509_digest import (  # noqa: F401 (re-exported)
+    FormatDigest, GetCertificateDigestFromDer)
 
 PemData = Union[str, bytes]
 
@@ -223,11 +225,6 @@ def LoadPrivateKey(pem: PemData) -> rsa.RSAPrivateKey:
     return key
 
 
-def FormatDigest(raw: bytes) -> str:
-    """Format a binary digest as upper-case hex pairs joined by colons."""
-    return ":".join("%02X" % b for b in raw)
-
-
 def GetCertificateDigestFromCert(cert: x509.Certificate) -> str:
     """SHA1 digest of a parsed certificate (``AB:CD:...``)."""
     return FormatDigest(cert.fingerprint(hashes.SHA1()))
@@ -236,12 +233,6 @@ def GetCertificateDigestFromCert(cert: x509.Certificate) -> str:
 def GetCertificateDigestFromPem(pem: PemData) -> str:
     """SHA1 digest of the certificate in a PEM text."""
     return GetCertificateDigestFromCert(LoadCertificate(pem))
-
-
-def GetCertificateDigestFromDer(der: bytes) -> str:
-    """SHA1 digest of a DER certificate (as ssl.getpeercert(True) gives)."""
-    return FormatDigest(x509.load_der_x509_certificate(der).fingerprint(
-        hashes.SHA1()))
 
 
 def GetCertificateDigest(cert_filename: str) -> str:

@@ -204,22 +204,36 @@ def test_test_osparams(fake_luxi, capsys):
     assert op["OP_ID"] == "OP_TEST_OS_PARAMS"
 
 
-def test_test_jobqueue(fake_luxi, capsys):
-    messages = ["Hello World", "message with\ttab", "last message"]
+def test_test_jobqueue_reports_lost_log_messages(fake_luxi, capsys):
+    # (The whole run, with its notifications, is in
+    # tests/cluster/test_job_queue_control.py.)
     fake_luxi.next_id = 80
     fake_luxi.jobs[80] = FakeJob(80, [{}], opresult=[True], log=[
-        [idx + 1, [1, 0], "message", msg] for idx, msg in enumerate(messages)])
-    fake_luxi.jobs[81] = FakeJob(81, [{}], status="error", opstatus=["error"],
-                                 opresult=[["OpExecError", ["failed"]]])
-    assert Run(gnt_debug, "test-jobqueue") == 0
-    assert capsys.readouterr().out.splitlines()[-1] == ("Job queue test"
-                                                        " successful")
-    assert fake_luxi.submitted[1][1][0]["fail"] is True
+        [1, [1, 0], "message", "Hello World"]])
+    assert Run(gnt_debug, "test-jobqueue") == 1
+    captured = capsys.readouterr()
+    assert captured.out == "Testing job log messages\n"
+    assert captured.err.startswith("Expected log messages ['Hello World',")
+    assert len(fake_luxi.submitted) == 1
+    op = fake_luxi.submitted[0][1][0]
+    assert (op["OP_ID"], op["fail"]) == ("OP_TEST_JQUEUE", False)
 
 
-@pytest.mark.parametrize("daemon", ["wconfd", "metad"])
-def test_daemon_commands_are_explained(fake_luxi, capsys, daemon):
-    assert Run(gnt_debug, daemon, "echo", "hi") == 1
+def test_wconfd_verbs(fake_luxi, capsys):
+    assert Run(gnt_debug, "wconfd", "echo", "hi") == 0
+    assert Run(gnt_debug, "wconfd", "flushconfig") == 0
+    assert capsys.readouterr().out == "Answer: hi\nAnswer: None\n"
+    assert Run(gnt_debug, "wconfd", "bogus") == 1
+    assert capsys.readouterr().err == "Command 'bogus' not supported\n"
+    assert Run(gnt_debug, "wconfd", "echo") == 1
+    assert capsys.readouterr().err == ("Command 'echo' takes exactly one"
+                                       " argument\n")
+    assert Run(gnt_debug, "wconfd", "listlocks", "x") == 1
+    assert capsys.readouterr().err == "Invalid job id 'x'\n"
+
+
+def test_metad_commands_are_explained(fake_luxi, capsys):
+    assert Run(gnt_debug, "metad", "echo", "hi") == 1
     assert "is not available" in capsys.readouterr().err
 
 

@@ -23,6 +23,7 @@ from ganeti.jqueue import store as jqueue_store  # noqa: E402
 from ganeti import opcodes_base  # noqa: E402
 from ganeti import pathutils  # noqa: E402
 from ganeti import serializer  # noqa: E402
+from ganeti.utils import interrupt  # noqa: E402
 
 
 class OpJqTest(opcodes_base.OpCode):
@@ -37,6 +38,8 @@ class OpJqTest(opcodes_base.OpCode):
         ("block_running", None, ht.TMaybeString,
          "Event to wait for while running"),
         ("submit", None, ht.TAny, "Jobs to submit (lists of op dicts)"),
+        ("sleep", None, ht.TAny, "Seconds to sleep (interruptibly) while"
+         " running, like a real LU"),
     ]
 
 
@@ -67,6 +70,8 @@ class FakeProcessor:
         for msg in op.messages:
             cbs.Feedback(msg)
         self._Wait(op.block_running, cbs)  # "running"
+        if op.sleep:
+            interrupt.Sleep(op.sleep)
         if op.submit:
             return {"jobs": cbs.SubmitManyJobs(
                 [[OpJqTest(**d) for d in ops] for ops in op.submit])}
@@ -396,6 +401,35 @@ def test_cancel_running_job(env):
         True, "Job %d will be canceled" % job_id)
     assert _WaitFinal(q, job_id) == "canceled"
     assert q.QueryJobs([job_id], ["opstatus"])[0][0] == ["canceled"] * 2
+
+
+def test_kill_interrupts_a_running_opcode(env):
+    # The opcode never checks for cancellation itself (as a real LU in a
+    # long sleep or RPC): the kill must still end it.
+    q = env.make(workers=1)
+    job_id = q.SubmitJob([_Op(name="long", sleep=600), _Op(name="after")])
+    _WaitStatus(q, job_id, "running")
+    assert q.CancelJob(job_id, kill=True) == (
+        True, "Job %d will be canceled" % job_id)
+    assert _WaitFinal(q, job_id) == "canceled"
+    assert _ReadJobFile(job_id)["ops"][0]["status"] == "canceled"
+    # The worker is free again: the next job runs.
+    nxt = q.SubmitJob([_Op(name="next")])
+    assert _WaitFinal(q, nxt) == "success"
+    assert FakeProcessor.executed == ["long", "next"]
+
+
+def test_shutdown_interrupts_running_opcodes(env):
+    q = env.make(workers=2)
+    job_id = q.SubmitJob([_Op(name="long", sleep=600)])
+    _WaitStatus(q, job_id, "running")
+    q.Shutdown(timeout=60)
+    assert not any(thread.is_alive() for thread in q._workers)
+    # Not canceled by anyone: left running on disk, failed at restart.
+    assert _ReadJobFile(job_id)["ops"][0]["status"] == "running"
+    q2 = env.make()
+    assert q2.QueryJobs([job_id], ["status", "opresult"])[0] == \
+        ["error", [["OpExecError", [jqueue.UNCLEAN_SHUTDOWN_MSG]]]]
 
 
 # --- scheduling --------------------------------------------------------------

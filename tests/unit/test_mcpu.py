@@ -17,7 +17,7 @@ from ganeti import locking
 from ganeti import mcpu
 from ganeti import pathutils
 from ganeti.cmdlib import base
-from ganeti.cmdlib.test import LUTestDelay
+from ganeti.cmdlib.test import LUTestDelay, LUTestJqueue
 
 WAIT = 5.0
 
@@ -232,6 +232,7 @@ class LUTestFake(base.LogicalUnit):
 def ctx(monkeypatch):
     monkeypatch.setitem(cmdlib.LU_MAPPING, "OpTestFake", LUTestFake)
     monkeypatch.setitem(cmdlib.LU_MAPPING, "OpTestDelay", LUTestDelay)
+    monkeypatch.setitem(cmdlib.LU_MAPPING, "OpTestJqueue", LUTestJqueue)
     return FakeContext()
 
 
@@ -635,3 +636,44 @@ def test_delay_interruptible(ctx):
     thread.join(WAIT)
     assert not thread.is_alive()
     assert result["value"] is None and result["elapsed"] < WAIT
+
+
+class OpTestJqueue(FakeOp):
+    OP_ID = "OP_TEST_JQUEUE"
+
+    def __init__(self, **kwargs):
+        defaults = dict(notify_waitlock=False, notify_exec=False,
+                        log_messages=[], fail=False)
+        defaults.update(kwargs)
+        super().__init__(**defaults)
+
+
+class AckingCbs(FakeCbs):
+    """Acknowledges jqueue-test notifications, noting what was started."""
+
+    def Feedback(self, *args):
+        super().Feedback(*args)
+        if args[0] == "jqueue-test":
+            path, what = args[1]
+            self.events.append((what, "NotifyStart" in self.events))
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.connect(path)
+            sock.close()
+
+
+def test_jqueue_notifications_and_messages(ctx):
+    cbs = AckingCbs()
+    op = OpTestJqueue(notify_waitlock=True, notify_exec=True,
+                      log_messages=["one", "two"])
+    assert run(ctx, op, cbs) is True
+    # waitlock before the opcode started (job still waiting), exec after.
+    assert cbs.events == [("waitlock", False), "NotifyStart", ("exec", True)]
+    assert [args for args in cbs.feedback if args[0] != "jqueue-test"] == [
+        ("one", ), ("two", )]
+
+
+def test_jqueue_requested_failure(ctx):
+    with pytest.raises(errors.OpExecError) as exc:
+        run(ctx, OpTestJqueue(log_messages=["x"], fail=True))
+    assert str(exc.value) == "Opcode failure was requested"
+    assert nothing_locked(ctx)

@@ -137,3 +137,25 @@ def test_secrets(tmp_path):
     secret_file = str(tmp_path / "cluster-domain-secret")
     x509.GenerateClusterDomainSecret(secret_file)
     assert open(secret_file).read().strip() != content.strip()
+
+
+def test_light_digest_matches_the_parsed_certificate(certs):
+    # noded computes digests with x509_digest (no cryptography loaded).
+    from ganeti.utils import x509_digest
+    server, client, server_digest, client_digest = certs
+    assert x509_digest.GetCertificateFileDigest(server) == server_digest
+    assert x509_digest.GetCertificateFileDigest(client) == client_digest
+    with pytest.raises(errors.X509CertError):
+        x509_digest.GetCertificateFileDigest(server + ".missing")
+
+
+def test_noded_does_not_load_cryptography():
+    import subprocess
+    import sys
+    code = ("import sys; import ganeti.server.noded;"
+            " print('cryptography' in sys.modules)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                         text=True, cwd=os.path.dirname(os.path.dirname(
+                             os.path.dirname(os.path.abspath(__file__)))))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "False"
