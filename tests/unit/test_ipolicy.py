@@ -1,0 +1,209 @@
+"""Instance policy checks (ganeti/cmdlib/ipolicy.py): bounds, disk
+templates, fill order and upstream's messages, in the pure functions and in
+the instance logical units (create, modify, grow-disk, migrate, failover,
+move) against a fake cluster."""
+
+import pytest
+
+from ganeti import constants as C
+from ganeti import errors
+from ganeti import opcodes
+from ganeti.cmdlib import ipolicy
+
+from instance_fakes import MASTER, Context, FakeNodes, MakeConfig
+
+BOUNDS = {"min": {"cpu-count": 1, "disk-count": 1, "disk-size": 1024,
+                  "memory-size": 128, "nic-count": 1, "spindle-use": 1},
+          "max": {"cpu-count": 8, "disk-count": 16, "disk-size": 10240,
+                  "memory-size": 4096, "nic-count": 8, "spindle-use": 12}}
+POLICY = {"minmax": [BOUNDS], "disk-templates": ["file", "diskless"],
+          "vcpu-ratio": 2.0, "spindle-ratio": 32.0}
+BE = {"maxmem": 512, "vcpus": 1, "spindle_use": 1}
+
+
+def Violations(beparams=None, disks=(2048,), nics=1, template="file",
+               policy=None):
+    return ipolicy.ComputeIPolicyInstanceViolation(
+        policy or POLICY, dict(BE, **(beparams or {})),
+        [{"size": size} for size in disks], nics, template)
+
+
+def testWithinBoundsHasNoViolation():
+    assert Violations() == []
+
+
+def testMemoryAboveMaxUsesUpstreamMessage():
+    assert Violations({"maxmem": 8192}) == [
+        "memory-size value 8192 is not in range [128, 4096]"]
+
+
+def testDiskSizeNamesTheDiskIndex():
+    assert Violations(disks=(2048, 512)) == [
+        "disk-size/1 value 512 is not in range [1024, 10240]"]
+
+
+def testDisallowedTemplateAndBoundsBothReported():
+    assert Violations(template="plain", disks=(512,)) == [
+        "Disk template plain is not allowed (allowed templates: file,"
+        " diskless)", "disk-size/0 value 512 is not in range [1024, 10240]"]
+
+
+def testDisklessSkipsDiskBounds():
+    assert Violations(disks=(), template="diskless") == []
+
+
+def testAnyMinmaxPairSatisfies():
+    small = {"min": dict(BOUNDS["min"], **{"disk-size": 64}),
+             "max": dict(BOUNDS["max"], **{"disk-size": 512})}
+    policy = dict(POLICY, minmax=[BOUNDS, small])
+    assert Violations(disks=(256,), policy=policy) == []
+    assert Violations(disks=(20000,), policy=policy) == [
+        "disk-size/0 value 20000 is not in range [1024, 10240]"]
+
+
+def testGroupOverridesClusterOverridesDefaults():
+    filled = ipolicy.FilledGroupIPolicy({"vcpu-ratio": 3.0},
+                                        {"disk-templates": ["file"]})
+    assert filled["vcpu-ratio"] == 3.0
+    assert filled["disk-templates"] == ["file"]
+    assert filled["spindle-ratio"] == 32.0
+    assert filled["minmax"][0]["min"]["disk-size"] == 1024
+
+
+# ------------------------------------------------------ logical units
+
+INST = "inst1.example.com"
+NODE2 = "node2.example.com"
+NODE3 = "node3.example.com"
+# The cluster policy of these tests: disks of 100M..1G, 64..1024M memory.
+BOUNDS_100M = {"min": dict(BOUNDS["min"], **{"disk-size": 100,
+                                              "memory-size": 64}),
+               "max": dict(BOUNDS["max"], **{"disk-size": 1024,
+                                              "memory-size": 1024})}
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    policy = ipolicy.FilledGroupIPolicy({"minmax": [BOUNDS_100M]}, {})
+    cfg = MakeConfig(str(tmp_path / "config.data"), ipolicy=policy)
+    return Context(cfg, FakeNodes())
+
+
+def _create(ctx, **kwargs):
+    params = dict(instance_name=INST, mode=C.INSTANCE_CREATE,
+                  disk_template="sharedfile", disks=[{"size": 200}],
+                  nics=[{}], os_type="debootstrap+default", pnode=MASTER,
+                  name_check=False, ip_check=False,
+                  beparams={"memory": 128})
+    params.update(kwargs)
+    return ctx.Run(opcodes.OpInstanceCreate(**params))
+
+
+def _op(cls, **kwargs):
+    return cls(instance_name=INST, **kwargs)
+
+
+def _prereq(ctx, op):
+    with pytest.raises(errors.OpPrereqError) as err:
+        ctx.Run(op)
+    return err.value.args
+
+
+def testCreateRefusesDiskBelowGroupBounds(ctx):
+    assert _prereq(ctx, opcodes.OpInstanceCreate(
+        instance_name=INST, mode=C.INSTANCE_CREATE, disk_template="file",
+        disks=[{"size": 64}], nics=[{}], os_type="debootstrap+default",
+        pnode=MASTER, name_check=False, ip_check=False)) == (
+        "Instance allocation to group group-uuid (default) violates policy:"
+        " disk-size/0 value 64 is not in range [100, 1024]",
+        errors.ECODE_INVAL)
+    assert ctx.cfg.GetInstanceInfoByName(INST) is None
+
+
+def testCreateUsesTheGroupPolicyOverTheCluster(ctx):
+    ctx.Run(opcodes.OpGroupSetParams(group_name="default", ipolicy={
+        "disk-templates": ["file"]}))
+    assert _prereq(ctx, opcodes.OpInstanceCreate(
+        instance_name=INST, mode=C.INSTANCE_CREATE,
+        disk_template="sharedfile", disks=[{"size": 200}], nics=[{}],
+        os_type="debootstrap+default", pnode=MASTER, name_check=False,
+        ip_check=False, beparams={"memory": 2048})) == (
+        "Instance allocation to group group-uuid (default) violates policy:"
+        " Disk template sharedfile is not allowed (allowed templates:"
+        " file), memory-size value 2048 is not in range [64, 1024]",
+        errors.ECODE_INVAL)
+
+
+def testCreateWithIgnoreIpolicy(ctx):
+    _create(ctx, disks=[{"size": 64}], ignore_ipolicy=True)
+    assert ctx.cfg.GetInstanceInfoByName(INST) is not None
+
+
+def testModifyChecksNewBeparamsDisksAndNics(ctx):
+    _create(ctx)
+    assert _prereq(ctx, _op(opcodes.OpInstanceSetParams,
+                            beparams={"minmem": 32})) == (
+        "Instance allocation to group group-uuid (default) violates policy:"
+        " memory-size value 32 is not in range [64, 1024]",
+        errors.ECODE_INVAL)
+    args = _prereq(ctx, _op(opcodes.OpInstanceSetParams,
+                            disks=[["add", -1, {"size": 50}]]))
+    assert args[0].endswith(": disk-size/1 value 50 is not in range"
+                            " [100, 1024]")
+    ctx.Run(_op(opcodes.OpInstanceSetParams,
+                disks=[["add", -1, {"size": 50}]], ignore_ipolicy=True))
+    sizes = [d.size for d in ctx.cfg.GetInstanceDisks(
+        ctx.cfg.GetInstanceInfoByName(INST).uuid)]
+    assert sizes == [200, 50]
+
+
+def testGrowDiskAboveMaxFailsOrWarns(ctx):
+    _create(ctx)
+    assert _prereq(ctx, _op(opcodes.OpInstanceGrowDisk, disk=0,
+                            amount=2000)) == (
+        "Growing disk 0 violates policy: disk-size/0 value 2200 is not in"
+        " range [100, 1024]", errors.ECODE_INVAL)
+    ctx.Run(_op(opcodes.OpInstanceGrowDisk, disk=0, amount=2000,
+                ignore_ipolicy=True))
+    assert any("Growing disk 0 violates policy" in str(m)
+               for m in ctx.feedback)
+
+
+def _SplitGroups(ctx, ipolicy_):
+    """Move node3 into a new group "small" with the given policy."""
+    ctx.Run(opcodes.OpGroupAdd(group_name="small", ipolicy=ipolicy_))
+    ctx.Run(opcodes.OpGroupAssignNodes(group_name="small", nodes=[NODE3],
+                                       force=True))
+    shared = ctx.fake.nodes[MASTER].files
+    for name in (NODE2, NODE3):
+        ctx.fake.nodes[name].files = shared
+    return ctx.cfg.GetNodeInfoByName(NODE3).group
+
+
+def testMigrateFailoverToAnotherGroupCheckTheTargetPolicy(ctx):
+    _create(ctx)
+    small = _SplitGroups(ctx, {"minmax": [dict(
+        BOUNDS_100M, max=dict(BOUNDS_100M["max"], **{"disk-size": 150}))]})
+    expected = ("Instance does not meet target node group's (%s) instance"
+                " policy: disk-size/0 value 200 is not in range [100, 150]"
+                % small, errors.ECODE_INVAL)
+    assert _prereq(ctx, _op(opcodes.OpInstanceMigrate,
+                            target_node=NODE3)) == expected
+    assert _prereq(ctx, _op(opcodes.OpInstanceFailover,
+                            target_node=NODE3)) == expected
+    # same group: no check; other group with ignore_ipolicy: a warning
+    ctx.Run(_op(opcodes.OpInstanceMigrate, target_node=NODE2))
+    ctx.Run(_op(opcodes.OpInstanceFailover, target_node=NODE3,
+                ignore_ipolicy=True))
+    assert any(expected[0] in str(m) for m in ctx.feedback)
+    assert ctx.cfg.GetNodeName(
+        ctx.cfg.GetInstanceInfoByName(INST).primary_node) == NODE3
+
+
+def testMoveToAnotherGroupChecksTheTargetPolicy(ctx):
+    _create(ctx, disk_template="file")
+    small = _SplitGroups(ctx, {"disk-templates": ["plain"]})
+    assert _prereq(ctx, _op(opcodes.OpInstanceMove, target_node=NODE3)) == (
+        "Instance does not meet target node group's (%s) instance policy:"
+        " Disk template file is not allowed (allowed templates: plain)"
+        % small, errors.ECODE_INVAL)
