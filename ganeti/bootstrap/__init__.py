@@ -144,6 +144,9 @@ def InitCluster(cluster_name: str, mac_prefix: str = "aa:00:00",
     if os.path.exists(pathutils.CLUSTER_CONF_FILE):
         raise _prereq("Cluster is already initialised", errors.ECODE_STATE)
 
+    from ganeti.cmdlib import group  # the master-side ipolicy checks
+    ipolicy = group.GetUpdatedIPolicy(defaults.IPOLICY_DEFAULTS,
+                                      ipolicy or {}, group_policy=False)
     enabled_hypervisors = enabled_hypervisors or [constants.HT_KVM]
     for hv in enabled_hypervisors:
         if hv not in constants.HYPER_TYPES:

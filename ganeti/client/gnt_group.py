@@ -89,7 +89,10 @@ def FormatPolicyInfo(custom: Dict[str, Any], effective: Dict[str, Any]
 
 # --------------------------------------------------------- ipolicy options
 
-def _ParseISpec(spec: Dict[str, Any], name: str) -> Dict[str, Any]:
+def ParseISpec(spec: Dict[str, Any], name: str,
+               required: bool = True) -> Dict[str, Any]:
+    """An instance spec of the ipolicy options (sizes parsed, all keys
+    present unless not required)."""
     result = dict(spec or {})
     for key in _ISPECS_SIZE_KEYS:
         if key in result:
@@ -101,7 +104,7 @@ def _ParseISpec(spec: Dict[str, Any], name: str) -> Dict[str, Any]:
                                            (key, result[key], name, err),
                                            errors.ECODE_INVAL)
     missing = sorted(set(constants.ISPECS_PARAMETERS) - set(result))
-    if missing:
+    if missing and required:
         raise errors.OpPrereqError("Missing parameters in ipolicy spec %s: %s"
                                    % (name, ", ".join(missing)),
                                    errors.ECODE_INVAL)
@@ -126,7 +129,7 @@ def CreateGroupIPolicy(opts) -> Dict[str, Any]:
                                                    " instance specifications:"
                                                    " %s" % key,
                                                    errors.ECODE_INVAL)
-                    out[key] = _ParseISpec(spec, key)
+                    out[key] = ParseISpec(spec, key)
                 minmax.append(out)
             ipolicy["minmax"] = minmax
     templates = getattr(opts, "ipolicy_disk_templates", None)

@@ -96,6 +96,43 @@ def ComputeIPolicyInstanceViolation(ipolicy: dict, beparams: dict,
         nic_count, sizes, beparams.get("spindle_use"), disk_template)
 
 
+def _InstanceViolations(cfg: Any, instance: Any, policy: dict) -> List[str]:
+    return ComputeIPolicyInstanceViolation(
+        policy, cfg.GetClusterInfo().FillBE(instance.beparams),
+        cfg.GetInstanceDisks(instance.uuid), len(instance.nics or []),
+        instance.disk_template)
+
+
+def NewPolicyViolations(cfg: Any, new_cluster_ipolicy: Optional[dict],
+                        new_group_ipolicies: dict) -> List[str]:
+    """Sorted names of the instances that violate the new policies but not
+    the current ones (new_group_ipolicies: group uuid -> new custom group
+    policy; other groups keep theirs)."""
+    cluster = cfg.GetClusterInfo()
+    groups = cfg.GetAllNodeGroupsInfo()
+    found = []
+    for instance in cfg.GetAllInstancesInfo().values():
+        node = cfg.GetNodeInfo(instance.primary_node)
+        group = groups.get(node.group) if node else None
+        if group is None:
+            continue
+        old = FilledGroupIPolicy(cluster.ipolicy, group.ipolicy)
+        new = FilledGroupIPolicy(
+            new_cluster_ipolicy or cluster.ipolicy,
+            new_group_ipolicies.get(group.uuid, group.ipolicy))
+        if (_InstanceViolations(cfg, instance, new) and
+                not _InstanceViolations(cfg, instance, old)):
+            found.append(instance.name)
+    return sorted(found)
+
+
+def WarnNewPolicyViolations(lu: Any, violations: List[str]) -> None:
+    """Upstream's warning after an ipolicy change."""
+    if violations:
+        lu.LogWarning("After the ipolicy change the following instances"
+                      " violate them: %s" % ", ".join(violations))
+
+
 def _Report(violations: List[str], fmt: str, ignore: bool,
             warn_fn: Optional[Callable[[str], None]]) -> None:
     """Raise OpPrereqError(fmt % text), or warn when ignore is set."""
@@ -148,11 +185,8 @@ def CheckTargetNodeIPolicy(cfg: Any, instance: Any, target_node_uuid: str,
     current = cfg.GetNodeInfo(instance.primary_node)
     if target is None or current is None or target.group == current.group:
         return
-    beparams = cfg.GetClusterInfo().FillBE(instance.beparams)
-    disks = cfg.GetInstanceDisks(instance.uuid)
-    found = ComputeIPolicyInstanceViolation(
-        GroupIPolicy(cfg, target.group), beparams, disks, len(instance.nics),
-        instance.disk_template)
+    found = _InstanceViolations(cfg, instance,
+                                GroupIPolicy(cfg, target.group))
     fmt = ("Instance does not meet target node group's (%s) instance"
            " policy: %%s" % target.group)
     _Report(found, fmt, ignore, warn_fn)

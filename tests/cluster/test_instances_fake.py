@@ -309,9 +309,15 @@ def test_failing_os_create_leaves_nothing(cluster):
      " passed)"),
     ([], "plain", "Disk template 'plain' is not enabled in cluster. Enabled"
      " disk templates are: file,sharedfile,diskless"),
-    (["--disk", "0:size=4096G"], "file",
+    (["--disk", "0:size=4096G", "--ignore-ipolicy"], "file",
      "error type: insufficient_resources, error details:\nNot enough disk"
      " space on target node %s" % N1),
+    (["--disk", "0:size=4096G"], "file",
+     " (default) violates policy: disk-size/0 value 4194304 is not in range"
+     " [0, 1048576]"),
+    (["-B", "vcpus=9,memory=40G"], "file",
+     " (default) violates policy: memory-size value 40960 is not in range"
+     " [4, 32768], cpu-count value 9 is not in range [1, 8]"),
 ])
 def test_add_bad_input(cluster, args, template, message):
     name = inst(8)

@@ -3,8 +3,11 @@ templates, fill order and upstream's messages, in the pure functions and in
 the instance logical units (create, modify, grow-disk, migrate, failover,
 move) against a fake cluster."""
 
+import optparse
+
 import pytest
 
+from ganeti import cli
 from ganeti import constants as C
 from ganeti import errors
 from ganeti import opcodes
@@ -207,3 +210,95 @@ def testMoveToAnotherGroupChecksTheTargetPolicy(ctx):
         "Instance does not meet target node group's (%s) instance policy:"
         " Disk template file is not allowed (allowed templates: plain)"
         % small, errors.ECODE_INVAL)
+
+
+# ------------------------------------------- cluster and group policies
+
+def testClusterModifyUpdatesPolicyAndWarnsAboutNewViolations(ctx):
+    _create(ctx)
+    ctx.Run(opcodes.OpClusterSetParams(ipolicy={
+        "std": {"disk-size": 500}, "vcpu-ratio": 2,
+        "minmax": [dict(BOUNDS_100M, min=dict(BOUNDS_100M["min"],
+                                              **{"disk-size": 300}))]}))
+    policy = ctx.cfg.GetClusterInfo().ipolicy
+    assert policy["std"]["disk-size"] == 500
+    assert policy["std"]["memory-size"] == 128
+    assert policy["vcpu-ratio"] == 2.0
+    assert policy["minmax"][0]["min"]["disk-size"] == 300
+    assert policy["disk-templates"] == list(C.DISK_TEMPLATES)
+    assert any("After the ipolicy change the following instances violate"
+               " them: %s" % INST in str(m) for m in ctx.feedback)
+
+
+def testClusterModifyRefusesBadBounds(ctx):
+    bad = dict(BOUNDS_100M, max=dict(BOUNDS_100M["max"], **{"cpu-count": 0}))
+    assert _prereq(ctx, opcodes.OpClusterSetParams(
+        ipolicy={"minmax": [bad]})) == (
+        "Invalid instance policy: Invalid specification of min/max values"
+        " for cpu-count: 1/0", errors.ECODE_INVAL)
+
+
+def testGroupModifyWarnsAboutNewViolations(ctx):
+    _create(ctx)
+    ctx.Run(opcodes.OpGroupSetParams(group_name="default", ipolicy={
+        "disk-templates": ["file"]}))
+    assert any("After the ipolicy change the following instances violate"
+               " them: %s" % INST in str(m) for m in ctx.feedback)
+
+
+# ------------------------------------------------ gnt-cluster options
+
+def _ClusterOpts(command, argv):
+    from ganeti.client import gnt_cluster, gnt_cluster_init
+    parser = optparse.OptionParser(
+        option_list=gnt_cluster.commands[command][2],
+        option_class=cli.CliOption)
+    opts, _ = parser.parse_args(argv)
+    return gnt_cluster_init.ClusterIPolicy(opts)
+
+
+FULL_MIN = "cpu-count=1,disk-count=0,disk-size=0,memory-size=4M," \
+    "nic-count=0,spindle-use=0"
+FULL_MAX = "cpu-count=8,disk-count=16,disk-size=1T,memory-size=32G," \
+    "nic-count=8,spindle-use=12"
+
+
+def testInitIpolicyOptions():
+    policy = _ClusterOpts("init", [
+        "--ipolicy-bounds-specs", "min:%s/max:%s" % (FULL_MIN, FULL_MAX),
+        "--ipolicy-std-specs", "disk-size=1G,cpu-count=2",
+        "--ipolicy-disk-templates", "file,diskless",
+        "--ipolicy-vcpu-ratio", "2", "--ipolicy-spindle-ratio", "16"])
+    assert policy["minmax"][0]["min"]["disk-size"] == 0
+    assert policy["minmax"][0]["max"]["disk-size"] == 1048576
+    assert policy["minmax"][0]["max"]["memory-size"] == 32768
+    assert policy["std"] == {"disk-size": 1024, "cpu-count": "2"}
+    assert policy["disk-templates"] == ["file", "diskless"]
+    assert (policy["vcpu-ratio"], policy["spindle-ratio"]) == (2.0, 16.0)
+
+
+def testInitSplitSpecsFillTheDefaults():
+    policy = _ClusterOpts("init", ["--specs-disk-size", "min=4M,std=64M",
+                                   "--specs-mem-size", "max=4G"])
+    (pair,) = policy["minmax"]
+    assert pair["min"]["disk-size"] == 4 and pair["min"]["cpu-count"] == 1
+    assert pair["max"]["memory-size"] == 4096
+    assert policy["std"]["disk-size"] == 64
+
+
+def testSplitSpecsAndIpolicySpecsExcludeEachOther():
+    with pytest.raises(errors.OpPrereqError) as err:
+        _ClusterOpts("init", ["--specs-disk-size", "min=1",
+                              "--ipolicy-std-specs", "disk-size=1"])
+    assert err.value.args == ("A --specs-xxx option cannot be specified"
+                              " together with any --ipolicy-xxx-specs"
+                              " option", errors.ECODE_INVAL)
+
+
+def testModifyBoundsMustBeComplete():
+    assert _ClusterOpts("modify", []) == {}
+    with pytest.raises(errors.OpPrereqError) as err:
+        _ClusterOpts("modify", ["--ipolicy-bounds-specs",
+                                "min:disk-size=1/max:%s" % FULL_MAX])
+    assert err.value.args[0].startswith(
+        "Missing parameters in ipolicy spec min: cpu-count, disk-count")
