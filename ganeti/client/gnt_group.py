@@ -284,10 +284,14 @@ def _SpecsText(specs: Dict[str, Any]) -> str:
                     for key, value in sorted(specs.items()))
 
 
-def IPolicyCommand(group_name: str, ipolicy: Dict[str, Any]) -> str:
-    """A "gnt-group add" command line recreating a group's ipolicy specs."""
+def IPolicyCommand(group_name: str, ipolicy: Dict[str, Any],
+                   command: str = "gnt-group add") -> str:
+    """A "gnt-group add" (or "gnt-cluster init") command line recreating a
+    group's (the cluster's, with the std specs) ipolicy specs."""
     buf = io.StringIO()
-    buf.write("gnt-group add")
+    buf.write(command)
+    if not command.startswith("gnt-group") and ipolicy.get("std"):
+        buf.write(" --ipolicy-std-specs %s" % _SpecsText(ipolicy["std"]))
     first = True
     for minmax in ipolicy.get("minmax", []):
         low, high = minmax.get("min"), minmax.get("max")

@@ -295,6 +295,11 @@ class LUClusterSetParams(LogicalUnit):
         if getattr(op, "ipolicy", None):
             self.new_ipolicy = group.GetUpdatedIPolicy(cl.ipolicy, op.ipolicy,
                                                        group_policy=False)
+        if getattr(op, "ipolicy", None) or dts is not None:
+            policy = self.new_ipolicy if op.ipolicy else cl.ipolicy
+            enabled = dts if dts is not None else cl.enabled_disk_templates
+            ipolicy.CheckIpolicyVsDiskTemplates(policy, enabled)
+        if getattr(op, "ipolicy", None):
             ipolicy.WarnNewPolicyViolations(self, ipolicy.NewPolicyViolations(
                 self.cfg, self.new_ipolicy, {}))
 

@@ -126,6 +126,17 @@ def NewPolicyViolations(cfg: Any, new_cluster_ipolicy: Optional[dict],
     return sorted(found)
 
 
+def CheckIpolicyVsDiskTemplates(policy: dict, enabled: List[str]) -> None:
+    """A policy may only allow disk templates enabled on the cluster."""
+    not_enabled = [dt for dt in policy.get("disk-templates", [])
+                   if dt not in enabled]
+    if not_enabled:
+        raise errors.OpPrereqError("The following disk templates are allowed"
+                                   " by the ipolicy, but not enabled on the"
+                                   " cluster: %s" % ", ".join(not_enabled),
+                                   errors.ECODE_INVAL)
+
+
 def WarnNewPolicyViolations(lu: Any, violations: List[str]) -> None:
     """Upstream's warning after an ipolicy change."""
     if violations:

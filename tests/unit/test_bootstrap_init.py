@@ -84,3 +84,4 @@ def test_init_fills_and_checks_the_ipolicy(node):
     assert policy["std"]["disk-size"] == 64
     assert policy["std"]["memory-size"] == 128
     assert policy["minmax"][0]["min"]["disk-size"] == 1024
+    assert policy["disk-templates"] == ["diskless"]

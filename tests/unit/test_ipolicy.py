@@ -78,6 +78,7 @@ def testGroupOverridesClusterOverridesDefaults():
 INST = "inst1.example.com"
 NODE2 = "node2.example.com"
 NODE3 = "node3.example.com"
+TEMPLATES = ["file", "sharedfile", "diskless"]
 # The cluster policy of these tests: disks of 100M..1G, 64..1024M memory.
 BOUNDS_100M = {"min": dict(BOUNDS["min"], **{"disk-size": 100,
                                               "memory-size": 64}),
@@ -87,7 +88,8 @@ BOUNDS_100M = {"min": dict(BOUNDS["min"], **{"disk-size": 100,
 
 @pytest.fixture
 def ctx(tmp_path):
-    policy = ipolicy.FilledGroupIPolicy({"minmax": [BOUNDS_100M]}, {})
+    policy = ipolicy.FilledGroupIPolicy({"minmax": [BOUNDS_100M],
+                                         "disk-templates": TEMPLATES}, {})
     cfg = MakeConfig(str(tmp_path / "config.data"), ipolicy=policy)
     return Context(cfg, FakeNodes())
 
@@ -225,9 +227,23 @@ def testClusterModifyUpdatesPolicyAndWarnsAboutNewViolations(ctx):
     assert policy["std"]["memory-size"] == 128
     assert policy["vcpu-ratio"] == 2.0
     assert policy["minmax"][0]["min"]["disk-size"] == 300
-    assert policy["disk-templates"] == list(C.DISK_TEMPLATES)
+    assert policy["disk-templates"] == TEMPLATES
     assert any("After the ipolicy change the following instances violate"
                " them: %s" % INST in str(m) for m in ctx.feedback)
+
+
+def testClusterPolicyAllowsOnlyEnabledDiskTemplates(ctx):
+    expected = ("The following disk templates are allowed by the ipolicy,"
+                " but not enabled on the cluster: plain", errors.ECODE_INVAL)
+    assert _prereq(ctx, opcodes.OpClusterSetParams(
+        ipolicy={"disk-templates": ["file", "plain"]})) == expected
+    assert _prereq(ctx, opcodes.OpClusterSetParams(
+        enabled_disk_templates=["file", "diskless"])) == (
+        expected[0][:-5] + "sharedfile", errors.ECODE_INVAL)
+    ctx.Run(opcodes.OpClusterSetParams(
+        enabled_disk_templates=["file", "diskless"],
+        ipolicy={"disk-templates": ["file"]}))
+    assert ctx.cfg.GetClusterInfo().ipolicy["disk-templates"] == ["file"]
 
 
 def testClusterModifyRefusesBadBounds(ctx):
@@ -302,3 +318,16 @@ def testModifyBoundsMustBeComplete():
                                 "min:disk-size=1/max:%s" % FULL_MAX])
     assert err.value.args[0].startswith(
         "Missing parameters in ipolicy spec min: cpu-count, disk-count")
+
+
+def testClusterShowIspecsCmdRecreatesTheSpecs():
+    from ganeti.client import gnt_group
+    policy = {"std": {"cpu-count": 1, "disk-size": 1024},
+              "minmax": [{"min": {"cpu-count": 1, "disk-size": 0},
+                          "max": {"cpu-count": 8, "disk-size": 2048}}]}
+    line = gnt_group.IPolicyCommand("cluster.example.com", policy,
+                                    command="gnt-cluster init")
+    assert line == (
+        "gnt-cluster init --ipolicy-std-specs cpu-count=1,disk-size=1024"
+        " --ipolicy-bounds-specs min:cpu-count=1,disk-size=0/max:"
+        "cpu-count=8,disk-size=2048 cluster.example.com")
