@@ -155,6 +155,12 @@ def InitCluster(cluster_name: str, mac_prefix: str = "aa:00:00",
         if dt not in constants.DISK_TEMPLATES:
             raise _prereq("Cannot enable disk template '%s', valid ones are:"
                           " %s" % (dt, ", ".join(constants.DISK_TEMPLATES)))
+    from ganeti.cmdlib import group  # the master-side ipolicy checks
+    ipolicy = group.GetUpdatedIPolicy(defaults.IPOLICY_DEFAULTS,
+                                      ipolicy or {}, group_policy=False)
+    # the policy allows only enabled disk templates
+    ipolicy["disk-templates"] = [dt for dt in enabled_disk_templates
+                                 if dt in ipolicy["disk-templates"]]
     if any(dt in LVM_TEMPLATES for dt in enabled_disk_templates):
         if not vg_name:
             raise _prereq("Enabling an LVM-based disk template requires a"

@@ -325,6 +325,15 @@ def WatcherOps(opts, args) -> int:
     return EXIT_SUCCESS
 
 
+def ShowCreateCommand(opts, args) -> int:
+    """gnt-cluster show-ispecs-cmd."""
+    from ganeti.client import gnt_group
+    info = GetClient().QueryClusterInfo()
+    ToStdout(gnt_group.IPolicyCommand(info["name"], info["ipolicy"],
+                                      command="gnt-cluster init"))
+    return EXIT_SUCCESS
+
+
 def _Tags(kind: str):
     from ganeti.client import gnt_tags
     return gnt_tags.TagCommands(kind, with_name=False)
@@ -361,6 +370,9 @@ commands = {
     "info": (
         ShowClusterConfig, ARGS_NONE, [ROMAN_OPT],
         "[--roman]", "Show cluster configuration"),
+    "show-ispecs-cmd": (
+        ShowCreateCommand, ARGS_NONE, [],
+        "", "Show the command line to re-create the cluster"),
     "queue": (
         QueueOps, [ArgChoice(min=1, max=1, choices=["drain", "undrain", "info"])],
         [], "drain|undrain|info", "Change queue properties"),

@@ -4,12 +4,14 @@ line (the two commands share most options)."""
 from typing import Any, Dict, List, Optional
 
 from ganeti import constants
+from ganeti import defaults
 from ganeti import errors
 from ganeti import opcodes
 from ganeti.cli import *  # noqa: F401,F403 (option objects)
 from ganeti.cli import (ARGS_NONE, ArgHost, EXIT_SUCCESS, SubmitOpCode,
                         SubmitOrSend,
                         ToStdout, cli_option)
+from ganeti.client import gnt_group
 
 NOLVM_STORAGE_OPT = cli_option("--no-lvm-storage", dest="lvm_storage",
                                help="No support for lvm based instances"
@@ -73,6 +75,54 @@ def _netmask(value: Optional[str]) -> Optional[int]:
                                    " prefix length)", errors.ECODE_INVAL)
 
 
+# The split --specs-* options of gnt-cluster init and their spec keys.
+_SPLIT_ISPECS = (("ispecs_mem_size", "memory-size"),
+                 ("ispecs_cpu_count", "cpu-count"),
+                 ("ispecs_disk_count", "disk-count"),
+                 ("ispecs_disk_size", "disk-size"),
+                 ("ispecs_nic_count", "nic-count"))
+
+
+def _SplitISpecs(opts) -> Optional[tuple]:
+    """(minmax pair, std) from the --specs-* options, or None if none."""
+    split = [(key, getattr(opts, attr, None) or {})
+             for attr, key in _SPLIT_ISPECS]
+    if not any(values for _key, values in split):
+        return None
+    bounds = defaults.IPOLICY_DEFAULTS["minmax"][0]
+    specs = {"min": dict(bounds["min"]), "max": dict(bounds["max"]),
+             "std": dict(defaults.IPOLICY_DEFAULTS["std"])}
+    for key, values in split:
+        for which, value in values.items():
+            if which not in specs:
+                raise errors.OpPrereqError("Invalid key in %s instance"
+                                           " specifications: %s" %
+                                           (key, which), errors.ECODE_INVAL)
+            specs[which][key] = value
+    return ({name: gnt_group.ParseISpec(specs[name], name)
+             for name in ("min", "max")},
+            gnt_group.ParseISpec(specs["std"], "std"))
+
+
+def ClusterIPolicy(opts) -> Dict[str, Any]:
+    """The (partial) cluster instance policy given by the --ipolicy-* and
+    (gnt-cluster init) --specs-* options."""
+    ipolicy = gnt_group.CreateGroupIPolicy(opts)
+    std = getattr(opts, "ipolicy_std_specs", None)
+    split = _SplitISpecs(opts)
+    if split is not None:
+        if "minmax" in ipolicy or std is not None:
+            raise errors.OpPrereqError("A --specs-xxx option cannot be"
+                                       " specified together with any"
+                                       " --ipolicy-xxx-specs option",
+                                       errors.ECODE_INVAL)
+        ipolicy["minmax"] = [split[0]]
+        ipolicy["std"] = split[1]
+    elif std is not None:
+        ipolicy["std"] = gnt_group.ParseISpec(std, "std", required=False)
+    return ipolicy
+
+
 def InitCluster(opts, args) -> int:
     """gnt-cluster init CLUSTER_NAME."""
     from ganeti import bootstrap
@@ -130,6 +180,7 @@ def InitCluster(opts, args) -> int:
         enabled_user_shutdown=bool(opts.enabled_user_shutdown),
         ssh_key_type=opts.ssh_key_type or "rsa",
         ssh_key_bits=opts.ssh_key_bits or 2048,
+        ipolicy=ClusterIPolicy(opts),
         feedback_fn=lambda msg: None,
     )
     SubmitOpCode(opcodes.OpClusterPostInit(), opts=opts)
@@ -171,6 +222,7 @@ def SetClusterParams(opts, args) -> int:
         compression_tools=_split_list(opts.compression_tools),
         enabled_user_shutdown=opts.enabled_user_shutdown,
         instance_communication_network=opts.instance_communication_network,
+        ipolicy=ClusterIPolicy(opts) or None,
     )
     changes = {k: v for k, v in changes.items() if v is not None}
     if not changes:
@@ -189,15 +241,15 @@ _COMMON = [
     PREALLOC_WIPE_DISKS_OPT, NODE_PARAMS_OPT, GLOBAL_SHARED_FILEDIR_OPT,
     USE_EXTERNAL_MIP_SCRIPT, DISK_PARAMS_OPT, HV_STATE_OPT, DISK_STATE_OPT,
     ENABLED_DISK_TEMPLATES_OPT, INSTALL_IMAGE_OPT, ZEROING_IMAGE_OPT,
-    COMPRESSION_TOOLS_OPT, ENABLED_USER_SHUTDOWN_OPT,
-]
+    COMPRESSION_TOOLS_OPT, ENABLED_USER_SHUTDOWN_OPT, IPOLICY_STD_SPECS_OPT,
+] + INSTANCE_POLICY_OPTS
 
 INIT_COMMAND = (
     InitCluster, [ArgHost(min=1, max=1)],
     _COMMON + [NOLVM_STORAGE_OPT, NOMODIFY_ETCHOSTS_OPT, NOSSH_INIT_OPT,
                SECONDARY_IP_OPT, PRIMARY_IP_VERSION_OPT,
                GLOBAL_GLUSTER_FILEDIR_OPT, SSH_KEY_BITS_OPT,
-               SSH_KEY_TYPE_OPT],
+               SSH_KEY_TYPE_OPT] + SPLIT_ISPECS_OPTS,
     "[opts...] <cluster_name>", "Initialises a new cluster configuration")
 
 MODIFY_COMMAND = (

@@ -89,7 +89,10 @@ def FormatPolicyInfo(custom: Dict[str, Any], effective: Dict[str, Any]
 
 # --------------------------------------------------------- ipolicy options
 
-def _ParseISpec(spec: Dict[str, Any], name: str) -> Dict[str, Any]:
+def ParseISpec(spec: Dict[str, Any], name: str,
+               required: bool = True) -> Dict[str, Any]:
+    """An instance spec of the ipolicy options (sizes parsed, all keys
+    present unless not required)."""
     result = dict(spec or {})
     for key in _ISPECS_SIZE_KEYS:
         if key in result:
@@ -101,7 +104,7 @@ def _ParseISpec(spec: Dict[str, Any], name: str) -> Dict[str, Any]:
                                            (key, result[key], name, err),
                                            errors.ECODE_INVAL)
     missing = sorted(set(constants.ISPECS_PARAMETERS) - set(result))
-    if missing:
+    if missing and required:
         raise errors.OpPrereqError("Missing parameters in ipolicy spec %s: %s"
                                    % (name, ", ".join(missing)),
                                    errors.ECODE_INVAL)
@@ -126,7 +129,7 @@ def CreateGroupIPolicy(opts) -> Dict[str, Any]:
                                                    " instance specifications:"
                                                    " %s" % key,
                                                    errors.ECODE_INVAL)
-                    out[key] = _ParseISpec(spec, key)
+                    out[key] = ParseISpec(spec, key)
                 minmax.append(out)
             ipolicy["minmax"] = minmax
     templates = getattr(opts, "ipolicy_disk_templates", None)
@@ -281,10 +284,14 @@ def _SpecsText(specs: Dict[str, Any]) -> str:
                     for key, value in sorted(specs.items()))
 
 
-def IPolicyCommand(group_name: str, ipolicy: Dict[str, Any]) -> str:
-    """A "gnt-group add" command line recreating a group's ipolicy specs."""
+def IPolicyCommand(group_name: str, ipolicy: Dict[str, Any],
+                   command: str = "gnt-group add") -> str:
+    """A "gnt-group add" (or "gnt-cluster init") command line recreating a
+    group's (the cluster's, with the std specs) ipolicy specs."""
     buf = io.StringIO()
-    buf.write("gnt-group add")
+    buf.write(command)
+    if not command.startswith("gnt-group") and ipolicy.get("std"):
+        buf.write(" --ipolicy-std-specs %s" % _SpecsText(ipolicy["std"]))
     first = True
     for minmax in ipolicy.get("minmax", []):
         low, high = minmax.get("min"), minmax.get("max")

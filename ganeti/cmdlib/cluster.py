@@ -11,6 +11,8 @@ from ganeti import pathutils
 from ganeti.cmdlib import instance_params
 from ganeti.cmdlib import instance_utils as iu
 from ganeti.cmdlib import cluster_ops
+from ganeti.cmdlib import group
+from ganeti.cmdlib import ipolicy
 from ganeti.cmdlib.base import LogicalUnit, NoHooksLU
 
 
@@ -290,6 +292,16 @@ class LUClusterSetParams(LogicalUnit):
                 iu.ForceBeParamTypes(op.beparams))
         from ganeti.cmdlib import os as cmdlib_os
         cmdlib_os.CheckClusterOsParams(self, self.op)
+        if getattr(op, "ipolicy", None):
+            self.new_ipolicy = group.GetUpdatedIPolicy(cl.ipolicy, op.ipolicy,
+                                                       group_policy=False)
+        if getattr(op, "ipolicy", None) or dts is not None:
+            policy = self.new_ipolicy if op.ipolicy else cl.ipolicy
+            enabled = dts if dts is not None else cl.enabled_disk_templates
+            ipolicy.CheckIpolicyVsDiskTemplates(policy, enabled)
+        if getattr(op, "ipolicy", None):
+            ipolicy.WarnNewPolicyViolations(self, ipolicy.NewPolicyViolations(
+                self.cfg, self.new_ipolicy, {}))
 
     def Exec(self, feedback_fn):
         op = self.op
@@ -318,6 +330,8 @@ class LUClusterSetParams(LogicalUnit):
             cl.diskparams.setdefault(name, {}).update(params)
         from ganeti.cmdlib import os as cmdlib_os
         cmdlib_os.ApplyClusterOsParams(cl, op)
+        if getattr(op, "ipolicy", None):
+            cl.ipolicy = self.new_ipolicy
         if getattr(op, "hidden_os", None):
             _modify_list(cl, "hidden_os", op.hidden_os)
         if getattr(op, "blacklisted_os", None):

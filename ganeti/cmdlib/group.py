@@ -12,6 +12,8 @@ from ganeti import locking
 from ganeti import objects
 from ganeti.cmdlib.base import (ExpandNodeUuid, InstanceNodes, LogicalUnit,
                                 NoHooksLU, ResultWithJobs)
+from ganeti.cmdlib import ipolicy
+from ganeti.query.node import FillIPolicy
 from ganeti.utils import text as utils_text
 
 VALUE_TRUE = "true"
@@ -223,9 +225,11 @@ def CheckIPolicySyntax(ipolicy: dict) -> None:
                                    errors.ECODE_INVAL)
 
 
-def GetUpdatedIPolicy(current: Optional[dict], update: dict) -> dict:
+def GetUpdatedIPolicy(current: Optional[dict], update: dict,
+                      group_policy: bool = True) -> dict:
     """A group's custom instance policy after update ("default" or empty
-    values remove a key)."""
+    values remove a key); with group_policy False, the cluster's complete
+    policy (removed keys get the defaults, std may be updated)."""
     result = copy.deepcopy(current or {})
     for key, value in update.items():
         if key not in IPOLICY_ALL_KEYS:
@@ -234,9 +238,13 @@ def GetUpdatedIPolicy(current: Optional[dict], update: dict) -> dict:
         if (value is None or value == [] or value == constants.VALUE_DEFAULT or
                 value == [constants.VALUE_DEFAULT]):
             result.pop(key, None)
-        elif key == ISPECS_STD:
+        elif key == ISPECS_STD and group_policy:
             raise errors.OpPrereqError("%s cannot appear in group instance"
                                        " specs" % key, errors.ECODE_INVAL)
+        elif key == ISPECS_STD:
+            std = dict(result.get(key) or {})
+            std.update(_CheckISpec(value, key, False))
+            result[key] = std
         elif key in constants.IPOLICY_PARAMETERS:
             try:
                 result[key] = float(value)
@@ -255,6 +263,8 @@ def GetUpdatedIPolicy(current: Optional[dict], update: dict) -> dict:
                            for pair in value]
         else:
             result[key] = list(value)
+    if not group_policy:
+        result = FillIPolicy(defaults.IPOLICY_DEFAULTS, result)
     CheckIPolicySyntax(result)
     return result
 
@@ -483,6 +493,8 @@ class LUGroupSetParams(_GroupLU):
                                              group.disk_state_static)
         if op.ipolicy:
             self.new_ipolicy = GetUpdatedIPolicy(group.ipolicy, op.ipolicy)
+            ipolicy.WarnNewPolicyViolations(self, ipolicy.NewPolicyViolations(
+                self.cfg, None, {group.uuid: self.new_ipolicy}))
 
     def BuildHooksEnv(self):
         return {"GROUP_NAME": self.op.group_name,

@@ -11,6 +11,7 @@ from ganeti import objects
 from ganeti.cmdlib.base import (HTYPE_INSTANCE, LogicalUnit, NoHooksLU,
                                 ResultWithJobs)
 from ganeti.cmdlib import instance_params
+from ganeti.cmdlib import ipolicy
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
 from ganeti.cmdlib import os as cmdlib_os
@@ -234,6 +235,10 @@ class LUInstanceCreate(LogicalUnit):
                             " disk template")
             op.snode_uuid = op.snode = None
         nodes = [self.pnode.uuid] + self.secondaries
+        if not op.ignore_ipolicy:
+            ipolicy.CheckInstanceAllocation(
+                cfg, self.pnode.group, self.be_full, self.disks,
+                len(self.nics), op.disk_template)
         # name and address
         if op.ip_check and self.check_ip and \
                 netutils.TcpPing(self.check_ip, C.DEFAULT_NODED_PORT,

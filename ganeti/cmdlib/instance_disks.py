@@ -10,6 +10,7 @@ from ganeti import locking
 from ganeti.cmdlib.base import HTYPE_INSTANCE
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
+from ganeti.cmdlib import ipolicy
 from ganeti.cmdlib.instance_ops import _InstanceLU, _InstanceNoHooksLU
 from ganeti.utils import text as utils_text
 
@@ -204,6 +205,12 @@ class LUInstanceGrowDisk(_InstanceLU):
         else:
             self.delta = self.op.amount
             self.target = disk.size + self.delta
+        sizes = [self.target if d.uuid == disk.uuid else d.size
+                 for d in self.cfg.GetInstanceDisks(instance.uuid)]
+        ipolicy.CheckGrowDiskPolicy(
+            self.cfg, self.cfg.GetNodeInfo(instance.primary_node).group,
+            sizes, template, self.op.disk, self.op.ignore_ipolicy,
+            self.LogWarning)
         if template not in (C.DT_RBD, C.DT_EXT):
             iu.CheckNodesFreeDisk(self, nodes, template, self.delta)
 

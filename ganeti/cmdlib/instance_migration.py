@@ -15,6 +15,7 @@ from ganeti.cmdlib.base import (HTYPE_INSTANCE, HTYPE_NODE, LogicalUnit,
                                 NoHooksLU, ResultWithJobs)
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
+from ganeti.cmdlib import ipolicy
 from ganeti.cmdlib.instance_create import CheckIAllocatorOrNode
 from ganeti.cmdlib.instance_ops import _InstanceLU
 from ganeti.utils import text as utils_text
@@ -104,6 +105,8 @@ class _MigrateFailoverLU(_InstanceLU):
         iu.CheckNodeOnline(self, target)
         iu.CheckNodeNotDrained(self, target)
         iu.CheckNodeVmCapable(self, target)
+        ipolicy.CheckTargetNodeIPolicy(self.cfg, instance, target,
+                                       self.op.ignore_ipolicy, self.LogWarning)
         bep = cluster.FillBE(instance.beparams or {})
         hvparams = cluster.hvparams.get(instance.hypervisor, {})
         if self.failover:

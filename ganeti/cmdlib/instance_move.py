@@ -10,6 +10,7 @@ from ganeti import locking
 from ganeti.cmdlib.base import HTYPE_INSTANCE
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
+from ganeti.cmdlib import ipolicy
 from ganeti.cmdlib.instance_ops import _InstanceLU
 from ganeti.utils import text as utils_text
 
@@ -57,6 +58,8 @@ class LUInstanceMove(_InstanceLU):
         iu.CheckNodeOnline(self, target)
         iu.CheckNodeNotDrained(self, target)
         iu.CheckNodeVmCapable(self, target)
+        ipolicy.CheckTargetNodeIPolicy(self.cfg, instance, target,
+                                       self.op.ignore_ipolicy, self.LogWarning)
         cluster = self.cfg.GetClusterInfo()
         bep = cluster.FillBE(instance.beparams or {})
         if instance.admin_state == C.ADMINST_UP:

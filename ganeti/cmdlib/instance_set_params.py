@@ -11,6 +11,7 @@ from ganeti.cmdlib.base import HTYPE_INSTANCE
 from ganeti.cmdlib import instance_params
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
+from ganeti.cmdlib import ipolicy
 from ganeti.cmdlib import os as cmdlib_os
 from ganeti.cmdlib.instance_ops import _InstanceLU
 from ganeti.iallocator import ComputeDiskSize
@@ -195,9 +196,16 @@ class LUInstanceSetParams(_InstanceLU):
                                            errors.ECODE_INVAL)
         self._CheckDisks(instance, template, nodes)
         self._CheckNics(instance)
+        if not op.ignore_ipolicy and (self.be_changes or self.disk_mods or
+                                      self.nic_mods):
+            ipolicy.CheckInstanceAllocation(
+                self.cfg, self.cfg.GetNodeInfo(pnode).group, self.be_full,
+                self.new_disks, len(self.new_nics), template,
+                mem_keys=("maxmem", "minmem"))
 
     def _CheckDisks(self, instance, template: str, nodes: List[str]) -> None:
         self.disk_plan = []
+        self.new_disks = list(self.cfg.GetInstanceDisks(instance.uuid))
         if not self.disk_mods:
             return
         if template == C.DT_DISKLESS:
@@ -214,7 +222,7 @@ class LUInstanceSetParams(_InstanceLU):
                                                " (%d), cannot add more"
                                                % C.MAX_DISKS,
                                                errors.ECODE_STATE)
-                disks.insert(idx, None)
+                disks.insert(idx, {"size": params[ist.IDISK_SIZE]})
                 added += params[ist.IDISK_SIZE]
                 self.disk_plan.append((action, idx, params))
             elif action == C.DDM_REMOVE:
@@ -228,10 +236,11 @@ class LUInstanceSetParams(_InstanceLU):
                 self.disk_plan.append((action, disks.pop(idx), params))
             else:
                 idx = _ResolveIndex("disk", disks, ident)
-                if disks[idx] is None:
+                if isinstance(disks[idx], dict):
                     raise errors.OpPrereqError("Cannot modify a disk being"
                                                " added", errors.ECODE_INVAL)
                 self.disk_plan.append((action, disks[idx], params))
+        self.new_disks = disks
         if added:
             iu.CheckNodesFreeDisk(self, nodes, template, ComputeDiskSize(
                 template, [{"size": added}]))

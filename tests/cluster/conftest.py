@@ -33,10 +33,16 @@ REFERENCE = os.path.join(REPO, "tests", "data", "reference", "upstream-3.0")
 PY = sys.executable
 _LOG_TIME_RE = re.compile(r"^\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4} ")
 _SBIN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-# gnt-cluster init options of every test cluster (make_cluster adds its own).
+# gnt-cluster init options of every test cluster (make_cluster adds its own);
+# the instance policy bounds admit the tests' small disks and memory (those
+# of upstream's reference cluster).
+SMALL_BOUNDS = ("min:cpu-count=1,disk-count=0,disk-size=0,memory-size=4,"
+                "nic-count=0,spindle-use=0/max:cpu-count=8,disk-count=16,"
+                "disk-size=1048576,memory-size=32768,nic-count=8,"
+                "spindle-use=12")
 INIT_OPTS = ["--enabled-hypervisors=fake",
              "--enabled-disk-templates=file,sharedfile,diskless",
-             "--no-ssh-init"]
+             "--no-ssh-init", "--ipolicy-bounds-specs=" + SMALL_BOUNDS]
 
 
 def testbed_unusable_reason():

@@ -42,7 +42,7 @@ def _refused(res, message):
     (INST, ["--disk", "0:size=16M", "-B", "vcpus=-3"],
      "Invalid value -3 for backend parameter 'vcpus', it must be at least 1"),
     (INST, ["--disk", "0:size=0"], "Invalid disk size '0'"),
-    (INST, ["--disk", "0:size=16M", "-B", "memory=95T"],
+    (INST, ["--disk", "0:size=16M", "-B", "memory=95T", "--ignore-ipolicy"],
      "Not enough memory on node %s for creating instance %s: needed"
      " 99614720 MiB, available" % (NODE, INST)),
 ])

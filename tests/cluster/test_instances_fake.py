@@ -309,9 +309,15 @@ def test_failing_os_create_leaves_nothing(cluster):
      " passed)"),
     ([], "plain", "Disk template 'plain' is not enabled in cluster. Enabled"
      " disk templates are: file,sharedfile,diskless"),
-    (["--disk", "0:size=4096G"], "file",
+    (["--disk", "0:size=4096G", "--ignore-ipolicy"], "file",
      "error type: insufficient_resources, error details:\nNot enough disk"
      " space on target node %s" % N1),
+    (["--disk", "0:size=4096G"], "file",
+     " (default) violates policy: disk-size/0 value 4194304 is not in range"
+     " [0, 1048576]"),
+    (["-B", "vcpus=9,memory=40G"], "file",
+     " (default) violates policy: memory-size value 40960 is not in range"
+     " [4, 32768], cpu-count value 9 is not in range [1, 8]"),
 ])
 def test_add_bad_input(cluster, args, template, message):
     name = inst(8)
@@ -404,6 +410,70 @@ def test_iallocator_and_node_migrate(cluster):
     res = cluster.ok("node", "failover", "-f", "-I", ALLOCATOR,
                      res.stdout.strip())
     assert "instance(s) failed over successfully." in res.stdout
+
+
+# ---------------------------------------------------------- instance policy
+
+def test_cluster_ipolicy_options(cluster):
+    cluster.ok("cluster", "modify", "--ipolicy-vcpu-ratio", "3",
+               "--ipolicy-std-specs", "disk-size=512M")
+    try:
+        info = cluster.ok("cluster", "info").stdout.splitlines()
+        start = info.index("Instance policy - limits for instances: ")
+        policy = [l.strip() for l in info[start:]]
+        assert "vcpu-ratio: 3" in policy
+        std = policy.index("std:")
+        assert "disk-size: 512" in policy[std:std + 7]
+        line = cluster.ok("cluster", "show-ispecs-cmd").stdout.strip()
+        assert line == (
+            "gnt-cluster init --ipolicy-std-specs cpu-count=1,disk-count=1,"
+            "disk-size=512,memory-size=128,nic-count=1,spindle-use=1"
+            " --ipolicy-bounds-specs min:cpu-count=1,disk-count=0,"
+            "disk-size=0,memory-size=4,nic-count=0,spindle-use=0/max:"
+            "cpu-count=8,disk-count=16,disk-size=1048576,memory-size=32768,"
+            "nic-count=8,spindle-use=12 cluster.%s" % DOMAIN)
+        res = cluster.gnt("cluster", "modify", "--ipolicy-disk-templates",
+                          "file,plain")
+        _one_failure(res, "The following disk templates are allowed by the"
+                     " ipolicy, but not enabled on the cluster: plain")
+    finally:
+        cluster.ok("cluster", "modify", "--ipolicy-vcpu-ratio", "4",
+                   "--ipolicy-std-specs", "disk-size=1024")
+
+
+def test_instance_policy_of_another_group(cluster):
+    _multi(cluster)
+    name = inst(9)
+    cluster.ok("instance", "add", "-n", N1, "-t", "sharedfile", "-o", "noop",
+               "--no-name-check", "--disk", "0:size=32M", "-B", "memory=32M",
+               name)
+    cluster.ok("group", "add", "--ipolicy-bounds-specs",
+               "min:cpu-count=1,disk-count=0,disk-size=0,memory-size=4,"
+               "nic-count=0,spindle-use=0/max:cpu-count=8,disk-count=16,"
+               "disk-size=16,memory-size=32768,nic-count=8,spindle-use=12",
+               "small")
+    try:
+        cluster.ok("group", "assign-nodes", "--force", "small", N3)
+        uuid = cluster.ok("group", "list", "--no-headers", "-o", "uuid",
+                          "small").stdout.strip()
+        violation = "disk-size/0 value 32 is not in range [0, 16]"
+        res = cluster.gnt("instance", "migrate", "-f", "-n", N3, name)
+        _one_failure(res, "Instance does not meet target node group's (%s)"
+                     " instance policy: %s" % (uuid, violation))
+        res = cluster.add(inst(10), "--disk", "0:size=32M", node=N3,
+                          template="sharedfile")
+        _one_failure(res, "Instance allocation to group %s (small) violates"
+                     " policy: %s" % (uuid, violation))
+        res = cluster.ok("instance", "failover", "-f", "--ignore-ipolicy",
+                         "-n", N3, name)
+        assert "Instance does not meet target node group's (%s) instance" \
+            " policy: %s" % (uuid, violation) in res.stdout + res.stderr
+        res = cluster.ok("instance", "list", "--no-headers", "-o", "pnode",
+                         name)
+        assert res.stdout.strip() == N3
+    finally:
+        cluster.gnt("group", "assign-nodes", "--force", "default", N3)
+        cluster.gnt("group", "remove", "small")
 
 
 # ------------------------------------------------------------------ misc

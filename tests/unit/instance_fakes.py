@@ -7,11 +7,14 @@ instances, OS definitions).  The argument encodings of ganeti.rpc.defs are
 thus exercised exactly as on a cluster.
 """
 
+import copy
 import json
 import os
 import subprocess
+from typing import Optional
 
 from ganeti import config
+from ganeti import defaults
 from ganeti import locking
 from ganeti import mcpu
 from ganeti import objects
@@ -295,8 +298,18 @@ class Context:
             self.submitted = cbs.submitted
 
 
+# The test clusters' instance policy: bounds that admit small test disks
+# (as upstream's own test clusters, initialised with such bounds).
+SMALL_BOUNDS = {
+    "min": {"cpu-count": 1, "disk-count": 0, "disk-size": 0,
+            "memory-size": 4, "nic-count": 0, "spindle-use": 0},
+    "max": {"cpu-count": 8, "disk-count": 16, "disk-size": 1048576,
+            "memory-size": 32768, "nic-count": 8, "spindle-use": 12}}
+
+
 def MakeConfig(path: str, templates=("file", "sharedfile", "diskless"),
-               default_iallocator: str = "") -> config.ConfigWriter:
+               default_iallocator: str = "",
+               ipolicy: Optional[dict] = None) -> config.ConfigWriter:
     group = objects.NodeGroup(name="default", uuid="group-uuid",
                               members=[], ctime=1.0)
     nodes = {}
@@ -313,6 +326,9 @@ def MakeConfig(path: str, templates=("file", "sharedfile", "diskless"),
         file_storage_dir=FILE_DIR, shared_file_storage_dir=SHARED_DIR,
         nicparams={"default": {"link": "br0", "mode": "bridged"}},
         default_iallocator=default_iallocator, uuid="cluster-uuid",
+        ipolicy=ipolicy or dict(copy.deepcopy(defaults.IPOLICY_DEFAULTS),
+                                minmax=[copy.deepcopy(SMALL_BOUNDS)],
+                                **{"disk-templates": list(templates)}),
         serial_no=1, ctime=1.0, mtime=1.0)
     data = objects.ConfigData(version=None, cluster=cluster, nodes=nodes,
                               nodegroups={group.uuid: group}, instances={},

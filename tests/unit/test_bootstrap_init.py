@@ -1,6 +1,7 @@
 """Tests for gnt-cluster init's bootstrap (ganeti.bootstrap.InitCluster):
 an init that fails half-way puts the node back as it was."""
 
+import json
 import os
 
 import pytest
@@ -68,3 +69,19 @@ def test_failed_init_leaves_no_cluster_files(node, monkeypatch):
     with pytest.raises(errors.OpPrereqError) as err:
         _init(start_daemons=False)
     assert str(err.value.args[0]) == "Cluster is already initialised"
+
+
+def test_init_fills_and_checks_the_ipolicy(node):
+    with pytest.raises(errors.OpPrereqError) as err:
+        _init(start_daemons=False, ipolicy={"disk-templates": ["bogus"]})
+    assert err.value.args[0] == ("Invalid instance policy: invalid disk"
+                                 " template(s) bogus")
+    _init(start_daemons=False, ipolicy={"vcpu-ratio": 2.5,
+                                        "std": {"disk-size": 64}})
+    with open(pathutils.CLUSTER_CONF_FILE) as handle:
+        policy = json.load(handle)["cluster"]["ipolicy"]
+    assert policy["vcpu-ratio"] == 2.5 and policy["spindle-ratio"] == 32.0
+    assert policy["std"]["disk-size"] == 64
+    assert policy["std"]["memory-size"] == 128
+    assert policy["minmax"][0]["min"]["disk-size"] == 1024
+    assert policy["disk-templates"] == ["diskless"]
