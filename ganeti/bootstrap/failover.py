@@ -10,6 +10,9 @@ replicated to every candidate on each write.  The steps:
    (``master_node_name``) and a majority must agree with our ssconf;
 3. the old master loses the master IP and its master daemon (both may
    fail: the old master may be dead);
+3b. the other online candidates are asked for their config.data: a newer
+   one (higher serial, missed while this node was cut off) replaces ours
+   (ganeti.bootstrap.config_sync);
 4. config.data here gets master_node = this node (serial bumped, written
    atomically) and is pushed like every config write: config.data to the
    other candidates, ssconf here and to every other online node;
@@ -28,6 +31,7 @@ from ganeti import constants
 from ganeti import errors
 from ganeti import netutils
 from ganeti import ssconf
+from ganeti.bootstrap import config_sync
 
 # One voting round: how long to wait for a node's answer.
 VOTE_TIMEOUT = 10
@@ -227,9 +231,14 @@ def MasterFailover(no_voting: bool = False,
                    store: Optional[ssconf.SimpleStore] = None,
                    myself: Optional[str] = None,
                    runner=None,
-                   master_ip_timeout: float = MASTER_IP_GONE_TIMEOUT
+                   master_ip_timeout: float = MASTER_IP_GONE_TIMEOUT,
+                   fetch_config: Optional[config_sync.ConfigFetcher] = None
                    ) -> Tuple[int, List[str]]:
-    """Make this node the master; returns (exit code, warnings)."""
+    """Make this node the master; returns (exit code, warnings).
+
+    fetch_config(node) reads a candidate's config.data (default: over
+    SSH); a newer one than ours replaces it before we take over.
+    """
     from ganeti import bootstrap  # pylint: disable=import-outside-toplevel
     from ganeti import config  # pylint: disable=import-outside-toplevel
     from ganeti import rpc  # pylint: disable=import-outside-toplevel
@@ -269,8 +278,13 @@ def MasterFailover(no_voting: bool = False,
               " continuing but activating the master IP on the current"
               " node will probably fail" % master_ip_timeout)
 
-    # The old master daemon is gone (or unreachable): its last write has
-    # reached this candidate, so the local copy is the newest one.
+    # The old master daemon is gone (or unreachable).  This candidate may
+    # have missed writes (cut off for a while): take the newest copy any
+    # reachable candidate holds.
+    if fetch_config is None:
+        fetch_config = config_sync.FetchConfigOverSsh(
+            cfg.GetClusterName(), store.GetSshPortMap())
+    config_sync.UpdateFromCandidates(cfg, myself, fetch_config, feedback_fn)
     cfg, node = _LoadConfig(myself)
     feedback_fn("Setting master to %s, old master: %s" % (myself, old_master))
     push_runner = rpc.RpcRunner.for_config(cfg)

@@ -11,6 +11,7 @@ import types
 import pytest
 
 from ganeti import bootstrap
+from ganeti.bootstrap import config_sync
 from ganeti.bootstrap import failover as bf
 from ganeti import config
 from ganeti import constants
@@ -224,6 +225,9 @@ def env(ganeti_root, monkeypatch):
     monkeypatch.setattr(rpc.RpcRunner, "for_config",
                         classmethod(lambda cls, cfg, port=0: runner))
     monkeypatch.setattr(netutils, "TcpPing", lambda *a, **kw: False)
+    # No SSH in unit tests: the other candidates' copies are unknown.
+    monkeypatch.setattr(config_sync, "FetchConfigOverSsh",
+                        lambda *a: lambda node: None)
     return types.SimpleNamespace(uuids=uuids, runner=runner, started=started)
 
 
@@ -395,3 +399,54 @@ def test_command_table():
     flags = sorted(f for opt in entry[2] for f in opt._long_opts)
     assert flags == ["--ignore-offline-nodes", "--no-voting", "--yes-do-it"]
     assert gnt_cluster.aliases["masterfailover"] == "master-failover"
+
+
+# ------------------------------------------- a stale candidate takes over
+
+def _newer_copy(extra_serial=3, tag="added-while-cut-off"):
+    data = _on_disk()
+    data["serial_no"] += extra_serial
+    data["cluster"]["tags"] = [tag]
+    return serializer.DumpJson(data)
+
+
+def test_failover_takes_the_newest_candidate_config(env):
+    own = _on_disk()["serial_no"]
+    copies = {N1: _newer_copy(3), N3: _newer_copy(1, "older")}
+    asked = []
+
+    def fetch(node):
+        asked.append(node)
+        return copies.get(node)
+
+    messages = []
+    rcode, _ = _failover(env, fetch_config=fetch, feedback_fn=messages.append)
+    assert rcode == constants.EXIT_SUCCESS
+    assert sorted(asked) == [N1, N3]      # candidates only, not myself
+    data = _on_disk()
+    assert data["cluster"]["tags"] == ["added-while-cut-off"]
+    assert data["serial_no"] == own + 3 + 1
+    assert data["cluster"]["master_node"] == env.uuids[N2]
+    assert any("serial %d) is older than node %s's (serial %d)" %
+               (own, N1, own + 3) in m for m in messages)
+
+
+def test_failover_keeps_its_config_when_it_is_the_newest(env):
+    own = _on_disk()["serial_no"]
+    stale = _on_disk()
+    stale["serial_no"] -= 1
+    stale["cluster"]["tags"] = ["stale"]
+    rcode, _ = _failover(env, fetch_config=lambda node: (
+        serializer.DumpJson(stale) if node == N1 else None))
+    assert rcode == constants.EXIT_SUCCESS
+    data = _on_disk()
+    assert data["cluster"]["tags"] == [] and data["serial_no"] == own + 1
+
+
+def test_failover_refuses_an_unreadable_candidate_config(env):
+    with pytest.raises(errors.OpPrereqError) as info:
+        _failover(env, no_voting=True,
+                  fetch_config=lambda node: "{not json" if node == N1 else None)
+    assert info.value.args[0].startswith(
+        "Node %s holds a configuration that cannot be read" % N1)
+    assert env.started == []
