@@ -118,7 +118,8 @@ def _ForceParamTypes(hvparams: Optional[Dict[str, dict]],
     hvparams = {name: dict(params) for name, params in
                 (hvparams or {}).items()}
     for name, params in hvparams.items():
-        group.ForceVTypes(params, hypervisor.ParameterTypes(name))
+        group.ForceVTypes(params, hypervisor.ParameterTypes(name),
+                          allow_default=False)
     ndparams = dict(ndparams or {})
     group.ForceDictType(ndparams, group.ND_PARAMETER_TYPES)
     return (hvparams, ForceBeParamTypes(beparams or {}), ndparams,

@@ -279,7 +279,8 @@ class LUClusterSetParams(LogicalUnit):
                                            " %s: %s" % (name, ", ".join(
                                                sorted(unknown))),
                                            errors.ECODE_INVAL)
-            group.ForceVTypes(params, hypervisor.ParameterTypes(name))
+            group.ForceVTypes(params, hypervisor.ParameterTypes(name),
+                              allow_default=False)
         for attr, current in (("beparams", cl.beparams["default"]),
                               ("nicparams", cl.nicparams["default"]),
                               ("ndparams", cl.ndparams)):

@@ -96,21 +96,25 @@ _VTYPE_KINDS: Dict[str, type] = {"string": str, "maybe-string": str,
                                  "float": float}
 
 
-def ForceVTypes(target: Dict[str, Any], vtypes: Dict[str, str]) -> None:
-    """ForceDictType for a VTYPE_* table (hypervisor parameters given as
-    -H strings): "acpi=False" becomes the boolean False, sizes with units
-    become MiB.  "default" and None (removal markers) are kept as they are.
+def ForceVTypes(target: Dict[str, Any], vtypes: Dict[str, str],
+                allow_default: bool = True) -> None:
+    """ForceDictType for a VTYPE_* table (parameters given as command-line
+    strings): "acpi=False" becomes the boolean False, sizes with units
+    become MiB.  With allow_default, "default" and None (removal markers)
+    are kept as they are; without, they are converted like any value.
     """
     convert = {}
     for key, value in target.items():
-        if value is None or value == constants.VALUE_DEFAULT:
+        if allow_default and (value is None or
+                              value == constants.VALUE_DEFAULT):
             continue
         if vtypes.get(key) == "size" and isinstance(value, str):
             try:
                 value = utils_text.ParseUnit(value)
-            except errors.UnitParseError:
+            except errors.UnitParseError as err:
                 raise errors.TypeEnforcementError(
-                    "'%s' (value %s) is not a valid size" % (key, value))
+                    "'%s' (value %s) is not a valid size. error: %s"
+                    % (key, value, err))
         convert[key] = value
     ForceDictType(convert, {key: _VTYPE_KINDS.get(vtype, str)
                             for key, vtype in vtypes.items()})

@@ -151,7 +151,7 @@ class LUInstanceSetParams(_InstanceLU):
         iu.CheckMinMaxMem(self.be_full)
         # hypervisor parameters
         instance_params.ForceHvParamTypes(instance.hypervisor,
-                                          op.hvparams)
+                                          op.hvparams, allow_default=True)
         self.hv_inst = _ApplyDefaults(instance.hvparams, op.hvparams)
         self.hv_full = cluster.FillHV(instance.hypervisor, instance.os,
                                       self.hv_inst)

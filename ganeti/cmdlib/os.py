@@ -302,7 +302,7 @@ def CheckClusterOsParams(lu, op) -> None:
         for hv_name, params in (hvs or {}).items():
             if params is None:
                 continue
-            ForceHvParamTypes(hv_name, params)
+            ForceHvParamTypes(hv_name, params, allow_default=True)
             current = ((cluster.os_hvp or {}).get(os_name) or {}).get(hv_name)
             filled = dict(cluster.hvparams.get(hv_name) or {})
             filled.update(_MergeParams(current or {}, params))

@@ -154,3 +154,29 @@ def test_startup_hvparams_sent_typed(context):
                                           hvparams={"acpi": "False"}))
     (_, args), = context.fake.Calls("instance_start")
     assert args[0]["hvparams"]["acpi"] is False
+
+
+# ------------------------------------------- upstream's type-check messages
+
+@pytest.mark.parametrize("beparams,message", [
+    ({"auto_balance": "yes"},
+     "'auto_balance' (value yes) is not a valid boolean"),
+    ({"vcpus": "two"}, "'vcpus' (value two) is not a valid integer"),
+])
+def test_cluster_beparams_type_errors(context, beparams, message):
+    with pytest.raises(errors.TypeEnforcementError) as err:
+        context.Run(opcodes.OpClusterSetParams(beparams=beparams))
+    assert str(err.value) == message
+    assert _cluster(context).beparams["default"]["vcpus"] == 1
+
+
+def test_default_only_where_it_means_inherit(context):
+    # cluster level: there is nothing to inherit from
+    with pytest.raises(errors.TypeEnforcementError) as err:
+        context.Run(opcodes.OpClusterSetParams(
+            hvparams={"kvm": {"acpi": "default"}}))
+    assert str(err.value) == "'acpi' (value default) is not a valid boolean"
+    assert _cluster(context).hvparams["kvm"]["acpi"] is True
+    with pytest.raises(errors.TypeEnforcementError):
+        _create(context, hvparams={"cpu_cores": "default"})
+    assert context.cfg.GetInstanceList() == []
