@@ -107,6 +107,25 @@ def _wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
     raise errors.OpExecError("Timeout while waiting for %s" % what)
 
 
+def _ForceParamTypes(hvparams: Optional[Dict[str, dict]],
+                     beparams: Optional[dict], ndparams: Optional[dict],
+                     diskparams: Optional[Dict[str, dict]]) -> tuple:
+    """The command-line parameter strings converted to their declared types
+    ("acpi=False" is stored as the boolean False, "maxmem=1G" as 1024)."""
+    from ganeti import hypervisor
+    from ganeti.cmdlib import group
+    from ganeti.cmdlib.instance_utils import ForceBeParamTypes
+    hvparams = {name: dict(params) for name, params in
+                (hvparams or {}).items()}
+    for name, params in hvparams.items():
+        group.ForceVTypes(params, hypervisor.ParameterTypes(name),
+                          allow_default=False)
+    ndparams = dict(ndparams or {})
+    group.ForceDictType(ndparams, group.ND_PARAMETER_TYPES)
+    return (hvparams, ForceBeParamTypes(beparams or {}), ndparams,
+            group.UpdateDiskParams({}, diskparams or {}))
+
+
 def InitCluster(cluster_name: str, mac_prefix: str = "aa:00:00",
                 master_netmask: Optional[int] = None,
                 master_netdev: str = "", file_storage_dir: str = "",
@@ -229,6 +248,8 @@ def InitCluster(cluster_name: str, mac_prefix: str = "aa:00:00",
         if unknown:
             raise _prereq("Unknown %s parameter(s): %s" %
                           (name, ", ".join(sorted(unknown))))
+    hvparams, beparams, ndparams, diskparams = _ForceParamTypes(
+        hvparams, beparams, ndparams, diskparams)
 
     # From here on the node changes: a failure puts it back as it was, so
     # that init can simply be run again.

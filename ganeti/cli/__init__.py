@@ -91,6 +91,7 @@ def FormatUsage(binary: str, commands: CommandTable) -> List[str]:
         lines.append(" %-*s - %s" % (width, name, wrapped[0]))
         for more in wrapped[1:]:
             lines.append(" %-*s   %s" % (width, "", more))
+    lines.append("")
     return lines
 
 

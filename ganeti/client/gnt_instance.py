@@ -192,9 +192,21 @@ def ListInstanceFields(opts, args) -> int:
                              not opts.no_headers)
 
 
+def _EnsureInstancesExist(client: Any, names: List[str]) -> None:
+    """Before asking about them: every named instance exists (an unknown
+    name is an OpPrereqError, from the query or here)."""
+    rows = client.QueryInstances(names, ["name"], False)
+    for name, row in zip(names, rows):
+        if row[0] is None:
+            raise errors.OpPrereqError("Instance '%s' does not exist" % name,
+                                       errors.ECODE_NOENT)
+
+
 def RemoveInstance(opts, args) -> int:
     name = args[0]
+    cl = GetClient()
     if not opts.force:
+        _EnsureInstancesExist(cl, [name])
         usertext = ("This will remove the volumes of the instance %s"
                     " (including mirrors), thus removing all the data"
                     " of the instance. Continue?") % name
@@ -203,7 +215,7 @@ def RemoveInstance(opts, args) -> int:
     op = opcodes.OpInstanceRemove(instance_name=name,
                                   ignore_failures=opts.ignore_failures,
                                   shutdown_timeout=opts.shutdown_timeout)
-    SubmitOrSend(op, opts)
+    SubmitOrSend(op, opts, cl=cl)
     return EXIT_SUCCESS
 
 

@@ -6,6 +6,7 @@ import platform
 
 from ganeti import constants
 from ganeti import errors
+from ganeti import hypervisor
 from ganeti import locking
 from ganeti import pathutils
 from ganeti.cmdlib import instance_params
@@ -279,6 +280,8 @@ class LUClusterSetParams(LogicalUnit):
                                            " %s: %s" % (name, ", ".join(
                                                sorted(unknown))),
                                            errors.ECODE_INVAL)
+            group.ForceVTypes(params, hypervisor.ParameterTypes(name),
+                              allow_default=False)
         for attr, current in (("beparams", cl.beparams["default"]),
                               ("nicparams", cl.nicparams["default"]),
                               ("ndparams", cl.ndparams)):
@@ -288,8 +291,14 @@ class LUClusterSetParams(LogicalUnit):
                                            ", ".join(sorted(unknown)),
                                            errors.ECODE_INVAL)
         if getattr(op, "beparams", None):
-            instance_params.CheckBeParamValues(
-                iu.ForceBeParamTypes(op.beparams))
+            op.beparams = iu.ForceBeParamTypes(op.beparams)
+            instance_params.CheckBeParamValues(op.beparams)
+        if getattr(op, "ndparams", None):
+            group.ForceDictType(op.ndparams, group.ND_PARAMETER_TYPES)
+        self.new_diskparams = None
+        if getattr(op, "diskparams", None):
+            self.new_diskparams = group.UpdateDiskParams(cl.diskparams,
+                                                         op.diskparams)
         from ganeti.cmdlib import os as cmdlib_os
         cmdlib_os.CheckClusterOsParams(self, self.op)
         if getattr(op, "ipolicy", None):
@@ -326,8 +335,8 @@ class LUClusterSetParams(LogicalUnit):
             cl.nicparams["default"].update(op.nicparams)
         if getattr(op, "ndparams", None):
             cl.ndparams.update(op.ndparams)
-        for name, params in (getattr(op, "diskparams", None) or {}).items():
-            cl.diskparams.setdefault(name, {}).update(params)
+        if self.new_diskparams is not None:
+            cl.diskparams = self.new_diskparams
         from ganeti.cmdlib import os as cmdlib_os
         cmdlib_os.ApplyClusterOsParams(cl, op)
         if getattr(op, "ipolicy", None):

@@ -92,6 +92,37 @@ def ForceDictType(target: Dict[str, Any], key_types: Dict[str, type]) -> None:
         target[key] = value
 
 
+# VTYPE_* (hypervisor parameter tables) -> the type ForceDictType converts to
+_VTYPE_KINDS: Dict[str, type] = {"string": str, "maybe-string": str,
+                                 "bool": bool, "int": int, "size": int,
+                                 "float": float}
+
+
+def ForceVTypes(target: Dict[str, Any], vtypes: Dict[str, str],
+                allow_default: bool = True) -> None:
+    """ForceDictType for a VTYPE_* table (parameters given as command-line
+    strings): "acpi=False" becomes the boolean False, sizes with units
+    become MiB.  With allow_default, "default" and None (removal markers)
+    are kept as they are; without, they are converted like any value.
+    """
+    convert = {}
+    for key, value in target.items():
+        if allow_default and (value is None or
+                              value == constants.VALUE_DEFAULT):
+            continue
+        if vtypes.get(key) == "size" and isinstance(value, str):
+            try:
+                value = utils_text.ParseUnit(value)
+            except errors.UnitParseError as err:
+                raise errors.TypeEnforcementError(
+                    "'%s' (value %s) is not a valid size. error: %s"
+                    % (key, value, err))
+        convert[key] = value
+    ForceDictType(convert, {key: _VTYPE_KINDS.get(vtype, str)
+                            for key, vtype in vtypes.items()})
+    target.update(convert)
+
+
 def GetUpdatedParams(old: Optional[dict], update: dict,
                      use_default: bool = True) -> dict:
     """old with update applied; "default" (and None, the "-key" form of the

@@ -125,7 +125,7 @@ class LUInstanceCreate(LogicalUnit):
                                        % (op.hypervisor, ",".join(
                                            cluster.enabled_hypervisors)),
                                        errors.ECODE_STATE)
-        instance_params.CheckHvParamNames(op.hypervisor, op.hvparams)
+        instance_params.ForceHvParamTypes(op.hypervisor, op.hvparams)
         CheckIAllocatorOrNode(self, "iallocator", "pnode")
 
     def ExpandNames(self) -> None:

@@ -81,6 +81,8 @@ class LUInstanceStartup(_InstanceLU):
         instance = self._GetInstance()
         cluster = self.cfg.GetClusterInfo()
         if self.op.hvparams:
+            instance_params.ForceHvParamTypes(instance.hypervisor,
+                                              self.op.hvparams)
             filled = cluster.FillHV(instance.hypervisor, instance.os,
                                     dict(instance.hvparams or {},
                                          **self.op.hvparams))

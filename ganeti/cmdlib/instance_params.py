@@ -10,6 +10,7 @@ from ganeti import constants as C
 from ganeti import errors
 from ganeti import hypervisor
 from ganeti import netutils
+from ganeti.cmdlib.group import ForceVTypes
 
 #: Backend parameters whose value must be at least 1 (CPUs, MiB).
 _BE_AT_LEAST_ONE = ("vcpus", "maxmem", "minmem", "memory")
@@ -48,10 +49,12 @@ def CheckDiskSize(size: Any) -> int:
     return value
 
 
-def CheckHvParamNames(hvname: str, hvparams: Optional[Dict[str, Any]]
-                      ) -> None:
+def ForceHvParamTypes(hvname: str, hvparams: Optional[Dict[str, Any]],
+                      allow_default: bool = False) -> None:
     """Refuse hypervisor parameters no hypervisor knows (as upstream's
-    type enforcement does) and those hvname does not support."""
+    type enforcement does) and those hvname does not support; convert the
+    values in place to their declared types ("False" -> False, "2" -> 2).
+    allow_default keeps "default" (modify: back to the inherited value)."""
     known_anywhere = hypervisor.AllParameterTypes()
     own = hypervisor.ParameterTypes(hvname)
     for key in sorted(hvparams or {}):
@@ -60,3 +63,4 @@ def CheckHvParamNames(hvname: str, hvparams: Optional[Dict[str, Any]]
         if key not in own:
             raise errors.HypervisorError("Parameter '%s' is not supported"
                                          % key)
+    ForceVTypes(hvparams or {}, own, allow_default=allow_default)

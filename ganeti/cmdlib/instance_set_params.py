@@ -151,7 +151,8 @@ class LUInstanceSetParams(_InstanceLU):
         self.be_full = cluster.FillBE(self.be_inst)
         iu.CheckMinMaxMem(self.be_full)
         # hypervisor parameters
-        instance_params.CheckHvParamNames(instance.hypervisor, op.hvparams)
+        instance_params.ForceHvParamTypes(instance.hypervisor,
+                                          op.hvparams, allow_default=True)
         self.hv_inst = _ApplyDefaults(instance.hvparams, op.hvparams)
         self.hv_full = cluster.FillHV(instance.hypervisor, instance.os,
                                       self.hv_inst)

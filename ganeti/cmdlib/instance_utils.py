@@ -11,6 +11,7 @@ from ganeti import iallocator
 from ganeti import objects
 from ganeti.cmdlib.base import (  # noqa: F401 (re-exported for the LUs)
     ExpandNodeUuidAndName, NodeName)
+from ganeti.cmdlib.group import ForceVTypes
 from ganeti.utils import text as utils_text
 
 # Admin states an operation accepts.
@@ -292,42 +293,12 @@ def FilledBeParams(cluster, instance) -> Dict[str, Any]:
     return cluster.FillBE(instance.beparams or {})
 
 
-def _ParseBool(key: str, value) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).lower()
-    if text in ("true", "yes", "1", "y"):
-        return True
-    if text in ("false", "no", "0", "n"):
-        return False
-    raise errors.TypeEnforcementError("'%s' (%s) is not a valid boolean"
-                                      % (key, value))
-
-
 def ForceBeParamTypes(beparams: Dict[str, Any],
                       allow_default: bool = False) -> Dict[str, Any]:
-    """Check/convert backend parameter types (units for sizes)."""
-    result = {}
-    for key, value in (beparams or {}).items():
-        kind = BES_TYPES.get(key)
-        if kind is None:
-            raise errors.TypeEnforcementError("Unknown parameter '%s'" % key)
-        if allow_default and value == C.VALUE_DEFAULT:
-            result[key] = value
-            continue
-        try:
-            if kind == "bool":
-                value = _ParseBool(key, value)
-            elif kind == "size":
-                value = value if isinstance(value, int) and \
-                    not isinstance(value, bool) else \
-                    utils_text.ParseUnit(str(value))
-            else:
-                value = int(value)
-        except (ValueError, TypeError, errors.UnitParseError) as err:
-            raise errors.TypeEnforcementError("'%s' (%s) is not a valid %s:"
-                                              " %s" % (key, value, kind, err))
-        result[key] = value
+    """A copy of beparams with the values converted to their declared
+    types (sizes with units to MiB); TypeEnforcementError if one can't be."""
+    result = dict(beparams or {})
+    ForceVTypes(result, BES_TYPES, allow_default=allow_default)
     return result
 
 

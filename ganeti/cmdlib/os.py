@@ -292,8 +292,22 @@ def ApplyClusterOsParams(cluster, op) -> None:
 def CheckClusterOsParams(lu, op) -> None:
     """Prerequisite of OpClusterSetParams' OS parameters: every OS named
     in osparams/osparams_private_cluster validates them on all nodes that
-    have it."""
+    have it.  Hypervisor parameters per OS (os_hvp) are converted to
+    their declared types and the resulting set is syntax-checked; an
+    unknown hypervisor is a HypervisorError ("Unknown hypervisor type")."""
+    from ganeti import hypervisor
+    from ganeti.cmdlib.instance_params import ForceHvParamTypes
     cluster = lu.cfg.GetClusterInfo()
+    for os_name, hvs in (getattr(op, "os_hvp", None) or {}).items():
+        for hv_name, params in (hvs or {}).items():
+            if params is None:
+                continue
+            ForceHvParamTypes(hv_name, params, allow_default=True)
+            current = ((cluster.os_hvp or {}).get(os_name) or {}).get(hv_name)
+            filled = dict(cluster.hvparams.get(hv_name) or {})
+            filled.update(_MergeParams(current or {}, params))
+            hypervisor.GetHypervisorClass(hv_name).CheckParameterSyntax(
+                filled)
     nodes = _DiagnoseNodes(lu.cfg)
     names = set(getattr(op, "osparams", None) or {})
     names.update(getattr(op, "osparams_private_cluster", None) or {})

@@ -1,11 +1,14 @@
 """CLI details end to end on a 3-node fake-hypervisor cluster: unknown names
 in lists are errors, rows follow the order of the names given, gnt-debug
-delay on a named node, an offline instance cannot be started.
+delay on a named node, an offline instance cannot be started,
+gnt-instance remove asks first (no terminal or EOF: no).
 
 VCLUSTER_LAB / VCLUSTER_STATE are honoured.
 """
 
 import os
+import sys
+import textwrap
 
 import pytest
 
@@ -100,5 +103,73 @@ def test_offline_instance_cannot_start(cluster):
         res = cluster.ok("instance", "list", "--no-headers", "-o", "status",
                          INST)
         assert res.stdout.split() == ["running"]
+    finally:
+        cluster.gnt("instance", "remove", "-f", INST)
+
+
+# gnt-instance remove on a terminal: answer, then (terminal text, exit code)
+_ON_A_TERMINAL = r'''
+import fcntl, os, select, subprocess, sys, termios, time
+master, slave = os.openpty()
+proc = subprocess.Popen(
+    [sys.executable, %(script)r, "remove", %(name)r], stdin=slave,
+    stdout=slave, stderr=slave, start_new_session=True,
+    preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+os.close(slave)
+seen, answered = b"", False
+deadline = time.monotonic() + 120
+while proc.poll() is None and time.monotonic() < deadline:
+    if not answered and b"y/[n]/?: " in seen:
+        os.write(master, %(answer)r)
+        answered = True
+    if select.select([master], [], [], 0.5)[0]:
+        try:
+            seen += os.read(master, 4096)
+        except OSError:
+            break
+if proc.poll() is None:
+    proc.kill()
+print(repr((seen.decode(), proc.wait())))
+'''
+
+
+def _RemoveOnATerminal(cluster, answer):
+    import ast
+    res = cluster.py(_ON_A_TERMINAL % {
+        "script": os.path.join(REPO, "scripts", "gnt-instance"),
+        "name": INST, "answer": answer}, timeout=180)
+    assert res.returncode == 0, res.stderr
+    return ast.literal_eval(res.stdout.strip())
+
+
+def _InstanceNames(cluster):
+    res = cluster.ok("instance", "list", "--no-headers", "-o", "name")
+    return res.stdout.split()
+
+
+def test_remove_asks_before_removing(cluster):
+    # an unknown instance is an error before any question
+    _prereq_failure(cluster.gnt("instance", "remove", "NOSUCH"),
+                    "unknown_entity", "Instance name NOSUCH not found")
+    cluster.ok("instance", "add", "-n", N2, "-t", "diskless", "-o", "noop",
+               "--no-name-check", "--no-ip-check", "--no-start", INST)
+    try:
+        # no terminal to answer on: the answer is no
+        res = cluster.vc.exec("node1", "setsid", "-w", sys.executable,
+                              os.path.join(REPO, "scripts", "gnt-instance"),
+                              "remove", INST, timeout=120)
+        assert (res.returncode, res.stdout) == (1, ""), res.stderr
+        assert INST in _InstanceNames(cluster)
+        question = textwrap.fill(
+            "This will remove the volumes of the instance %s (including"
+            " mirrors), thus removing all the data of the instance."
+            " Continue?" % INST, 70).replace("\n", "\r\n") + \
+            "\r\ny/[n]/?: "
+        text, code = _RemoveOnATerminal(cluster, b"\x04")    # EOF: no
+        assert text.startswith(question) and code == 1, (text, code)
+        assert INST in _InstanceNames(cluster)
+        text, code = _RemoveOnATerminal(cluster, b"y\n")
+        assert text.startswith(question) and code == 0, text
+        assert INST not in _InstanceNames(cluster)
     finally:
         cluster.gnt("instance", "remove", "-f", INST)

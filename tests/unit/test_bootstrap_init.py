@@ -85,3 +85,28 @@ def test_init_fills_and_checks_the_ipolicy(node):
     assert policy["std"]["memory-size"] == 128
     assert policy["minmax"][0]["min"]["disk-size"] == 1024
     assert policy["disk-templates"] == ["diskless"]
+
+
+def test_init_stores_parameters_typed(node):
+    from ganeti import serializer
+    _init(start_daemons=False, hvparams={"fake": {"migration_mode": "live"},
+                                         "kvm": {"acpi": "False",
+                                                 "cpu_cores": "2"}},
+          beparams={"maxmem": "1G", "auto_balance": "False"},
+          ndparams={"spindle_count": "2"},
+          diskparams={"drbd": {"resync-rate": "2048"}})
+    with open(pathutils.CLUSTER_CONF_FILE) as fd:
+        cluster = serializer.LoadJson(fd.read())["cluster"]
+    assert cluster["hvparams"]["kvm"]["acpi"] is False
+    assert cluster["hvparams"]["kvm"]["cpu_cores"] == 2
+    assert cluster["beparams"]["default"]["maxmem"] == 1024
+    assert cluster["beparams"]["default"]["auto_balance"] is False
+    assert cluster["ndparams"]["spindle_count"] == 2
+    assert cluster["diskparams"]["drbd"]["resync-rate"] == 2048
+
+
+def test_init_refuses_bad_parameter_value(node):
+    with pytest.raises(errors.TypeEnforcementError) as err:
+        _init(start_daemons=False, hvparams={"kvm": {"acpi": "perhaps"}})
+    assert str(err.value) == "'acpi' (value perhaps) is not a valid boolean"
+    assert not os.path.exists(pathutils.CLUSTER_CONF_FILE)

@@ -448,6 +448,35 @@ def test_main_usage_and_version(capsys, no_logging):
         constants.RELEASE_VERSION)
 
 
+@pytest.mark.parametrize("binary", ["gnt-cluster", "gnt-debug", "gnt-group",
+                                    "gnt-instance", "gnt-job", "gnt-node",
+                                    "gnt-os"])
+def test_unknown_subcommand_of_the_real_scripts(binary):
+    import importlib
+    import os
+    import subprocess
+    import sys
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    res = subprocess.run([sys.executable, os.path.join(repo, "scripts",
+                                                       binary), "nosuchcmd"],
+                         capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, LC_ALL="C"))
+    assert res.returncode == 1, res.stderr
+    assert res.stdout.startswith(
+        "Usage: %s {command} [options...] [argument...]\n"
+        "%s <command> --help to see details, or man %s\n\nCommands:\n"
+        % (binary, binary, binary))
+    module = importlib.import_module("ganeti.client." +
+                                     binary.replace("-", "_"))
+    assert res.stdout == "".join(line + "\n" for line in
+                                 cli.FormatUsage(binary, module.commands))
+    # upstream ends the command list with an empty line
+    assert res.stdout.endswith("\n\n") and \
+        not res.stdout.endswith("\n\n\n")
+    assert res.stderr == ""
+
+
 def test_main_parses_and_runs(no_logging):
     assert _Main("show", "-f", "--units", "g", "-s", "2G", "a", "b") == 0
     opts, args = _Cmd.seen
@@ -608,6 +637,56 @@ def test_ask_user_prompt_and_help(monkeypatch):
     text = "".join(tty.written)
     assert text.startswith("Really?\ny/[n]/?: ")
     assert " y - Perform the operation\n" in text
+
+
+def _AskOnTerminal(answer: bytes, timeout: float = 30) -> tuple:
+    """cli.AskUser("Continue?") in a process whose controlling terminal is
+    a new pty; answer is typed once the prompt shows.  (terminal text,
+    printed result)."""
+    import fcntl
+    import os
+    import select
+    import subprocess
+    import sys
+    import termios
+    import time
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    master, slave = os.openpty()
+    code = ("import sys; sys.path.insert(0, %r)\n"
+            "from ganeti import cli\n"
+            "print(repr(cli.AskUser('Continue?')))" % repo)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=slave, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while b"y/[n]/?: " not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 1)
+            if ready:
+                seen += os.read(master, 1024)
+        os.write(master, answer)
+        out, _ = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    return seen.decode(), out.decode().strip()
+
+
+@pytest.mark.parametrize("answer,result", [
+    (b"\x04", "False"),      # EOF (Ctrl-D): no
+    (b"\n", "False"),        # the default
+    (b"y\n", "True"),
+])
+def test_ask_user_on_a_real_terminal(answer, result):
+    seen, printed = _AskOnTerminal(answer)
+    assert seen.startswith("Continue?\r\ny/[n]/?: ")
+    assert printed == result
 
 
 def test_confirm_operation_lists_names(monkeypatch):

@@ -10,6 +10,7 @@ from ganeti import cli
 from ganeti import errors
 from ganeti.client import gnt_instance, gnt_instance_add, gnt_instance_info
 import testdata
+from cli_fakes import FakeLuxi, Run
 
 REFERENCE = os.path.join(testdata.REFERENCE, "ops")
 
@@ -207,3 +208,56 @@ def test_startup_options_to_opcode():
                                       "5", "x"])
     op = gnt_instance._RebootOp(args[0], opts)
     assert op.reboot_type == "full" and op.shutdown_timeout == 5
+
+
+class _RemoveLuxi(FakeLuxi):
+    """Knows one instance; the query refuses other names (as luxid)."""
+
+    def QueryInstances(self, names, fields, use_locking):
+        self._Call("QueryInstances", names, fields, use_locking)
+        for name in names:
+            if name != "inst1":
+                raise errors.OpPrereqError("Instance name %s not found"
+                                           % name, errors.ECODE_NOENT)
+        return [[name] for name in names]
+
+
+@pytest.fixture
+def remove_luxi(monkeypatch, ganeti_root):
+    from ganeti import luxi
+    fake = _RemoveLuxi()
+    monkeypatch.setattr(luxi, "Client", lambda *args, **kwargs: fake)
+    monkeypatch.setattr(cli, "SetupCliLogging", lambda *args: None)
+    return fake
+
+
+def test_remove_unknown_instance_fails_before_asking(remove_luxi, capsys,
+                                                     monkeypatch):
+    asked = []
+    monkeypatch.setattr(gnt_instance, "AskUser",
+                        lambda text: asked.append(text))
+    assert Run(gnt_instance, "remove", "nosuch") == 1
+    assert "Instance name nosuch not found" in capsys.readouterr().err
+    assert asked == [] and remove_luxi.submitted == []
+
+
+@pytest.mark.parametrize("answer,code,jobs", [(False, 1, 0), (True, 0, 1)])
+def test_remove_asks_upstream_question(remove_luxi, monkeypatch, answer,
+                                       code, jobs):
+    asked = []
+    monkeypatch.setattr(gnt_instance, "AskUser",
+                        lambda text: asked.append(text) or answer)
+    assert Run(gnt_instance, "remove", "--submit", "inst1") == code
+    assert asked == ["This will remove the volumes of the instance inst1"
+                     " (including mirrors), thus removing all the data of"
+                     " the instance. Continue?"]
+    assert [ops[0]["OP_ID"] for _, ops in remove_luxi.submitted] == \
+        ["OP_INSTANCE_REMOVE"] * jobs
+
+
+def test_remove_with_force_asks_nothing(remove_luxi, monkeypatch):
+    monkeypatch.setattr(gnt_instance, "AskUser",
+                        lambda text: pytest.fail("asked: %s" % text))
+    assert Run(gnt_instance, "remove", "-f", "--submit", "nosuch") == 0
+    assert [ops[0]["instance_name"] for _, ops in remove_luxi.submitted] == \
+        ["nosuch"]
