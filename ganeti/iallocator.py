@@ -11,6 +11,7 @@ answer must name and how to validate it.  ``RunIAllocatorScript`` is the
 node side of ``iallocator_runner``.
 """
 
+import json
 import os
 import tempfile
 from typing import Any, Dict, List, Optional
@@ -38,6 +39,13 @@ def ComputeDiskSize(disk_template: str, disks: List[Dict[str, Any]]) -> int:
 
 
 # ---------------------------------------------------------------- requests
+
+def _RequestDisk(disk: Dict[str, Any], disk_template: str) -> Dict[str, Any]:
+    """A disk of an allocation request: the caller's keys plus dev_type."""
+    entry = dict(disk)
+    entry.setdefault("dev_type", disk_template)
+    return entry
+
 
 class IARequestBase:
     """One request; subclasses set MODE and the fields they need."""
@@ -80,12 +88,12 @@ class IAReqInstanceAlloc(IARequestBase):
         return 2 if self.disk_template in _DTS_INT_MIRROR else 1
 
     def GetRequest(self, cfg) -> Dict[str, Any]:
-        disks = [{"size": int(d.get("size") or 0),
-                  "mode": d.get("mode", "rw"),
-                  "spindles": d.get("spindles")} for d in self.disks]
+        disks = [_RequestDisk(disk, self.disk_template)
+                 for disk in self.disks]
         request = {
             "name": self.name,
             "disk_template": self.disk_template,
+            "group_name": self.group_name,
             "tags": list(self.tags or []),
             "os": self.os,
             "vcpus": self.vcpus,
@@ -97,8 +105,6 @@ class IAReqInstanceAlloc(IARequestBase):
             "required_nodes": self.RequiredNodes(cfg),
             "hypervisor": self.hypervisor,
         }
-        if self.group_name is not None:
-            request["group_name"] = self.group_name
         if self.node_whitelist is not None:
             request["node_whitelist"] = list(self.node_whitelist)
         return request
@@ -115,6 +121,45 @@ class IAReqInstanceAlloc(IARequestBase):
                                        " nodes (%s), required %s"
                                        % (len(result), required),
                                        errors.ECODE_FAULT)
+
+
+class IAReqMultiInstanceAlloc(IARequestBase):
+    """Find nodes for several new instances at once."""
+
+    MODE = C.IALLOCATOR_MODE_MULTI_ALLOC
+    REQ_FIELDS = ["instances"]
+
+    def GetRequest(self, cfg) -> Dict[str, Any]:
+        return {"instances": [req.GetRequest(cfg) for req in self.instances]}
+
+    def ValidateResult(self, ial, result) -> None:
+        if not (isinstance(result, list) and len(result) == 2 and
+                all(isinstance(part, list) for part in result)):
+            raise errors.OpExecError("Invalid result from iallocator:"
+                                     " expected [allocatable, failed], got"
+                                     " %r" % (result,))
+        for entry in result[0]:
+            if not (isinstance(entry, list) and len(entry) == 2 and
+                    isinstance(entry[0], str) and
+                    isinstance(entry[1], list)):
+                raise errors.OpExecError("Invalid result from iallocator:"
+                                         " bad allocation %r" % (entry,))
+
+
+class IAReqInstanceAllocateSecondary(IARequestBase):
+    """Find a secondary node for an existing instance."""
+
+    MODE = C.IALLOCATOR_MODE_ALLOCATE_SECONDARY
+    REQ_FIELDS = ["name"]
+
+    def GetRequest(self, cfg) -> Dict[str, Any]:
+        return {"name": self.name}
+
+    def ValidateResult(self, ial, result) -> None:
+        if not isinstance(result, str):
+            raise errors.OpExecError("Invalid result from iallocator:"
+                                     " expected a node name, got %r"
+                                     % (result,))
 
 
 class IAReqRelocate(IARequestBase):
@@ -214,14 +259,17 @@ def _InstanceEntry(cfg, inst) -> Dict[str, Any]:
     for nic in inst.nics or []:
         params = dict(default_nic)
         params.update(nic.nicparams or {})
-        nics.append({"mac": nic.mac, "ip": nic.ip, "mode": params.get("mode"),
-                     "link": params.get("link"), "network": nic.network})
+        entry = {"mac": nic.mac, "ip": nic.ip, "mode": params.get("mode"),
+                 "link": params.get("link")}
+        if nic.network:
+            entry["network"] = nic.network
         if params.get("mode") == C.NIC_MODE_BRIDGED:
-            nics[-1]["bridge"] = params.get("link")
+            entry["bridge"] = params.get("link")
+        nics.append(entry)
     disks = cfg.GetInstanceDisks(inst.uuid)
     template = cfg.GetInstanceDiskTemplate(inst.uuid)
-    ddicts = [{"size": d.size, "mode": d.mode, "spindles": d.spindles}
-              for d in disks]
+    ddicts = [{"dev_type": d.dev_type, "size": d.size, "mode": d.mode,
+               "spindles": d.spindles} for d in disks]
     return {
         "tags": list(inst.tags or []),
         "admin_state": inst.admin_state,
@@ -241,7 +289,10 @@ def _InstanceEntry(cfg, inst) -> Dict[str, Any]:
 
 def _NodeEntry(cfg, node, live: Optional[tuple], instances,
                running: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
-    entry = {
+    """A node's entry: its live resources (online vm-capable nodes that
+    answered), then its static attributes."""
+    entry = _NodeResources(cfg, node, live, instances, running)
+    entry.update({
         "tags": list(node.tags or []),
         "primary_ip": node.primary_ip,
         "secondary_ip": node.secondary_ip,
@@ -253,9 +304,14 @@ def _NodeEntry(cfg, node, live: Optional[tuple], instances,
         "vm_capable": bool(node.vm_capable),
         "ndparams": cfg.GetClusterInfo().FillND(
             node, cfg.GetNodeGroup(node.group)),
-    }
+    })
+    return entry
+
+
+def _NodeResources(cfg, node, live: Optional[tuple], instances,
+                   running: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
     if node.offline or not node.vm_capable or live is None:
-        return entry
+        return {}
     storage, hvinfo = live
     cluster = cfg.GetClusterInfo()
     free_mem = int(hvinfo.get("memory_free") or 0)
@@ -270,7 +326,7 @@ def _NodeEntry(cfg, node, live: Optional[tuple], instances,
         if inst.admin_state == C.ADMINST_UP:
             i_pri_up_mem += maxmem
     unit = storage[0] if storage else {}
-    entry.update({
+    return {
         "total_memory": int(hvinfo.get("memory_total") or 0),
         "reserved_memory": int(hvinfo.get("memory_dom0") or 0),
         "free_memory": free_mem,
@@ -282,8 +338,7 @@ def _NodeEntry(cfg, node, live: Optional[tuple], instances,
         "reserved_cpus": int(hvinfo.get("cpu_dom0") or 0),
         "i_pri_memory": i_pri_mem,
         "i_pri_up_memory": i_pri_up_mem,
-    })
-    return entry
+    }
 
 
 def BuildInputData(cfg, request: IARequestBase,
@@ -373,10 +428,17 @@ class IAllocator:
                 running.update(res.payload)
         return live, running
 
-    def Run(self, name: str, validate: bool = True) -> None:
+    def BuildInput(self) -> str:
+        """Compute the input document (with the nodes' live data); its
+        text, in upstream's form (keys in protocol order, one line)."""
         live, running = self._LiveData()
         self.in_data = BuildInputData(self.cfg, self.req, live, running)
-        self.in_text = serializer.DumpJson(self.in_data)
+        self.in_text = json.dumps(self.in_data) + "\n"
+        return self.in_text
+
+    def Run(self, name: str, validate: bool = True) -> None:
+        if self.in_text is None:
+            self.BuildInput()
         params = self.cfg.GetClusterInfo().default_iallocator_params or {}
         result = self.rpc.call_iallocator_runner(self.cfg.GetMasterNode(),
                                                  name, self.in_text, params)

@@ -109,8 +109,8 @@ def TestAllocator(opts, args) -> int:
         return EXIT_FAILURE
     nics = []
     for spec in opts.nics.split(","):
-        parts = (spec.split("/") + [None, None, None])[:3]
-        nics.append({"mac": parts[0], "ip": parts[1], "bridge": parts[2]})
+        # only the fields given: "mac/ip" -> {"mac": ..., "ip": ...}
+        nics.append(dict(zip(("mac", "ip", "bridge"), spec.split("/"))))
     tags = opts.tags.split(",") if opts.tags else []
     target_groups = []
     for item in opts.target_groups or []:

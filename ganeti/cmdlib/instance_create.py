@@ -169,7 +169,9 @@ class LUInstanceCreate(LogicalUnit):
             tags=op.tags, os=op.os_type, vcpus=self.be_full["vcpus"],
             memory=self.be_full["maxmem"],
             spindle_use=self.be_full.get("spindle_use", 1),
-            disks=self.disks, nics=[n.ToDict() for n in self.nics],
+            disks=[{"size": d["size"], "mode": d["mode"],
+                    "spindles": d.get("spindles")} for d in self.disks],
+            nics=[n.ToDict() for n in self.nics],
             hypervisor=op.hypervisor,
             node_whitelist=(sorted(self.cfg.GetNodeNames(
                 list(self.owned_locks(locking.LEVEL_NODE))))

@@ -10,8 +10,11 @@ from typing import Iterator, List, Tuple
 
 from ganeti import constants
 from ganeti import errors
+from ganeti import iallocator
 from ganeti import locking
 from ganeti.cmdlib.base import ExpandNodeUuid, NoHooksLU
+from ganeti.cmdlib.instance_storage import DISK_ACCESS_SET
+from ganeti.cmdlib.instance_utils import ExpandInstanceUuidAndName
 from ganeti.utils import interrupt
 
 
@@ -164,3 +167,107 @@ class LUTestJqueue(NoHooksLU):
         if self.op.fail:
             raise errors.OpExecError(JQT_FAIL_MSG)
         return True
+
+
+_ALLOC_ATTRS = ("memory", "disks", "disk_template", "os", "tags", "nics",
+                "vcpus")
+
+
+class LUTestAllocator(NoHooksLU):
+    """Build an iallocator request (direction in: its input document) or
+    run it through an allocator (out: the allocator's answer, unchecked);
+    OpTestAllocator, gnt-debug iallocator."""
+
+    REQ_BGL = False
+
+    def ExpandNames(self) -> None:
+        self.needed_locks = {}
+
+    def CheckPrereq(self) -> None:
+        op = self.op
+        if op.mode in (constants.IALLOCATOR_MODE_ALLOC,
+                       constants.IALLOCATOR_MODE_MULTI_ALLOC):
+            self._CheckAllocation()
+        elif op.mode in (constants.IALLOCATOR_MODE_RELOC,
+                         constants.IALLOCATOR_MODE_ALLOCATE_SECONDARY):
+            self.inst_uuid, op.name = ExpandInstanceUuidAndName(
+                self.cfg, None, op.name)
+        elif op.mode in (constants.IALLOCATOR_MODE_CHG_GROUP,
+                         constants.IALLOCATOR_MODE_NODE_EVAC):
+            if not op.instances:
+                raise errors.OpPrereqError("Missing instances",
+                                           errors.ECODE_INVAL)
+            op.instances = [ExpandInstanceUuidAndName(self.cfg, None,
+                                                      name)[1]
+                            for name in op.instances]
+        else:
+            raise errors.OpPrereqError("Invalid test allocator mode '%s'"
+                                       % op.mode, errors.ECODE_INVAL)
+        if op.direction == constants.IALLOCATOR_DIR_OUT and \
+                op.iallocator is None:
+            raise errors.OpPrereqError("Missing allocator name",
+                                       errors.ECODE_INVAL)
+
+    def _CheckAllocation(self) -> None:
+        op = self.op
+        for attr in _ALLOC_ATTRS:
+            if getattr(op, attr, None) is None:
+                raise errors.OpPrereqError("Missing attribute '%s' on opcode"
+                                           " input" % attr,
+                                           errors.ECODE_INVAL)
+        if self.cfg.ExpandInstanceName(op.name) is not None:
+            raise errors.OpPrereqError("Instance '%s' already in the cluster"
+                                       % op.name, errors.ECODE_EXISTS)
+        for row in op.disks:
+            if not (isinstance(row, dict) and
+                    isinstance(row.get("size"), int) and
+                    row.get("mode") in DISK_ACCESS_SET):
+                raise errors.OpPrereqError("Invalid contents of the 'disks'"
+                                           " parameter", errors.ECODE_INVAL)
+        if op.hypervisor is None:
+            op.hypervisor = self.cfg.GetHypervisorType()
+
+    def _AllocRequest(self, name: str) -> iallocator.IAReqInstanceAlloc:
+        op = self.op
+        return iallocator.IAReqInstanceAlloc(
+            name=name, memory=op.memory, disks=op.disks,
+            disk_template=op.disk_template, os=op.os, tags=op.tags,
+            nics=op.nics, vcpus=op.vcpus, spindle_use=op.spindle_use,
+            hypervisor=op.hypervisor, group_name=op.group_name)
+
+    def _Request(self) -> iallocator.IARequestBase:
+        op = self.op
+        mode = op.mode
+        if mode == constants.IALLOCATOR_MODE_ALLOC:
+            return self._AllocRequest(op.name)
+        if mode == constants.IALLOCATOR_MODE_MULTI_ALLOC:
+            return iallocator.IAReqMultiInstanceAlloc(instances=[
+                self._AllocRequest("%s%s" % (op.name, idx))
+                for idx in range(op.count)])
+        if mode == constants.IALLOCATOR_MODE_RELOC:
+            # away from the secondary (DRBD), else from the primary
+            # (externally mirrored disks: the instance moves)
+            inst = self.cfg.GetInstanceInfo(self.inst_uuid)
+            relocate_from = (self.cfg.GetInstanceSecondaryNodes(inst.uuid) or
+                             [inst.primary_node])
+            return iallocator.IAReqRelocate(
+                inst_uuid=inst.uuid,
+                relocate_from_node_uuids=list(relocate_from))
+        if mode == constants.IALLOCATOR_MODE_ALLOCATE_SECONDARY:
+            return iallocator.IAReqInstanceAllocateSecondary(name=op.name)
+        if mode == constants.IALLOCATOR_MODE_CHG_GROUP:
+            return iallocator.IAReqGroupChange(
+                instances=op.instances,
+                target_groups=[self.cfg.LookupNodeGroup(group)
+                               for group in op.target_groups or []])
+        return iallocator.IAReqNodeEvac(
+            instances=op.instances,
+            evac_mode=op.evac_mode or constants.NODE_EVAC_ALL,
+            ignore_soft_errors=False)
+
+    def Exec(self, feedback_fn) -> str:
+        ial = iallocator.IAllocator(self.cfg, self.rpc, self._Request())
+        if self.op.direction == constants.IALLOCATOR_DIR_IN:
+            return ial.BuildInput()
+        ial.Run(self.op.iallocator, validate=False)
+        return ial.out_text

@@ -191,8 +191,20 @@ def test_iallocator_builds_test_allocator(fake_luxi, capsys):
         "allocate", "inst9", 1024, "plain", "noop", "in", ["a", "b"], 2)
     assert op["disks"] == [{"size": 1024, "mode": "rw"},
                            {"size": 512, "mode": "rw"}]
-    assert op["nics"] == [{"mac": "aa:bb:cc:dd:ee:ff", "ip": "10.0.0.1",
-                           "bridge": None}]
+    assert op["nics"] == [{"mac": "aa:bb:cc:dd:ee:ff", "ip": "10.0.0.1"}]
+
+
+def test_iallocator_default_nic_has_only_a_mac(fake_luxi):
+    # data/rpc-3.0 iallocator_runner: the request of upstream's
+    # "gnt-debug iallocator --dir out ... --mode allocate" names only a mac
+    fake_luxi.next_id = 61
+    fake_luxi.jobs[61] = FakeJob(61, [{}], opresult=["{}"])
+    assert Run(gnt_debug, "iallocator", "--mode", "allocate", "-t", "file",
+               "-o", "noop", "inst9") == 0
+    _, (op, ) = fake_luxi.submitted[-1]
+    assert op["nics"] == [{"mac": "00:11:22:33:44:55"}]
+    assert op["disks"] == [{"size": 4096, "mode": "rw"},
+                           {"size": 4096, "mode": "rw"}]
 
 
 def test_test_osparams(fake_luxi, capsys):

@@ -260,9 +260,9 @@ def test_iallocator_request_json(ctx):
         "type": "allocate", "name": "new.example.com",
         "disk_template": "drbd", "tags": ["a"], "os": "debootstrap+default",
         "vcpus": 2, "memory": 256, "spindle_use": 1,
-        "disks": [{"size": 1024, "mode": "rw", "spindles": None}],
+        "disks": [{"size": 1024, "mode": "rw", "dev_type": "drbd"}],
         "disk_space_total": 1024 + 128, "nics": [{"mac": "auto"}],
-        "required_nodes": 2, "hypervisor": "fake"}
+        "required_nodes": 2, "hypervisor": "fake", "group_name": None}
     node1 = data["nodes"][MASTER]
     # 128 MiB maxmem instance using 100 MiB: 28 MiB more are reserved
     assert node1["free_memory"] == 3000 - 28
@@ -271,7 +271,8 @@ def test_iallocator_request_json(ctx):
     assert "free_memory" not in data["nodes"]["node2.example.com"]
     inst = data["instances"][INST]
     assert inst["nodes"] == [MASTER] and inst["disk_template"] == "file"
-    assert inst["disks"] == [{"size": 64, "mode": "rw", "spindles": None}]
+    assert inst["disks"] == [{"dev_type": "file", "size": 64, "mode": "rw",
+                              "spindles": None}]
     assert inst["admin_state"] == "up" and inst["memory"] == 128
     assert data["nodegroups"]["group-uuid"]["name"] == "default"
 
