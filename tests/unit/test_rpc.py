@@ -513,3 +513,16 @@ def test_concurrent_callers_share_the_transport(nodes):
         thread.join(10)
     assert outcomes == [True] * 20
     assert len(fake["n1"].requests) == 20
+
+
+def test_decompress_bounds_the_inflated_size():
+    data = b"x" * 5000
+    assert defs.Decompress(defs.Compress(data)) == data
+    assert defs.Decompress(defs.Compress(data), max_size=5000) == data
+    with pytest.raises(ValueError) as err:
+        defs.Decompress(defs.Compress(data), max_size=4999)
+    assert "inflates beyond 4999 bytes" in str(err.value)
+    packed = defs.Compress(data)[1]
+    for bad in ([1, packed[:20]], [1, "!!not base64"], [1, "eHh4"]):
+        with pytest.raises(ValueError):
+            defs.Decompress(bad)
