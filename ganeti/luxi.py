@@ -11,12 +11,13 @@ This module holds the framing and message helpers shared with the server
 per LUXI method.
 """
 
+import collections
 import errno
 import logging
 import os
 import socket
 import time
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Deque, List, Optional, Sequence, Tuple
 
 from ganeti import constants
 from ganeti import errors
@@ -31,6 +32,10 @@ LUXI_DEF_RWTO = 180          # read/write timeout (seconds)
 # Longest server-side wait of one WaitForJobChange call; half the rw timeout
 # so that an answer always arrives before the client gives up.
 LUXI_WFJC_TIMEOUT = (LUXI_DEF_RWTO - 1) // 2
+# Largest request the server reads (bigger ones get an error answer and the
+# connection is closed): far above any real request, small enough that
+# reading and parsing one stays quick and bounded in memory.
+LUXI_MAX_REQUEST_SIZE = 32 * 1024 * 1024
 LUXI_OVERRIDE = "FORCE_LUXI_SOCKET"
 LUXI_OVERRIDE_MASTER = "master"
 LUXI_OVERRIDE_QUERY = "query"
@@ -121,7 +126,7 @@ def ParseRequest(msg: bytes) -> Tuple[str, Any, Optional[int]]:
     """Parse a request; return (method, args, version) or raise ProtocolError.
     """
     try:
-        request = serializer.LoadJson(msg)
+        request = serializer.LoadUntrustedJson(msg)
     except (ValueError, UnicodeDecodeError) as err:
         raise errors.ProtocolError("Invalid LUXI request (parsing error): %s"
                                    % err)
@@ -172,22 +177,51 @@ def CheckResponse(success: bool, result: Any,
 
 
 class MessageReader:
-    """Split a byte stream into 0x03-terminated messages."""
+    """Split a byte stream into 0x03-terminated messages.
 
-    def __init__(self) -> None:
-        self._buffer = b""
-        self._messages: List[bytes] = []
+    Linear in the bytes fed: the pieces of an unfinished message are kept
+    in a list and joined once its terminator arrives.  With max_size, a
+    message growing beyond it raises ProtocolError (the stream cannot be
+    resynchronised: the connection must be closed).
+    """
+
+    def __init__(self, max_size: Optional[int] = None) -> None:
+        self.max_size = max_size
+        self._pieces: List[bytes] = []
+        self._size = 0
+        self._messages: Deque[bytes] = collections.deque()
+
+    def _CheckSize(self, size: int) -> None:
+        if self.max_size is not None and size > self.max_size:
+            self._pieces, self._size = [], 0
+            raise errors.ProtocolError("LUXI message too large (more than %d"
+                                       " bytes)" % self.max_size)
 
     def Feed(self, data: bytes) -> None:
-        parts = (self._buffer + data).split(LUXI_EOM)
-        self._buffer = parts.pop()
-        self._messages.extend(parts)
+        start = 0
+        while True:
+            end = data.find(LUXI_EOM, start)
+            if end < 0:
+                break
+            piece = data[start:end]
+            self._CheckSize(self._size + len(piece))
+            if self._pieces:
+                self._pieces.append(piece)
+                piece = b"".join(self._pieces)
+                self._pieces, self._size = [], 0
+            self._messages.append(piece)
+            start = end + 1
+        if start < len(data):
+            rest = data[start:]
+            self._CheckSize(self._size + len(rest))
+            self._pieces.append(rest)
+            self._size += len(rest)
 
     def Pop(self) -> Optional[bytes]:
-        return self._messages.pop(0) if self._messages else None
+        return self._messages.popleft() if self._messages else None
 
     def HasPartial(self) -> bool:
-        return bool(self._buffer.strip())
+        return any(piece.strip() for piece in self._pieces)
 
 
 def DefaultAddress() -> str:
@@ -280,8 +314,23 @@ class Transport:
     def Call(self, msg: bytes) -> bytes:
         """Send one request and return the raw response."""
         self.used = True
-        self.Send(msg)
+        try:
+            self.Send(msg)
+        except errors.ConnectionClosedError:
+            # The server may have answered before closing (it refuses a
+            # too large request that way): that answer is the result.
+            answer = self._LeftAnswer()
+            if answer is None:
+                raise
+            return answer
         return self.Recv()
+
+    def _LeftAnswer(self) -> Optional[bytes]:
+        """A complete message the server sent before closing, if any."""
+        try:
+            return self.Recv()
+        except (errors.ConnectionClosedError, errors.TimeoutError, OSError):
+            return None
 
     def Close(self) -> None:
         if self.socket is not None:

@@ -108,6 +108,58 @@ def LoadJson(txt: Union[str, bytes]) -> Any:
     return _json.loads(txt)
 
 
+# Deepest nesting of lists and objects accepted from untrusted peers (LUXI
+# clients, node RPC requests).  Real requests nest a handful of levels; a
+# bound keeps recursive code (and the parser) away from Python's recursion
+# limit.
+JSON_MAX_DEPTH = 100
+
+
+class JsonNestingError(ValueError):
+    """A JSON document nests deeper than allowed."""
+
+
+def _CheckDepth(data: Any, max_depth: int) -> None:
+    """Raise JsonNestingError if data nests deeper than max_depth.
+
+    Level by level, without recursion; linear in the number of values.
+    """
+    level = [data] if type(data) in (dict, list) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > max_depth:
+            break
+        deeper: list = []
+        add = deeper.append
+        for item in level:
+            for value in (item.values() if type(item) is dict else item):
+                kind = type(value)
+                if kind is dict or kind is list:
+                    add(value)
+        level = deeper
+    else:
+        return
+    raise JsonNestingError("JSON nesting too deep (more than %d levels)"
+                           % max_depth)
+
+
+def LoadUntrustedJson(txt: Union[str, bytes],
+                      max_depth: int = JSON_MAX_DEPTH) -> Any:
+    """LoadJson for input from peers: nesting beyond max_depth is refused.
+
+    Raises ValueError (JsonNestingError for too deep documents), never
+    RecursionError.
+    """
+    try:
+        data = LoadJson(txt)
+    except RecursionError:
+        raise JsonNestingError("JSON nesting too deep (more than %d levels)"
+                               % max_depth)
+    _CheckDepth(data, max_depth)
+    return data
+
+
 def LoadAndVerifyJson(raw: Union[str, bytes],
                       verify_fn: Callable[[Any], bool]) -> Any:
     """Parse JSON and check it with verify_fn; raise ParseError if it fails."""

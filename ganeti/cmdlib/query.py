@@ -63,7 +63,8 @@ def _node_live_data(context, nodes) -> Dict[str, dict]:
     hv_name = cluster.enabled_hypervisors[0]
     hv_specs = [[hv_name, cluster.hvparams.get(hv_name, {})]]
     results = context.rpc.call_node_info([n.uuid for n in online],
-                                         storage_units, hv_specs)
+                                         storage_units, hv_specs,
+                                         skip_unreachable=True)
     live = {}
     for node in online:
         res = results.get(node.uuid)
@@ -176,7 +177,8 @@ def _instance_live_data(context, instances, nodes):
     found: Dict[str, Dict[str, dict]] = {}
     if online:
         results = context.rpc.call_all_instances_info(
-            online, list(cluster.enabled_hypervisors), cluster.hvparams)
+            online, list(cluster.enabled_hypervisors), cluster.hvparams,
+            skip_unreachable=True)
         for node_uuid in online:
             res = results.get(node_uuid)
             if res is None or res.fail_msg:

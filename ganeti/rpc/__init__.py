@@ -13,6 +13,7 @@
 import logging
 import os
 import socket
+import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ganeti import constants
@@ -133,8 +134,15 @@ class RpcRunner:
         return cls(DefaultResolver(), port=port)
 
     def Call(self, procedure: str, nodes: Sequence[str], args: Sequence,
-             read_timeout: Optional[float] = None) -> Dict[str, RpcResult]:
-        """Run one call on a list of nodes; returns {node key: RpcResult}."""
+             read_timeout: Optional[float] = None,
+             skip_unreachable: bool = False) -> Dict[str, RpcResult]:
+        """Run one call on a list of nodes; returns {node key: RpcResult}.
+
+        With skip_unreachable (queries, hooks), nodes marked unreachable in
+        self.reach are not waited for: they get a failed, unreachable
+        result with the mark's last error at once, and are probed again in
+        the background (see _ProbeLater).
+        """
         interrupt.Check()
         call = defs.CALLS[procedure]
         call.CheckArgs(args)
@@ -145,6 +153,7 @@ class RpcRunner:
         if not call.per_node:
             shared_body = _dump(call.Encode(self.encode_ctx, args))
         offline: Dict[str, str] = {}
+        skipped: Dict[str, Tuple[str, str]] = {}
         requests: Dict[str, Tuple[str, Request]] = {}
         resolved = list(self.resolver(keys)) if keys else []
         if len(resolved) != len(keys):
@@ -156,6 +165,11 @@ class RpcRunner:
             if is_offline and not call.accept_offline:
                 offline[key] = name
                 continue
+            if skip_unreachable:
+                mark = self.reach.Skip(name)
+                if mark is not None:
+                    skipped[key] = (name, mark)
+                    continue
             body = shared_body
             if body is None:
                 body = _dump(call.Encode(self.encode_ctx, args, node=key))
@@ -166,10 +180,32 @@ class RpcRunner:
         for name, req in requests.values():
             self.reach.Record(name, req.error, req.elapsed)
         results = MakeResults(procedure, offline, requests)
+        for key, (name, error) in skipped.items():
+            results[key] = RpcResult(data=error, failed=True, node=name,
+                                     call=procedure, unreachable=True)
+        if skipped:
+            self._ProbeLater([key for key in skipped
+                              if self.reach.ProbeDue(skipped[key][0])])
         if call.postproc is not None:
             for result in results.values():
                 _postprocess(call, result)
         return results
+
+
+    def _ProbeLater(self, keys: List[str]) -> None:
+        """Ask keys for their version in a background thread; an answer
+        clears their reachability marks (RpcRunner.Call records it)."""
+        if not keys:
+            return
+        thread = threading.Thread(target=self._Probe, args=(keys,),
+                                  name="rpc-probe", daemon=True)
+        thread.start()
+
+    def _Probe(self, keys: List[str]) -> None:
+        try:
+            self.Call("version", keys, [])
+        except Exception:  # pylint: disable=broad-except
+            logging.exception("Probing unreachable nodes %s failed", keys)
 
 
 def _dump(args: list) -> bytes:
@@ -205,16 +241,20 @@ def _shared_transport() -> Transport:
 def _make_method(call: defs.RpcCall):
     argnames = ", ".join(a.name for a in call.args)
     if call.kind == defs.SINGLE:
-        def method(self, node, *args, read_timeout=None):
+        def method(self, node, *args, read_timeout=None,
+                   skip_unreachable=False):
             return self.Call(call.name, [node], args,
-                             read_timeout=read_timeout)[node]
+                             read_timeout=read_timeout,
+                             skip_unreachable=skip_unreachable)[node]
         sig = "call_%s(node%s)" % (call.name, ", " + argnames if argnames else "")
         ret = "RpcResult"
     else:
-        def method(self, nodes, *args, read_timeout=None):
+        def method(self, nodes, *args, read_timeout=None,
+                   skip_unreachable=False):
             if isinstance(nodes, str):
                 raise TypeError("call_%s needs a list of nodes" % call.name)
-            return self.Call(call.name, nodes, args, read_timeout=read_timeout)
+            return self.Call(call.name, nodes, args, read_timeout=read_timeout,
+                             skip_unreachable=skip_unreachable)
         sig = "call_%s(nodes%s)" % (call.name, ", " + argnames if argnames else "")
         ret = "{node: RpcResult}"
     method.__name__ = "call_%s" % call.name

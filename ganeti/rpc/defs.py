@@ -14,6 +14,7 @@ encodings, e.g. disks with DRBD dynamic parameters, look at it).
 """
 
 import base64
+import binascii
 import copy
 import grp
 import logging
@@ -22,6 +23,8 @@ import pwd
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
+
+from ganeti import constants
 
 # --- timeout classes (seconds) ---------------------------------------------
 TMO_URGENT = 60
@@ -44,6 +47,10 @@ RPC_ENCODING_NONE = 0
 RPC_ENCODING_ZLIB_BASE64 = 1
 COMPRESS_THRESHOLD = 512
 COMPRESS_LEVEL = 3
+# Largest payload a compressed argument may inflate to (the largest request
+# body noded reads): zlib inflates up to 1000 times, so a small request
+# could otherwise take gigabytes of memory.
+MAX_DECOMPRESSED_SIZE = constants.HTTP_MAX_BODY_SIZE
 
 SINGLE = "single"
 MULTI = "multi"
@@ -83,16 +90,32 @@ def Compress(data: Union[str, bytes]) -> list:
     return [RPC_ENCODING_ZLIB_BASE64, packed.decode("ascii")]
 
 
-def Decompress(value: Sequence) -> bytes:
-    """Inverse of Compress (used by noded): returns the raw bytes."""
+def Decompress(value: Sequence,
+               max_size: int = MAX_DECOMPRESSED_SIZE) -> bytes:
+    """Inverse of Compress (used by noded): returns the raw bytes.
+
+    Data inflating beyond max_size is refused (ValueError) without ever
+    holding more than that in memory.
+    """
     if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ValueError("Invalid compressed data: %r" % (value,))
+        raise ValueError("Invalid compressed data: %.200r" % (value,))
     encoding, content = value
     if encoding == RPC_ENCODING_NONE:
         return content.encode("utf-8") if isinstance(content, str) else content
     if encoding == RPC_ENCODING_ZLIB_BASE64:
-        return zlib.decompress(base64.b64decode(content))
-    raise ValueError("Unknown data encoding %r" % (encoding,))
+        inflater = zlib.decompressobj()
+        try:
+            raw = inflater.decompress(base64.b64decode(content), max_size)
+        except (zlib.error, binascii.Error) as err:
+            raise ValueError("Invalid compressed data: %s" % err)
+        if inflater.unconsumed_tail or \
+                (not inflater.eof and inflater.decompress(b"", 1)):
+            raise ValueError("Compressed data inflates beyond %d bytes"
+                             % max_size)
+        if not inflater.eof:
+            raise ValueError("Invalid compressed data: truncated stream")
+        return raw
+    raise ValueError("Unknown data encoding %.200r" % (encoding,))
 
 
 def _enc_plain(ctx, node, value):

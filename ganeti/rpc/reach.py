@@ -5,7 +5,10 @@ answer after SLOW_FAILURE seconds or more: a connection or read timeout, an
 unreachable host) here.  The distribution of cluster files (config.data and
 ssconf pushes, ancillary files) skips a marked node instead of paying the
 timeout again on every change, and tries it once more every RETRY_INTERVAL
-seconds.  Any answer from the node, to any call, clears the mark, and so does
+seconds.  Queries and hooks (RpcRunner.Call with skip_unreachable) do not
+wait for a marked node at all: they get its last error at once and the node
+is probed in the background when its retry time has come.  Any answer from
+the node, to any call, clears the mark, and so does
 Reset() (gnt-cluster redist-conf).  Listeners hear about nodes that answer
 again or are reset (the job queue replicator then retries them at once).
 
@@ -98,6 +101,22 @@ class NodeReach:
         """name -> last error of the marked nodes."""
         with self._lock:
             return {name: msg for name, (_, msg) in self._marks.items()}
+
+    def Skip(self, name: str) -> Optional[str]:
+        """The last error of name if it is marked (None if not)."""
+        with self._lock:
+            mark = self._marks.get(name)
+        return None if mark is None else mark[1]
+
+    def ProbeDue(self, name: str) -> bool:
+        """Whether marked name should be tried again now; if so its next
+        retry is pushed back (one prober at a time)."""
+        with self._lock:
+            mark = self._marks.get(name)
+            if mark is None or mark[0] > self._clock():
+                return False
+            self._marks[name] = (self._clock() + self.retry_interval, mark[1])
+            return True
 
     def Split(self, keys: Iterable[str],
               name_of: Optional[Callable[[str], str]] = None

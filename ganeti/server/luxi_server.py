@@ -6,7 +6,10 @@ connection in its own thread, one request after the other; ``Serve()``
 blocks until ``Shutdown()``.  ``handler(method, args)`` returns the
 result or raises; Ganeti errors are sent as ``[class, args]``, any other
 exception as the string "Caught exception: ...", both with success false.
-A bad request gets an error answer and the connection stays usable.
+A bad request gets an error answer and the connection stays usable; a
+request beyond max_request_size gets an error answer and the connection
+is closed.  Error answers never quote more than MAX_ERROR_TEXT characters
+of any value.
 """
 
 import logging
@@ -24,6 +27,25 @@ SOCKET_MODE = 0o660
 _RECV_SIZE = 65536
 
 Handler = Callable[[str, Any], Any]
+
+
+# Longest text of an error answer: messages quoting a bad value must not
+# send a huge request back.
+MAX_ERROR_TEXT = 4096
+
+
+def _ShortenError(value: Any) -> Any:
+    """value (an encoded error) with every overlong string cut short."""
+    if isinstance(value, str):
+        if len(value) <= MAX_ERROR_TEXT:
+            return value
+        return "%s... (%d characters cut)" % (value[:MAX_ERROR_TEXT],
+                                              len(value) - MAX_ERROR_TEXT)
+    if isinstance(value, (list, tuple)):
+        return [_ShortenError(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _ShortenError(item) for key, item in value.items()}
+    return value
 
 
 def HandleMessage(handler: Handler, msg: bytes,
@@ -51,6 +73,8 @@ def HandleMessage(handler: Handler, msg: bytes,
         logging.exception("Unexpected exception while handling LUXI request")
         success = False
         result = "Caught exception: %s" % err
+    if not success:
+        result = _ShortenError(result)
     try:
         return luxi.FormatResponse(success, result)
     except Exception as err:  # pylint: disable=broad-except
@@ -59,14 +83,24 @@ def HandleMessage(handler: Handler, msg: bytes,
         return luxi.FormatResponse(False, "Caught exception: %s" % err)
 
 
+def _SendQuietly(conn: socket.socket, response: bytes) -> None:
+    """Send a last answer on a connection about to be closed."""
+    try:
+        conn.sendall(response + luxi.LUXI_EOM)
+    except OSError:
+        pass
+
+
 class LuxiServer:
     """Serve LUXI on several unix sockets with one thread per connection."""
 
     def __init__(self, socket_paths: Iterable[str], handler: Handler,
                  methods: Optional[Iterable[str]] = None,
                  mode: int = SOCKET_MODE, gid: int = -1,
-                 backlog: int = 128) -> None:
+                 backlog: int = 128,
+                 max_request_size: int = luxi.LUXI_MAX_REQUEST_SIZE) -> None:
         self._handler = handler
+        self._max_request_size = max_request_size
         self._methods = (frozenset(methods) if methods is not None
                          else luxi.REQ_ALL)
         self._paths: List[str] = list(socket_paths)
@@ -154,7 +188,7 @@ class LuxiServer:
         thread.start()
 
     def _Serve(self, conn: socket.socket) -> None:
-        reader = luxi.MessageReader()
+        reader = luxi.MessageReader(max_size=self._max_request_size)
         try:
             while not self._stopping:
                 msg = reader.Pop()
@@ -165,7 +199,13 @@ class LuxiServer:
                         break
                     if not data:
                         break
-                    reader.Feed(data)
+                    try:
+                        reader.Feed(data)
+                    except errors.ProtocolError as err:
+                        logging.warning("Closing a LUXI connection: %s", err)
+                        _SendQuietly(conn, luxi.FormatResponse(
+                            False, errors.EncodeException(err)))
+                        break
                     continue
                 response = HandleMessage(self._handler, msg, self._methods)
                 try:

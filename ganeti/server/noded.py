@@ -104,7 +104,7 @@ class NodeRequestHandler:
         if fn is None:
             return _Answer(404, False, "Unknown RPC call '%s'" % name)
         try:
-            args = serializer.LoadJson(body) if body.strip() else []
+            args = serializer.LoadUntrustedJson(body) if body.strip() else []
         except (ValueError, UnicodeDecodeError) as err:
             return _Answer(400, False, "Invalid JSON in the body of RPC call"
                            " '%s': %s" % (name, err))

@@ -258,3 +258,93 @@ def test_read_timeout(tmp_path):
     finally:
         release.set()
         srv.Shutdown()
+
+
+def test_message_reader_is_linear():
+    """A big message fed in small pieces is joined once (a reader copying
+    its buffer on every piece takes minutes for this one)."""
+    piece = b"x" * 4096
+    count = 6 * 1024  # 24 MB
+    done = []
+
+    def _Feed():
+        reader = luxi.MessageReader()
+        for _ in range(count):
+            reader.Feed(piece)
+        reader.Feed(b"y" + luxi.LUXI_EOM + b"next")
+        done.append(reader.Pop())
+        done.append(reader.HasPartial())
+
+    thread = threading.Thread(target=_Feed, daemon=True)
+    thread.start()
+    thread.join(60)
+    assert done, "feeding 24 MB took more than 60 s"
+    assert len(done[0]) == count * len(piece) + 1 and done[1] is True
+
+
+def test_message_reader_size_limit():
+    reader = luxi.MessageReader(max_size=10)
+    reader.Feed(b"0123456789" + luxi.LUXI_EOM + b"01234")
+    assert reader.Pop() == b"0123456789"
+    with pytest.raises(errors.ProtocolError):
+        reader.Feed(b"567890")
+    reader = luxi.MessageReader(max_size=10)
+    with pytest.raises(errors.ProtocolError):
+        reader.Feed(b"x" * 11 + luxi.LUXI_EOM)
+
+
+def test_oversized_request_is_refused_with_a_clear_error(server):
+    path = server.socket_paths[0]
+    big = "x" * (luxi.LUXI_MAX_REQUEST_SIZE + 1024)
+    with pytest.raises(errors.ProtocolError) as err:
+        luxi.Client(path).SubmitJob([{"OP_ID": "OP_TEST_DELAY",
+                                      "comment": big}])
+    assert str(err.value) == ("LUXI message too large (more than %d bytes)"
+                              % luxi.LUXI_MAX_REQUEST_SIZE)
+    assert luxi.Client(path).SubmitJob([]) == 42
+
+
+def test_other_clients_served_during_a_slow_request(server):
+    path = server.socket_paths[0]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as slow:
+        slow.settimeout(5)
+        slow.connect(path)
+        request = luxi.FormatRequest(luxi.REQ_QUERY_TAGS,
+                                     ["cluster", "x" * (4 << 20)])
+        slow.sendall(request[:len(request) // 2])
+        for idx in range(3):
+            assert luxi.Client(path).QueryJobs([idx], ["id"]) == \
+                [[idx, "success"]]
+        slow.sendall(request[len(request) // 2:] + luxi.LUXI_EOM)
+        resp = _ReadOne(slow, luxi.MessageReader())
+        assert resp["success"] is True and resp["result"][0] == "cluster"
+
+
+def test_deeply_nested_request_is_a_protocol_error(server):
+    path = server.socket_paths[0]
+    for payload in (b'{"method": "Query", "args": ' + b"[" * 100000 +
+                    b"]" * 100000 + b"}",
+                    luxi.FormatRequest(luxi.REQ_QUERY,
+                                       ["node", ["name"], _Nested(200)])):
+        resp = _RawCall(path, payload)
+        assert resp["success"] is False
+        assert resp["result"][0] == "ProtocolError"
+        assert "nesting too deep" in resp["result"][1][0]
+
+
+def _Nested(depth):
+    value = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_error_answer_does_not_echo_the_request(server):
+    path = server.socket_paths[0]
+    resp = _RawCall(path, luxi.FormatRequest(luxi.REQ_CANCEL_JOB,
+                                             ["7" * (1 << 20), False]))
+    assert resp["success"] is False and resp["result"][0] == "OpPrereqError"
+    message = resp["result"][1][0]
+    assert message.startswith("Job 7777")
+    assert len(message) < luxi_server.MAX_ERROR_TEXT + 100
+    assert message.endswith("characters cut)")

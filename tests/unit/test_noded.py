@@ -5,6 +5,7 @@ GANETI_ROOTDIR holding a generated server.pem and client.pem; the tests
 talk to it with http.client + ssl, as the master's RPC client would.
 """
 
+import base64
 import http.client
 import json
 import os
@@ -15,6 +16,7 @@ import stat
 import subprocess
 import sys
 import time
+import zlib
 
 import pytest
 
@@ -410,3 +412,28 @@ def test_http_server_keepalive_and_shutdown():
     conn.close()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", srv.port), 1).close()
+
+
+def test_deeply_nested_body_is_refused(noded):
+    status, answer = noded.request("/version", b"[" * 100000 + b"]" * 100000)
+    assert status == 400 and answer[0] is False
+    assert "nesting too deep" in answer[1]
+    assert noded.call("version")[0] is True
+
+
+def test_compression_bomb_is_refused(noded):
+    # 300 KB of compressed zeros inflate to 300 MB.
+    bomb = zlib.compressobj(9)
+    chunk = bytes(1024 * 1024)
+    packed = b"".join(bomb.compress(chunk) for _ in range(300)) + \
+        bomb.flush()
+    assert len(packed) < 400 * 1024
+    content = [rpc_defs.RPC_ENCODING_ZLIB_BASE64,
+               base64.b64encode(packed).decode("ascii")]
+    job = noded.paths["QUEUE_DIR"] + "/job-8"
+    success, message = noded.call("jobqueue_update", job, content)
+    assert success is False
+    assert "inflates beyond %d bytes" % rpc_defs.MAX_DECOMPRESSED_SIZE \
+        in message
+    assert not os.path.exists(job)
+    assert noded.call("version")[0] is True

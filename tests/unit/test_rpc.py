@@ -513,3 +513,31 @@ def test_concurrent_callers_share_the_transport(nodes):
         thread.join(10)
     assert outcomes == [True] * 20
     assert len(fake["n1"].requests) == 20
+
+
+def test_decompress_bounds_the_inflated_size():
+    data = b"x" * 5000
+    assert defs.Decompress(defs.Compress(data)) == data
+    assert defs.Decompress(defs.Compress(data), max_size=5000) == data
+    with pytest.raises(ValueError) as err:
+        defs.Decompress(defs.Compress(data), max_size=4999)
+    assert "inflates beyond 4999 bytes" in str(err.value)
+    packed = defs.Compress(data)[1]
+    for bad in ([1, packed[:20]], [1, "!!not base64"], [1, "eHh4"]):
+        with pytest.raises(ValueError):
+            defs.Decompress(bad)
+
+
+def test_skip_unreachable_answers_marked_nodes_at_once(nodes):
+    fake = nodes("n1", "n2")
+    runner = _runner(fake)
+    runner.reach.retry_interval = 3600.0
+    runner.reach.Failed("n1", "Error 28: Connection timed out")
+    before = len(fake["n1"].requests)
+    res = runner.call_version(["n1", "n2"], skip_unreachable=True)
+    assert res["n1"].fail_msg == "Error 28: Connection timed out"
+    assert res["n1"].unreachable is True
+    assert res["n2"].fail_msg is None
+    assert len(fake["n1"].requests) == before
+    # without skip_unreachable the marked node is still contacted
+    assert runner.call_version(["n1"])["n1"].fail_msg is None

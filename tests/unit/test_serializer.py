@@ -93,3 +93,18 @@ def test_private_values_hidden_unless_requested():
     pdict = serializer.PrivateDict({"a": 1})
     assert isinstance(pdict["a"], serializer.Private)
     assert pdict.Unprivate() == {"a": 1}
+
+
+def test_untrusted_json_nesting_limit():
+    ok = "[" * serializer.JSON_MAX_DEPTH + "]" * serializer.JSON_MAX_DEPTH
+    assert serializer.LoadUntrustedJson(ok) is not None
+    assert serializer.LoadUntrustedJson('{"a": [1, {"b": []}]}') == \
+        {"a": [1, {"b": []}]}
+    deeper = '{"a": ' * (serializer.JSON_MAX_DEPTH + 1) + "1" + \
+        "}" * (serializer.JSON_MAX_DEPTH + 1)
+    # Deep enough to overflow the parser's recursion, and just over the limit.
+    for text in ("[" * 100000 + "]" * 100000, deeper):
+        with pytest.raises(serializer.JsonNestingError) as err:
+            serializer.LoadUntrustedJson(text)
+        assert isinstance(err.value, ValueError)
+        assert "nesting too deep" in str(err.value)
