@@ -137,8 +137,15 @@ def test_dir_out_change_group(cluster):
 
 
 def test_dir_out_allocate_secondary(cluster):
-    node = _out(cluster, "--mode", "allocate-secondary", FILE_INST)
-    assert node in (N1, N2, N3) and node != _pnode(cluster, FILE_INST)
+    # hail reads the request; the cluster's policy allows no template with
+    # a secondary (drbd is not enabled here, so the ipolicy, limited to the
+    # enabled templates, excludes it): it refuses on the disk template.
+    # tests/unit/test_iallocator_protocol.py shows a successful answer.
+    answer = _debug(cluster, "--dir", "out", "-I", "hail", "--mode",
+                    "allocate-secondary", FILE_INST)
+    assert sorted(answer) == ["info", "result", "success"]
+    assert answer["success"] is False and "FailDisk" in answer["info"], \
+        answer
 
 
 def test_dir_out_without_allocator_is_refused(cluster):
