@@ -12,12 +12,14 @@ from typing import Any, Optional, Sequence
 from ganeti import constants
 from ganeti import daemon
 from ganeti import errors
+from ganeti import luxi
 from ganeti import netutils
 from ganeti import pathutils
 from ganeti import ssconf
 from ganeti.http import server as http_server
 from ganeti.rapi.connector import FormatError, RapiConnector
 from ganeti.rapi.users import UsersFile
+from ganeti.rapi.users_watch import UsersReplicator, UsersWatcher
 
 # Idle keep-alive connections are closed after this long (a slow client
 # holds one thread for a bounded time).
@@ -44,8 +46,22 @@ def CheckRapi(options: Any, args: Sequence[str]) -> None:
         sys.exit(constants.EXIT_NOTMASTER)
 
 
+def _SubmitJob(ops: list) -> Any:
+    client = luxi.Client()
+    try:
+        return client.SubmitJob(ops)
+    finally:
+        client.Close()
+
+
 def PrepRapi(options: Any, args: Sequence[str]) -> http_server.HttpServer:
-    users = UsersFile(pathutils.RAPI_USERS_FILE)
+    replicator = UsersReplicator(_SubmitJob)
+    users = UsersFile(pathutils.RAPI_USERS_FILE, on_change=replicator.Changed)
+    watcher = UsersWatcher(users)
+    replicator.Start()
+    watcher.Start()
+    options.shutdown.Register(watcher.Stop)
+    options.shutdown.Register(replicator.Stop)
     connector = RapiConnector(users, options.require_authentication)
     ssl_args = {}
     if options.ssl:
