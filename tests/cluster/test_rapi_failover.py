@@ -1,7 +1,8 @@
-"""The RAPI users file replicated to every node, and RAPI moving with the
-master on a 3-node testbed: after master-failover the new master answers
-on 5080 with the users written on the old master only, and the old master
-refuses connections on 5080.
+"""The RAPI users file replicated to every node, the OpenAPI document
+served by the daemon, and RAPI moving with the master on a 3-node testbed:
+after master-failover the new master answers on 5080 with the users
+written on the old master only, and the old master refuses connections on
+5080.
 
 VCLUSTER_LAB / VCLUSTER_STATE are honoured.
 """
@@ -94,6 +95,16 @@ def test_redist_conf_distributes_the_users_file(cluster):
     _write_users(cluster, "stale stale write\n", "node3")
     cluster.ok("cluster", "redist-conf")
     assert _users_on(cluster, "node3") == USERS_TEXT
+
+
+def test_openapi_document_is_served(cluster):
+    from ganeti.rapi import openapi
+    code, status, document = _curl(cluster, N1, "/openapi.json")
+    assert (code, status) == (0, 200)
+    assert document == openapi.BuildDocument()
+    code, status, answer = _curl(cluster, N1, "/openapi.json",
+                                 method="POST", user="admin:secret")
+    assert status == 501 and answer["code"] == 501
 
 
 def test_master_failover_moves_rapi(cluster):
