@@ -65,7 +65,8 @@ class HandlerDoc(NamedTuple):
     """What a hand-written handler reads and answers.
 
     query: (argument, kind, description); body: the opcode whose
-    parameters the body holds, a JSON Schema, or None for no body.
+    parameters the body holds, a function building its JSON Schema, a
+    JSON Schema, or None for no body.
     """
     summary: str
     answer: Dict[str, Any]
@@ -122,7 +123,7 @@ _HANDLER_DOCS: Dict[Tuple[str, str], HandlerDoc] = {
         "The instances", _Listing("id", rlib2.I_FIELDS), _BULK),
     ("R_2_instances", "POST"): HandlerDoc(
         "Create an instance (body version __version__ 1)", _JOB_ID, _DRY_RUN,
-        opcodes.OpInstanceCreate),
+        lambda: _InstanceCreateBody(version=True)),
     ("R_2_instances_name", "GET"): HandlerDoc("One instance",
                                               _Object(rlib2.I_FIELDS)),
     ("R_2_instances_name_info", "GET"): HandlerDoc(
@@ -139,7 +140,7 @@ _HANDLER_DOCS: Dict[Tuple[str, str], HandlerDoc] = {
         "How to reach the instance's console", {"type": "object"}),
     ("R_2_instances_multi_alloc", "POST"): HandlerDoc(
         "Allocate several instances (OpInstanceMultiAlloc)", _JOB_ID,
-        _DRY_RUN, opcodes.OpInstanceMultiAlloc),
+        _DRY_RUN, lambda: _MultiAllocBody()),
     ("R_2_groups", "GET"): HandlerDoc("The node groups",
                                       _Listing("name", rlib2.G_FIELDS),
                                       _BULK),
@@ -205,6 +206,27 @@ _TAG_DOCS = {
 }
 
 
+def _InstanceCreateBody(version: bool) -> Dict[str, Any]:
+    """OpInstanceCreate's parameters (and legacy names) as RAPI takes them."""
+    # pylint: disable=protected-access
+    schema = OpcodeBodySchema(opcodes.OpInstanceCreate, ["dry_run"],
+                              rlib2._CREATE_RENAMES)
+    if version:
+        schema["properties"]["__version__"] = {
+            "type": "integer", "const": 1,
+            "description": "version of the request body"}
+        schema["required"] = ["__version__"] + schema.get("required", [])
+    return schema
+
+
+def _MultiAllocBody() -> Dict[str, Any]:
+    schema = OpcodeBodySchema(opcodes.OpInstanceMultiAlloc, ["dry_run"])
+    instances = schema["properties"]["instances"]
+    instances["items"] = _InstanceCreateBody(version=False)
+    schema["required"] = ["instances"]
+    return schema
+
+
 def HandlerDocOf(resource: resources.Resource,
                  method: str) -> Optional[HandlerDoc]:
     """The declaration of a hand-written handler (None if job-based)."""
@@ -261,6 +283,8 @@ def OpcodeBodySchema(opcode: type, exclude: Sequence[str] = (),
             legacy = dict(properties[new])
             legacy["description"] = "legacy name of %s" % new
             properties[old] = legacy
+            if new in required:  # either name will do
+                required.remove(new)
     schema: Dict[str, Any] = {"type": "object", "properties": properties,
                               "additionalProperties": False,
                               "x-ganeti-opcode": opcode.OP_ID}
@@ -308,6 +332,8 @@ def _HandlerOperation(doc: HandlerDoc) -> Tuple[str, Dict[str, Any],
     body = doc.body
     if isinstance(body, type):
         body = OpcodeBodySchema(body)
+    elif callable(body):
+        body = body()
     return doc.summary, doc.answer, query, body
 
 

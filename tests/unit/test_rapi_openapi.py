@@ -102,7 +102,12 @@ def test_required_and_defaults_come_from_the_opcode(document):
     create = document["paths"]["/2/instances"]["post"]["requestBody"][
         "content"]["application/json"]["schema"]
     params = {p[0]: p for p in opcodes.OpInstanceCreate.GetAllParams()}
-    assert set(create["properties"]) == set(params) - {"reason"}
+    assert set(create["properties"]) == set(params) - {"reason", "dry_run"} \
+        | {"__version__", "name", "os"}
+    assert "__version__" in create["required"]
+    assert "instance_name" not in create["required"]  # or "name"
+    assert create["properties"]["name"]["x-ganeti-type"] == \
+        create["properties"]["instance_name"]["x-ganeti-type"]
     assert create["properties"]["start"]["default"] == params["start"][1]
     prio = _Resolve(document, create["properties"]["priority"])
     assert prio["x-ganeti-type"] == ht.Describe(params["priority"][2])
