@@ -256,6 +256,7 @@ def InitCluster(cluster_name: str, mac_prefix: str = "aa:00:00",
     try:
         feedback_fn("Generating cluster secrets")
         uio.EnsureDirs([(pathutils.DATA_DIR, 0o755), (pathutils.QUEUE_DIR, 0o700),
+                        (pathutils.RAPI_DATA_DIR, 0o750),
                         (pathutils.RUN_DIR, 0o775), (pathutils.SOCKET_DIR, 0o750),
                         (pathutils.LOG_DIR, 0o750)])
         client_digest = GenerateClusterCrypto(hostname.name)

@@ -143,6 +143,7 @@ def VerifyHmac(data: Dict[str, Any]) -> Optional[str]:
 def _EnsureDirs() -> None:
     utils_io.EnsureDirs([(pathutils.DATA_DIR, 0o755),
                          (pathutils.QUEUE_DIR, 0o700),
+                         (pathutils.RAPI_DATA_DIR, 0o750),
                          (pathutils.RUN_DIR, 0o775),
                          (pathutils.SOCKET_DIR, 0o750),
                          (pathutils.LOG_DIR, 0o750)])
