@@ -605,12 +605,17 @@ def GetConfigNewerThan(known_serial: int) -> list:
 
 
 def LeaveCluster(modify_ssh_setup: bool) -> None:
-    """``node_leave_cluster``: forget the cluster, then stop noded.
+    """``node_leave_cluster``: forget the cluster, stop the other node
+    daemons (confd), then noded.
 
     Removes the cluster's state files (see ForgetCluster) and raises
     QuitGanetiException so that noded answers and then shuts down.
     """
+    from ganeti import daemon_util
     ForgetCluster(modify_ssh_setup)
+    for name in daemon_util.NODE_DAEMONS:
+        if name != constants.NODED:
+            daemon_util.stop(name)
     logging.info("Node left the cluster, shutting down")
     raise errors.QuitGanetiException(True, "Shutdown scheduled")
 
