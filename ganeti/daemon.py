@@ -11,6 +11,7 @@ server's shutdown method).  When exec_fn returns the pid file is removed
 and the process exits 0.
 """
 
+import ctypes
 import fcntl
 import logging
 import optparse
@@ -206,6 +207,27 @@ def _EnsureRuntimeDirs() -> None:
             os.makedirs(path, mode, exist_ok=True)
 
 
+# glibc's mallopt parameter and the arena count kept for the daemons:
+# one arena per thread (glibc's default, up to 8 per core) costs each
+# daemon tens of MiB for no gain, as the GIL serialises most allocations.
+_M_ARENA_MAX = -8
+DAEMON_MALLOC_ARENAS = 2
+
+
+def LimitMallocArenas(arenas: int = DAEMON_MALLOC_ARENAS) -> bool:
+    """Cap glibc's malloc arenas, unless MALLOC_ARENA_MAX is set already.
+
+    Must run before the daemon starts threads; returns whether it applied.
+    """
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        return bool(libc.mallopt(_M_ARENA_MAX, arenas))
+    except (OSError, AttributeError):
+        return False  # not glibc: nothing to tune
+
+
 def GenericMain(daemon_name: str, optionparser: optparse.OptionParser,
                 check_fn: Optional[Callable[[Any, List[str]], None]],
                 prepare_fn: Optional[Callable[[Any, List[str]], Any]],
@@ -221,6 +243,7 @@ def GenericMain(daemon_name: str, optionparser: optparse.OptionParser,
     to the invoking process, so its errors still reach the terminal; its
     result is passed to exec_fn(options, args, prep_data).  Never returns.
     """
+    LimitMallocArenas()
     AddCommonOptions(optionparser, daemon_name, default_ssl_cert,
                      default_ssl_key)
     options, args = optionparser.parse_args(argv)

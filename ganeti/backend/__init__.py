@@ -18,7 +18,6 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ganeti import constants
 from ganeti import errors
-from ganeti.jqueue import store as jqueue_store
 from ganeti import netutils
 from ganeti import pathutils
 from ganeti import serializer
@@ -238,7 +237,9 @@ def _QueueFile(file_name: Any) -> str:
     return local
 
 
-def _JobStore() -> jqueue_store.JobStore:
+def _JobStore() -> Any:
+    """The local queue directory (imported on use: most calls never need it)."""
+    from ganeti.jqueue import store as jqueue_store  # noqa: E402
     return jqueue_store.JobStore(pathutils.QUEUE_DIR)
 
 
@@ -249,7 +250,7 @@ def JobQueueUpdate(file_name: str, content: Any) -> None:
     with _QUEUE_LOCK:
         try:
             utils_io.MakeDirWithPerm(os.path.dirname(local),
-                                     jqueue_store.QUEUE_DIR_MODE)
+                                     constants.JOB_QUEUE_DIR_MODE)
             utils_io.WriteFile(local, data=raw,
                                mode=constants.JOB_QUEUE_FILES_PERMS)
         except (OSError, errors.GenericError) as err:
@@ -269,7 +270,7 @@ def JobQueueRename(old_new: Sequence[Sequence[str]]) -> None:
         for old, new in pairs:
             try:
                 utils_io.RenameFile(old, new, mkdir=True,
-                                    mkdir_mode=jqueue_store.QUEUE_DIR_MODE)
+                                    mkdir_mode=constants.JOB_QUEUE_DIR_MODE)
             except OSError as err:
                 _Fail("Can't rename %s to %s: %s", old, new, err)
 
@@ -301,7 +302,7 @@ def JobQueueSetDrainFlag(flag: bool) -> bool:
         try:
             if flag:
                 utils_io.MakeDirWithPerm(pathutils.QUEUE_DIR,
-                                         jqueue_store.QUEUE_DIR_MODE)
+                                         constants.JOB_QUEUE_DIR_MODE)
             _JobStore().SetDrained(bool(flag))
         except (OSError, errors.GenericError) as err:
             _Fail("Can't change the drain flag: %s", err)

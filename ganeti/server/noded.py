@@ -189,8 +189,15 @@ def CheckNoded(options: Any, args: Sequence[str]) -> None:
         raise SystemExit(constants.EXIT_FAILURE)
 
 
+# Request threads get small stacks: with mlockall every thread's whole
+# stack is locked in RAM (glibc's default is 8 MiB). Deep input is refused
+# long before it could need more (serializer nesting limit).
+NODED_THREAD_STACK = 512 * 1024
+
+
 def PrepNoded(options: Any, args: Sequence[str]) -> http_server.HttpServer:
     """Lock memory and bind the server (errors still reach the terminal)."""
+    threading.stack_size(NODED_THREAD_STACK)
     if options.mlock:
         Mlockall()
     handler = NodeRequestHandler(quit_fn=options.shutdown.Request)
