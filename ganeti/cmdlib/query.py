@@ -286,6 +286,16 @@ def _lock_ctx(context, q, names):
     return SimpleQueryData([tuple(r) for r in rows])
 
 
+def _filter_ctx(context, q, names):
+    from ganeti.query.misc import SimpleQueryData
+    rules = context.cfg.GetAllFiltersInfo()
+    for uuid in names or []:
+        if uuid not in rules:
+            raise errors.OpPrereqError("Filter uuid %s not found" % uuid,
+                                       errors.ECODE_NOENT)
+    return SimpleQueryData(list(rules.values()))
+
+
 def _empty_ctx(context, q, names):
     from ganeti.query.misc import SimpleQueryData
     return SimpleQueryData([])
@@ -300,6 +310,7 @@ _CTX = {
     C.QR_LOCK: _lock_ctx,
     C.QR_OS: _os_ctx,
     C.QR_NETWORK: _network_ctx,
+    C.QR_FILTER: _filter_ctx,
 }
 
 

@@ -86,3 +86,38 @@ def test_invalid_rules_refused(args):
 
 def test_valid_rule_action_normalised():
     assert F.CheckRule(0, [MAINT], ("RATE_LIMIT", 3), []) == ["RATE_LIMIT", 3]
+
+
+# --- the job queue applies the rules ----------------------------------------
+
+def test_queue_pause_cancel_reject_and_release(ganeti_root):
+    import types
+    from ganeti import opcodes_base
+    from ganeti import jqueue
+    from test_jqueue import FakeProcessor, _Op, _WaitFinal, _Status
+
+    rules = {}
+    cfg = types.SimpleNamespace(GetAllFiltersInfo=lambda: dict(rules))
+    FakeProcessor.events, FakeProcessor.executed = {}, []
+    q = jqueue.JobQueue(types.SimpleNamespace(cfg=cfg), FakeProcessor,
+                        workers=2, op_loader=opcodes_base.LoadOpCode,
+                        replicate_fn=lambda *a: None)
+    try:
+        rules["p"] = _Rule("p", F.PAUSE, [MAINT])
+        paused = q.SubmitJob([_Op(name="p", reason=[["gnt:user", "maint",
+                                                     1]])])
+        free = q.SubmitJob([_Op(name="f")])
+        assert _WaitFinal(q, free) == "success"
+        assert _Status(q, paused) == "queued"
+        assert q.CancelJob(paused) == (True, "Job %d canceled" % paused)
+        assert _Status(q, paused) == "canceled"
+        held = q.SubmitJob([_Op(name="h", reason=[["gnt:user", "maint", 1]])])
+        rules["r"] = _Rule("r", F.REJECT, [["jobid", ["=", "id", held + 1]]])
+        rejected = q.SubmitJob([_Op(name="r")])
+        assert _WaitFinal(q, rejected) == "canceled"
+        del rules["p"]
+        q.FiltersChanged()
+        assert _WaitFinal(q, held) == "success"
+        assert "r" not in FakeProcessor.executed
+    finally:
+        q.Shutdown(timeout=5)
