@@ -138,8 +138,9 @@ class JobExecutionMixin:
 
     def _FilterVerdictLocked(self, job: QueuedJob) -> str:
         """What the filter rules say about a not yet started job."""
-        cfg = getattr(self.context, "cfg", None)
-        rules = list(cfg.GetAllFiltersInfo().values()) if cfg else []
+        get_rules = getattr(getattr(self.context, "cfg", None),
+                            "GetAllFiltersInfo", None)
+        rules = list(get_rules().values()) if get_rules else []
         if not rules:
             return job_filters.ACCEPT
         with job.lock:
