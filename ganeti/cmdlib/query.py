@@ -293,7 +293,9 @@ def _filter_ctx(context, q, names):
         if uuid not in rules:
             raise errors.OpPrereqError("Filter uuid %s not found" % uuid,
                                        errors.ECODE_NOENT)
-    return SimpleQueryData(list(rules.values()))
+    # Requested rules in the order asked for (else sorted by the query).
+    wanted = names or list(rules)
+    return SimpleQueryData([rules[uuid] for uuid in wanted])
 
 
 def _empty_ctx(context, q, names):

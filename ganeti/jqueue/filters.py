@@ -1,10 +1,12 @@
 """Job filter rules (gnt-filter): validation and evaluation.
 
 A rule (config.data ``filters[uuid]``) has ``uuid``, ``watermark``,
-``priority``, ``predicates``, ``action`` and ``reason_trail``.  Rules are
-evaluated in order of (priority, watermark, uuid); the first rule whose
-predicates all hold and whose action is not CONTINUE decides.  No such
-rule means ACCEPT.  Predicates:
+``priority``, ``predicates``, ``action`` and ``reason_trail``.  The
+watermark is the highest job id when the rule was added or replaced; a rule
+applies only to newer jobs (ids above it).  Rules are evaluated in order of
+(priority, watermark, uuid); the first applicable rule whose predicates all
+hold and whose action is not CONTINUE decides.  No such rule means ACCEPT.
+Predicates:
 
   ["jobid", qfilter]   field ``id``; the value "watermark" stands for the
                        rule's watermark
@@ -138,8 +140,11 @@ def SortRules(rules: Iterable[Any]) -> List[Any]:
 
 
 def RuleMatches(rule: Any, job_id: int, ops: Sequence[dict]) -> bool:
-    """Whether all predicates of rule hold for the job (ops: opcode dicts)."""
+    """Whether the rule applies to the job (newer than the rule's watermark)
+    and all its predicates hold (ops: opcode dicts)."""
     watermark = _Attr(rule, "watermark") or 0
+    if job_id <= watermark:
+        return False
     for predicate in _Attr(rule, "predicates") or []:
         try:
             name, fn = _Compile(predicate, watermark)

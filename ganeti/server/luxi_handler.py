@@ -158,14 +158,8 @@ class LuxiHandler:
         return until
 
     def LuxiQueryFilters(self, uuids, fields):
-        rules = self.context.cfg.GetAllFiltersInfo()
-        wanted = list(uuids) if uuids else sorted(rules)
-        for uuid in wanted:
-            if uuid not in rules:
-                raise errors.OpPrereqError("Filter uuid %s not found" % uuid,
-                                           errors.ECODE_NOENT)
-        return query_data.RunOldStyleQuery(self.context, "filter", wanted,
-                                           fields) if wanted else []
+        return query_data.RunOldStyleQuery(self.context, "filter",
+                                           list(uuids or []), fields)
 
     def LuxiReplaceFilter(self, uuid, priority, predicates, action, reason):
         from ganeti import objects

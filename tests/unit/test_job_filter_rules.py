@@ -53,6 +53,13 @@ def test_jobid_watermark_substitution():
     assert F.Decide(rules, 11, _Ops(), []) == F.REJECT
 
 
+def test_rule_applies_only_to_jobs_newer_than_its_watermark():
+    rules = [_Rule("a", F.REJECT, watermark=7)]
+    assert F.Decide(rules, 7, _Ops(), []) == F.ACCEPT
+    assert F.Decide(rules, 8, _Ops(), []) == F.REJECT
+    assert F.RuleMatches(rules[0], 3, _Ops()) is False
+
+
 def test_opcode_predicate_any_opcode():
     rules = [_Rule("a", F.REJECT,
                    [["opcode", ["=", "OP_ID", "OP_INSTANCE_CREATE"]]])]
