@@ -2,78 +2,26 @@
 master's real LUXI handler and configuration writer (in process)."""
 
 import json
-import types
 
 import pytest
 
 from ganeti import cli
-from ganeti import constants
 from ganeti import luxi
-from ganeti import objects
-from ganeti import serializer
 from ganeti.client import gnt_filter
-from ganeti.config import ConfigWriter
-from ganeti.server.luxi_handler import LuxiHandler
 from ganeti.utils.text import NiceSort
 
 from cli_fakes import Run
+from filter_fakes import HandlerClient
 
 UUID = "0b7a6d3e-1c2f-4a5b-8c9d-0e1f2a3b4c5d"
 
 
-class _Queue:
-    """The two job queue calls the filter methods make."""
-
-    def __init__(self):
-        self.highest = 41
-        self.changed = 0
-
-    def GetHighestJobId(self):
-        return self.highest
-
-    def FiltersChanged(self):
-        self.changed += 1
-
-
-class _HandlerClient:
-    """A LUXI client calling LuxiHandler directly, arguments and answers
-    through JSON like on the socket."""
-
-    def __init__(self, handler):
-        self.handler = handler
-        self.calls = []
-
-    def __getattr__(self, method):
-        def call(*args):
-            args = serializer.LoadJson(serializer.DumpJson(list(args)))
-            self.calls.append((method, args))
-            return serializer.LoadJson(serializer.DumpJson(
-                self.handler(method, args)))
-        return call
-
-
 @pytest.fixture
 def master(monkeypatch, ganeti_root, tmp_path):
-    data = objects.ConfigData(
-        version=constants.CONFIG_VERSION,
-        cluster=objects.Cluster(cluster_name="cluster.example.com", tags=[]),
-        nodes={}, nodegroups={}, instances={}, networks={}, disks={},
-        filters={}, serial_no=1)
-    cfg = ConfigWriter(cfg_file=str(tmp_path / "config.data"), data=data)
-    context = types.SimpleNamespace(cfg=cfg, jobqueue=_Queue())
-    client = _HandlerClient(LuxiHandler(context))
+    client = HandlerClient(tmp_path)
     monkeypatch.setattr(luxi, "Client", lambda *args, **kwargs: client)
     monkeypatch.setattr(cli, "SetupCliLogging", lambda *args: None)
-    client.cfg, client.queue = cfg, context.jobqueue
-    client.path = tmp_path / "config.data"
     return client
-
-
-def _Stored(master):
-    """The filters of the written config.data ({} before the first write)."""
-    if not master.path.exists():
-        return {}
-    return json.loads(master.path.read_text())["filters"]
 
 
 def test_add_parses_predicates_action_and_reason(master, capsys):
@@ -82,7 +30,7 @@ def test_add_parses_predicates_action_and_reason(master, capsys):
                predicates, "--action", "RATE_LIMIT 5",
                "--reason", "maintenance") == 0
     uuid = capsys.readouterr().out.strip()
-    rule = _Stored(master)[uuid]
+    rule = master.Stored()[uuid]
     assert rule["priority"] == 3
     assert rule["predicates"] == json.loads(predicates)
     assert rule["action"] == ["RATE_LIMIT", 5]
@@ -94,7 +42,7 @@ def test_add_parses_predicates_action_and_reason(master, capsys):
 
 def test_add_defaults_and_simple_actions(master, capsys):
     assert Run(gnt_filter, "add") == 0
-    rule = _Stored(master)[capsys.readouterr().out.strip()]
+    rule = master.Stored()[capsys.readouterr().out.strip()]
     assert (rule["priority"], rule["predicates"], rule["action"]) == (
         0, [], "CONTINUE")
     for text, stored in [("ACCEPT", "ACCEPT"), ("pause", "PAUSE"),
@@ -102,7 +50,7 @@ def test_add_defaults_and_simple_actions(master, capsys):
                                                 ["RATE_LIMIT", 0])]:
         assert Run(gnt_filter, "add", "--action", text) == 0
         uuid = capsys.readouterr().out.strip()
-        assert _Stored(master)[uuid]["action"] == stored
+        assert master.Stored()[uuid]["action"] == stored
 
 
 @pytest.mark.parametrize("args,message", [
@@ -121,7 +69,7 @@ def test_bad_options_are_usage_errors(master, capsys, args, message):
     assert err[:3] == ["Usage", "=====", "  gnt-filter add " +
                        gnt_filter.commands["add"][3]]
     assert err[-1].startswith("gnt-filter: error: " + message)
-    assert _Stored(master) == {}
+    assert master.Stored() == {}
     assert not master.calls
 
 
@@ -142,7 +90,7 @@ def test_rule_refused_by_the_master(master, capsys, args, detail):
     assert capsys.readouterr().err.splitlines() == [
         "Failure: prerequisites not met for this operation:",
         "error type: wrong_input, error details:", detail]
-    assert _Stored(master) == {}
+    assert master.Stored() == {}
 
 
 def _Add(capsys, *args):
@@ -154,7 +102,7 @@ def test_list_info_and_list_fields(master, capsys):
     master.queue.highest = 7
     uuid = _Add(capsys, "--predicates", '[["jobid", [">", "id", 9]]]',
                 "--action", "REJECT", "--priority", "2")
-    trail = _Stored(master)[uuid]["reason_trail"]
+    trail = master.Stored()[uuid]["reason_trail"]
     assert Run(gnt_filter, "list", "--no-headers", "--separator=|") == 0
     assert capsys.readouterr().out.splitlines() == [
         "%s|7|2|[['jobid', ['>', 'id', 9]]]|REJECT|%s" % (uuid, trail)]
@@ -201,12 +149,12 @@ def test_replace_keeps_uuid_and_creates_unknown_one(master, capsys):
     master.queue.highest = 50
     assert Run(gnt_filter, "replace", "--action", "REJECT", uuid) == 0
     assert capsys.readouterr().out.strip() == uuid
-    rule = _Stored(master)[uuid]
+    rule = master.Stored()[uuid]
     assert (rule["action"], rule["priority"], rule["watermark"]) == (
         "REJECT", 0, 50)
     assert Run(gnt_filter, "replace", UUID) == 0
     assert capsys.readouterr().out.strip() == UUID
-    assert sorted(_Stored(master)) == sorted([uuid, UUID])
+    assert sorted(master.Stored()) == sorted([uuid, UUID])
 
 
 def test_replace_needs_a_valid_uuid(master, capsys):
@@ -216,14 +164,14 @@ def test_replace_needs_a_valid_uuid(master, capsys):
     assert Run(gnt_filter, "replace", "not-a-uuid") == 1
     assert capsys.readouterr().err.splitlines()[-1] == \
         "Invalid filter UUID 'not-a-uuid'"
-    assert _Stored(master) == {}
+    assert master.Stored() == {}
 
 
 def test_delete(master, capsys):
     uuid = _Add(capsys, "--action", "PAUSE")
     assert Run(gnt_filter, "delete", uuid) == 0
     assert capsys.readouterr().out == ""
-    assert _Stored(master) == {}
+    assert master.Stored() == {}
     assert Run(gnt_filter, "delete", uuid) == 1
     assert capsys.readouterr().err.splitlines() == [
         "Failure: prerequisites not met for this operation:",
