@@ -1,7 +1,8 @@
-"""Job filter rules on a live one-node cluster: gnt-filter and RAPI
+"""Job filter rules on a live two-node cluster: gnt-filter and RAPI
 /2/filters add, show and delete rules in config.data; the master daemon
 rejects, holds (PAUSE) and rate-limits the matching jobs, only those newer
-than a rule's watermark, and keeps its rules and held jobs over a restart.
+than a rule's watermark, and keeps its rules and held jobs over a restart;
+the new master applies them after a master-failover.
 
 VCLUSTER_LAB / VCLUSTER_STATE are honoured.
 """
@@ -19,6 +20,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(
 DAEMON_UTIL = os.path.join(REPO, "daemons", "daemon-util")
 PY = sys.executable
 NODE = "node1.example.test"
+NODE2 = "node2.example.test"
 FINAL = ("success", "error", "canceled")
 TAGS_SET = '[["opcode", ["=", "OP_ID", "OP_TAGS_SET"]]]'
 TAGS_SET_SHOWN = "[['opcode', ['=', 'OP_ID', 'OP_TAGS_SET']]]"
@@ -26,8 +28,10 @@ ADMIN = "admin:secret"
 
 
 @pytest.fixture(scope="module")
-def cluster(make_cluster):
-    cl = make_cluster(1)
+def cluster(make_cluster, node_add_available):
+    if not node_add_available:
+        pytest.skip("needs gnt-node add (2 nodes)")
+    cl = make_cluster(2)
     _write_users(cl, "admin secret write\n")
     _wait_rapi(cl, NODE)
     return cl
@@ -45,9 +49,9 @@ def _AddFilter(cluster, *args):
     return uuid
 
 
-def _Filters(cluster):
-    """The filter rules of the master's config.data."""
-    return cluster.config().get("filters") or {}
+def _Filters(cluster, node="node1"):
+    """The filter rules of node's config.data."""
+    return cluster.config(node).get("filters") or {}
 
 
 def _Delay(cluster, *args):
@@ -239,3 +243,22 @@ def test_rapi_filters(cluster):
     assert (status, answer["explain"]) == (
         404, "Filter uuid %s not found" % uuid)
     assert _Filters(cluster) == {}
+
+
+def test_rules_apply_on_the_new_master_after_failover(cluster):
+    uuid = _AddFilter(cluster, "--predicates", TAGS_SET, "--action",
+                      "REJECT")
+    try:
+        cluster.ok("cluster", "master-failover", node=NODE2)
+        try:
+            assert uuid in _Filters(cluster, node=NODE2)
+            assert cluster.ok("filter", "list", "--no-headers", "-o", "uuid",
+                              node=NODE2).stdout.split() == [uuid]
+            res = cluster.fails("cluster", "add-tags", "after-failover",
+                                node=NODE2)
+            assert "Job was canceled" in res.stderr, res.stderr
+        finally:
+            cluster.ok("cluster", "master-failover", node=NODE)
+    finally:
+        cluster.ok("filter", "delete", uuid)
+    assert "after-failover" not in _Tags(cluster)
