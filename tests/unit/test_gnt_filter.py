@@ -189,3 +189,14 @@ def test_every_subcommand_has_help(name, capsys, monkeypatch):
                            argv=["gnt-filter", name, "--help"]) == 0
     assert capsys.readouterr().out.startswith(
         "Usage\n=====\n  gnt-filter %s " % name)
+
+
+def test_man_page_documents_every_subcommand_and_option():
+    from ganeti.tools import manpages
+    page = manpages.RenderManPage("gnt-filter", "gnt_filter",
+                                  manpages.PROGRAMS["gnt-filter"][1])
+    for name, (_fn, _args, options, _usage, _descr) in \
+            gnt_filter.commands.items():
+        assert ".SS %s" % name.upper().replace("-", "\\-") in page
+        for opt in options:
+            assert opt._long_opts[0].replace("-", "\\-") in page
