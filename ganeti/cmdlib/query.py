@@ -286,6 +286,18 @@ def _lock_ctx(context, q, names):
     return SimpleQueryData([tuple(r) for r in rows])
 
 
+def _filter_ctx(context, q, names):
+    from ganeti.query.misc import SimpleQueryData
+    rules = context.cfg.GetAllFiltersInfo()
+    for uuid in names or []:
+        if uuid not in rules:
+            raise errors.OpPrereqError("Filter uuid %s not found" % uuid,
+                                       errors.ECODE_NOENT)
+    # Requested rules in the order asked for (else sorted by the query).
+    wanted = names or list(rules)
+    return SimpleQueryData([rules[uuid] for uuid in wanted])
+
+
 def _empty_ctx(context, q, names):
     from ganeti.query.misc import SimpleQueryData
     return SimpleQueryData([])
@@ -300,6 +312,7 @@ _CTX = {
     C.QR_LOCK: _lock_ctx,
     C.QR_OS: _os_ctx,
     C.QR_NETWORK: _network_ctx,
+    C.QR_FILTER: _filter_ctx,
 }
 
 

@@ -357,6 +357,28 @@ class ConfigWriter(InstanceConfigMixin):
     def GetAllNetworksInfo(self) -> Dict[str, objects.Network]:
         return dict(self._data.networks)
 
+    # -- job filter rules --------------------------------------------------
+
+    @_locked
+    def GetAllFiltersInfo(self) -> Dict[str, objects.Filter]:
+        return dict(self._data.filters or {})
+
+    @_locked
+    def SetFilter(self, rule: objects.Filter) -> None:
+        """Add or replace the job filter rule with rule.uuid."""
+        if self._data.filters is None:
+            self._data.filters = {}
+        self._data.filters[rule.uuid] = rule
+        self._write()
+
+    @_locked
+    def RemoveFilter(self, uuid: str) -> None:
+        if uuid not in (self._data.filters or {}):
+            raise errors.OpPrereqError("Filter uuid %s not found" % uuid,
+                                       errors.ECODE_NOENT)
+        del self._data.filters[uuid]
+        self._write()
+
     # -- generic updates ---------------------------------------------------
 
     @_locked

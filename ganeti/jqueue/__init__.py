@@ -99,6 +99,8 @@ class JobQueue(JobLookupMixin, JobExecutionMixin):
         self._heap_counter = itertools.count(1)
         self._dep_waiters: Dict[int, set] = {}
         self._running: set = set()
+        # Jobs held back by a PAUSE or RATE_LIMIT filter rule.
+        self._held: set = set()
         self._reserved = 0
         self._accepting = True
         self._stopping = False
@@ -573,6 +575,18 @@ class JobQueue(JobLookupMixin, JobExecutionMixin):
         if pending:
             archived += self._ArchiveJobs(pending)
         return archived, len(ids) - examined
+
+    # --- job filter rules ----------------------------------------------------
+
+    def GetHighestJobId(self) -> int:
+        """The highest job id handed out (a new filter's watermark)."""
+        with self._lock:
+            return self._serial
+
+    def FiltersChanged(self) -> None:
+        """Re-evaluate the jobs held back by filter rules."""
+        with self._lock:
+            self._ReleaseHeldLocked()
 
     # --- drain flag ----------------------------------------------------------
 

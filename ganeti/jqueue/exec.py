@@ -22,8 +22,9 @@ from ganeti import constants
 from ganeti import errors
 from ganeti import serializer
 from ganeti.utils import interrupt
+from ganeti.jqueue import filters as job_filters
 from ganeti.jqueue.job import (CANCELED_RESULT, EncodeOpError, OpGet,
-                               QueuedJob, QueuedOpCode, TimestampNow)
+                               OpState, QueuedJob, QueuedOpCode, TimestampNow)
 
 C = constants
 
@@ -123,8 +124,45 @@ class JobExecutionMixin:
             if job is None or seq != job.heap_seq or job_id in self._running:
                 continue
             job.heap_seq = 0
+            verdict = self._FilterVerdictLocked(job)
+            if verdict == job_filters.PAUSE:
+                self._held.add(job.id)
+                continue
+            if verdict == job_filters.REJECT:
+                with job.lock:
+                    self._FinishCanceledLocked(job)
+                self._JobFinalized(job)
+                continue
             return job
         return None
+
+    def _FilterVerdictLocked(self, job: QueuedJob) -> str:
+        """What the filter rules say about a not yet started job."""
+        get_rules = getattr(getattr(self.context, "cfg", None),
+                            "GetAllFiltersInfo", None)
+        rules = list(get_rules().values()) if get_rules else []
+        if not rules:
+            return job_filters.ACCEPT
+        with job.lock:
+            if job.CalcStatus() != C.JOB_STATUS_QUEUED:
+                return job_filters.ACCEPT
+            ops = [OpState(op.input) for op in job.ops]
+        running = []
+        for job_id in self._running:
+            other = self._jobs.get(job_id)
+            if other is not None:
+                with other.lock:
+                    running.append((job_id, [OpState(op.input)
+                                             for op in other.ops]))
+        return job_filters.Decide(rules, job.id, ops, running)
+
+    def _ReleaseHeldLocked(self) -> None:
+        """Put the held jobs back into the ready heap (re-filtered there)."""
+        held, self._held = self._held, set()
+        for job_id in held:
+            job = self._jobs.get(job_id)
+            if job is not None and not job.IsFinalized():
+                self._EnqueueLocked(job)
 
     def _WorkerLoop(self) -> None:
         while True:
@@ -146,6 +184,8 @@ class JobExecutionMixin:
             finally:
                 with self._lock:
                     self._running.discard(job.id)
+                    if self._held:
+                        self._ReleaseHeldLocked()  # rate limits
                     if job.requeue:
                         job.requeue = False
                         with job.lock:

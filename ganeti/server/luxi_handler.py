@@ -3,7 +3,9 @@ the configuration and the query layer."""
 
 import logging
 import os
+import re
 import time
+import uuid as uuidlib
 from typing import Any, Callable, Dict, List
 
 from ganeti import errors
@@ -12,6 +14,10 @@ from ganeti import pathutils
 from ganeti import query
 from ganeti.cmdlib import query as query_data
 from ganeti.utils import io as uio
+
+
+_UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                      r"[0-9a-f]{12}$")
 
 
 def _load_ops(ops: Any) -> List[opcodes.OpCode]:
@@ -152,15 +158,30 @@ class LuxiHandler:
         return until
 
     def LuxiQueryFilters(self, uuids, fields):
-        return []
+        return query_data.RunOldStyleQuery(self.context, "filter",
+                                           list(uuids or []), fields)
 
     def LuxiReplaceFilter(self, uuid, priority, predicates, action, reason):
-        raise errors.OpPrereqError("Job filters are not supported yet",
-                                   errors.ECODE_INVAL)
+        from ganeti import objects
+        from ganeti.jqueue import filters
+        action = filters.CheckRule(priority, predicates, action, reason)
+        if uuid is None:
+            uuid = str(uuidlib.uuid4())
+        elif not isinstance(uuid, str) or not _UUID_RE.match(uuid):
+            raise errors.OpPrereqError("Invalid filter UUID '%s'" % (uuid,),
+                                       errors.ECODE_INVAL)
+        rule = objects.Filter(uuid=uuid, priority=priority,
+                              predicates=predicates, action=action,
+                              reason_trail=reason,
+                              watermark=self._queue.GetHighestJobId())
+        self.context.cfg.SetFilter(rule)
+        self._queue.FiltersChanged()
+        return uuid
 
     def LuxiDeleteFilter(self, uuid):
-        raise errors.OpPrereqError("Job filters are not supported yet",
-                                   errors.ECODE_INVAL)
+        self.context.cfg.RemoveFilter(uuid)
+        self._queue.FiltersChanged()
+        return None
 
 
 def _read_watcher_pause():

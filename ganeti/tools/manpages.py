@@ -23,6 +23,7 @@ PROGRAMS = {
     "gnt-group": ("gnt_group", "Ganeti node-group administration"),
     "gnt-instance": ("gnt_instance", "Ganeti instance administration"),
     "gnt-job": ("gnt_job", "Ganeti job administration"),
+    "gnt-filter": ("gnt_filter", "Ganeti job filter rule administration"),
     "gnt-os": ("gnt_os", "Instance operating system administration"),
     "gnt-debug": ("gnt_debug", "Debug commands"),
 }

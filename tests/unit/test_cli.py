@@ -448,7 +448,8 @@ def test_main_usage_and_version(capsys, no_logging):
         constants.RELEASE_VERSION)
 
 
-@pytest.mark.parametrize("binary", ["gnt-cluster", "gnt-debug", "gnt-group",
+@pytest.mark.parametrize("binary", ["gnt-cluster", "gnt-debug",
+                                    "gnt-filter", "gnt-group",
                                     "gnt-instance", "gnt-job", "gnt-node",
                                     "gnt-os"])
 def test_unknown_subcommand_of_the_real_scripts(binary):

@@ -21,6 +21,7 @@ def test_main_writes_pages(tmp_path):
     assert manpages.main([str(tmp_path)]) == 0
     names = sorted(p.name for p in tmp_path.iterdir())
     assert "gnt-cluster.8" in names and "gnt-job.8" in names
+    assert "gnt-filter.8" in names
     assert "ganeti-rapi.8" in names
     assert manpages.main([]) == 1
 
