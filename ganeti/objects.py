@@ -9,7 +9,7 @@ ways by the classes that hold them.
 import copy
 import time
 import uuid as _uuid
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ganeti import defaults
 
@@ -22,8 +22,13 @@ class ConfigObject:
     """A plain attribute bag with a fixed field list."""
 
     FIELDS: List[str] = []
-    # Fields whose dict value is written even when empty/None.
-    __slots__ = ()
+    # _extra: keys of the dict an object was read from that are not FIELDS
+    # (written by a newer or older Ganeti); ToDict writes them back as they
+    # were, so that nothing another version keeps is lost.
+    __slots__ = ("_extra",)
+    # Keys upstream writes but derives again when reading (never kept as
+    # an unknown key: this implementation writes its own value).
+    DERIVED: Tuple[str, ...] = ()
 
     def __init__(self, **kwargs: Any) -> None:
         for name in self.FIELDS:
@@ -39,6 +44,8 @@ class ConfigObject:
             if value is None:
                 continue
             result[name] = copy.deepcopy(value)
+        for name, value in (getattr(self, "_extra", None) or {}).items():
+            result.setdefault(name, copy.deepcopy(value))
         return result
 
     @classmethod
@@ -46,7 +53,12 @@ class ConfigObject:
         if data is None:
             return None
         known = {k: copy.deepcopy(v) for k, v in data.items() if k in cls.FIELDS}
-        return cls(**known)
+        obj = cls(**known)
+        extra = {k: copy.deepcopy(v) for k, v in data.items()
+                 if k not in cls.FIELDS and k not in cls.DERIVED}
+        if extra:
+            obj._extra = extra
+        return obj
 
     def Copy(self):
         return self.__class__.FromDict(self.ToDict())
@@ -114,8 +126,14 @@ class Instance(TaggableObject):
     __slots__ = FIELDS
 
     def ToDict(self) -> Dict[str, Any]:
+        """Upstream 3.0's instance: the disk template lives in the disks
+        (its config daemon refuses an instance-level key), and
+        "forthcoming" appears only on forthcoming instances."""
         result = super().ToDict()
         result["nics"] = [n.ToDict() for n in (self.nics or [])]
+        result.pop("disk_template", None)
+        if not result.get("forthcoming"):
+            result.pop("forthcoming", None)
         return result
 
     @classmethod
@@ -151,10 +169,19 @@ class NodeGroup(TaggableObject):
               "disk_state_static", "alloc_policy", "networks",
               "tags"] + _TIMESTAMPS
     __slots__ = FIELDS + ["members"]
+    DERIVED = ("members",)
 
     def __init__(self, **kwargs: Any) -> None:
         self.members = kwargs.pop("members", [])
         super().__init__(**kwargs)
+
+    def ToDict(self) -> Dict[str, Any]:
+        """With upstream 3.0's "members" key, written empty as upstream
+        writes it (the members are derived from the nodes on reading)."""
+        result = super().ToDict()
+        result["members"] = []
+        result.setdefault("tags", [])
+        return result
 
     def UpgradeConfig(self) -> None:
         for name in ("ndparams", "diskparams", "ipolicy", "networks"):
@@ -257,6 +284,8 @@ class ConfigData(ConfigObject):
         for name in self._CONTAINERS:
             result[name] = {k: v.ToDict()
                             for k, v in (getattr(self, name) or {}).items()}
+        for name, value in (getattr(self, "_extra", None) or {}).items():
+            result.setdefault(name, copy.deepcopy(value))
         return result
 
     @classmethod
@@ -267,6 +296,10 @@ class ConfigData(ConfigObject):
         for name, klass in cls._CONTAINERS.items():
             setattr(obj, name, {k: klass.FromDict(v)
                                 for k, v in (data.get(name) or {}).items()})
+        extra = {k: copy.deepcopy(v) for k, v in data.items()
+                 if k not in cls.FIELDS}
+        if extra:
+            obj._extra = extra
         return obj
 
     def UpgradeConfig(self) -> None:

@@ -634,8 +634,13 @@ def ForgetCluster(modify_ssh_setup: bool) -> None:
         utils_io.RemoveFile(pathutils.SSH_PUB_KEYS)
     for path in (pathutils.CONFD_HMAC_KEY, pathutils.RAPI_CERT_FILE,
                  pathutils.SPICE_CERT_FILE, pathutils.SPICE_CACERT_FILE,
-                 pathutils.NODED_CERT_FILE, pathutils.NODED_CLIENT_CERT_FILE):
+                 pathutils.NODED_CERT_FILE, pathutils.NODED_CLIENT_CERT_FILE,
+                 pathutils.RAPI_USERS_FILE):
         utils_io.RemoveFile(path)
+    try:
+        os.rmdir(pathutils.RAPI_DATA_DIR)  # kept if an admin put more there
+    except OSError:
+        pass
 
 
 # node_crypto_tokens: token types, actions and options (upstream's values).

@@ -100,7 +100,7 @@ def _InstanceViolations(cfg: Any, instance: Any, policy: dict) -> List[str]:
     return ComputeIPolicyInstanceViolation(
         policy, cfg.GetClusterInfo().FillBE(instance.beparams),
         cfg.GetInstanceDisks(instance.uuid), len(instance.nics or []),
-        instance.disk_template)
+        cfg.GetInstanceDiskTemplate(instance.uuid))
 
 
 def NewPolicyViolations(cfg: Any, new_cluster_ipolicy: Optional[dict],

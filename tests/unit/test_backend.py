@@ -279,8 +279,10 @@ def test_test_delay():
 
 
 def test_leave_cluster(root):
+    os.makedirs(pathutils.RAPI_DATA_DIR, exist_ok=True)
     for path in (pathutils.NODED_CERT_FILE, pathutils.CLUSTER_CONF_FILE,
-                 pathutils.ssconf_file("cluster_name")):
+                 pathutils.ssconf_file("cluster_name"),
+                 pathutils.RAPI_USERS_FILE):
         open(path, "w").close()
     with pytest.raises(errors.QuitGanetiException) as exc:
         backend.LeaveCluster(False)

@@ -11,6 +11,8 @@ from ganeti import errors
 from ganeti import netutils
 from ganeti import pathutils
 
+import testdata
+
 NODE = "node1.example.com"
 CLUSTER = "cluster.example.com"
 
@@ -110,3 +112,25 @@ def test_init_refuses_bad_parameter_value(node):
         _init(start_daemons=False, hvparams={"kvm": {"acpi": "perhaps"}})
     assert str(err.value) == "'acpi' (value perhaps) is not a valid boolean"
     assert not os.path.exists(pathutils.CLUSTER_CONF_FILE)
+
+
+
+def _UpstreamConfig():
+    with open(os.path.join(testdata.DATA, "upstream-state",
+                           "config.data")) as handle:
+        return json.load(handle)
+
+
+def test_init_writes_upstream_3_0_keys_only(node):
+    # Upstream's config daemon refuses a config.data with keys its schema
+    # lacks ("Superfluous dictionary keys"), so the keys of every object
+    # init writes are those of a real upstream 3.0.2 config.data.
+    _init(start_daemons=False)
+    with open(pathutils.CLUSTER_CONF_FILE) as handle:
+        ours = json.load(handle)
+    upstream = _UpstreamConfig()
+    assert sorted(ours) == sorted(upstream)
+    assert sorted(ours["cluster"]) == sorted(upstream["cluster"])
+    for kind in ("nodes", "nodegroups"):
+        (mine,), (theirs,) = ours[kind].values(), upstream[kind].values()
+        assert sorted(mine) == sorted(theirs), kind

@@ -203,3 +203,32 @@ def test_fake_verify_and_hotplug(fake):
     assert fake.Verify() is None
     fake.HotplugSupported(_instance())
     assert fake.HotAddDevice(_instance(), "nic", None, None, 0) is None
+
+
+def test_fake_run_files_are_upstreams_three_lines(fake):
+    inst = _instance()
+    fake.StartInstance(inst, [], False)
+    with open(os.path.join(pathutils.FAKE_RUN_DIR, inst.name)) as handle:
+        assert handle.read() == "0\n256\n2\n"
+    assert fake.MigrationInfo(inst) == "0\n256\n2\n"
+
+
+def test_fake_reads_an_upstream_run_file(fake):
+    # A run file written by upstream 3.0.2's node daemon (16 MiB, 1 vCPU).
+    import shutil
+    import testdata
+    os.makedirs(pathutils.FAKE_RUN_DIR, exist_ok=True)
+    shutil.copy(os.path.join(testdata.DATA, "upstream-state",
+                             "fake-hypervisor", "inst1.ganeti.test"),
+                pathutils.FAKE_RUN_DIR)
+    info = fake.GetInstanceInfo("inst1.ganeti.test")
+    assert info[2:4] == (16, 1)
+    assert fake.ListInstances() == ["inst1.ganeti.test"]
+
+
+def test_fake_still_reads_two_line_run_files_and_refuses_garbage():
+    assert hv_fake.ParseState("128\n2\n") == (128, 2)
+    assert hv_fake.ParseState("0\n128\n2\n") == (128, 2)
+    for bad in ("", "1\n2\n3\n4\n", "x\ny\n"):
+        with pytest.raises(ValueError):
+            hv_fake.ParseState(bad)
