@@ -262,3 +262,18 @@ def test_rules_apply_on_the_new_master_after_failover(cluster):
     finally:
         cluster.ok("filter", "delete", uuid)
     assert "after-failover" not in _Tags(cluster)
+
+
+def test_paused_job_stays_queued_and_can_be_cancelled(cluster):
+    uuid = _AddFilter(cluster, "--predicates", _Reason("hold"), "--action",
+                      "PAUSE")
+    try:
+        held = _Delay(cluster, "--no-locks", "--reason", "hold", "0.01")
+        cluster.ok("debug", "delay", "--no-locks", "0.01")  # others run
+        assert _Status(cluster, held) == "queued"
+        res = cluster.ok("job", "cancel", held)
+        assert held in res.stdout + res.stderr, res.stdout + res.stderr
+        assert _WaitStatus(cluster, [held], FINAL)[held] == "canceled"
+    finally:
+        cluster.ok("filter", "delete", uuid)
+    assert _Status(cluster, held) == "canceled"
