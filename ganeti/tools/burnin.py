@@ -326,7 +326,6 @@ class BurnerBase:
 
     def Unsupported(self, op: Any) -> Optional[str]:
         """Why the master cannot run op (a dry run tells), or None."""
-        op.dry_run = True
         cli_jobs.SetGenericOpcodeOpts([op], self.opts)
         op.dry_run = True
         try:

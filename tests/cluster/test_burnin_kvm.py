@@ -14,22 +14,14 @@ import sys
 
 import pytest
 
-from test_kvm_instance import _guest, _qemu_nodes
+from test_kvm_instance import _guest, _install_image_os, _qemu_nodes
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PY = sys.executable
 DOMAIN = "example.test"
 NAME = "kburn1." + DOMAIN
-OS_SRC = os.path.join(REPO, "examples", "os")
 ALLOCATOR = os.path.join(REPO, "examples", "iallocators", "free-mem")
 SHARED_DIR = "/srv/ganeti/shared-file-storage"
-
-
-def _install_image_os(cluster):
-    for node in cluster.nodes:
-        res = cluster.sh("mkdir -p /srv/ganeti/os && cp -r %s/image"
-                         " /srv/ganeti/os/" % OS_SRC, node=node.split(".")[0])
-        assert res.returncode == 0, res.stderr
 
 
 @pytest.fixture(scope="module")

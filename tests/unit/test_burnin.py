@@ -10,7 +10,7 @@ from ganeti import constants as C
 from ganeti.tools import burnin
 from ganeti.tools import burnin_steps
 
-from cli_fakes import FakeJob, FakeLuxi
+from cli_fakes import FakeLuxi
 
 REF = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))), "data", "reference", "upstream-3.0", "burnin")
