@@ -1,6 +1,6 @@
 """burnin (tools/burnin) on a 3-node testbed cluster with the fake
 hypervisor: 3 instances on file and on sharedfile (failover and migrate
-included), serially and with -p; each run exits 0 and leaves nothing
+included), serially and with -p (placed by the iallocator); --rename; each run exits 0 and leaves nothing
 behind (no instance in the configuration, no disk file on any node).
 Bad input (an unknown OS, a disk template the cluster does not enable)
 fails with one line before anything is created.
@@ -23,6 +23,7 @@ NODES = ",".join("node%d.%s" % (i, DOMAIN) for i in (1, 2, 3))
 ALLOCATOR = os.path.join(REPO, "examples", "iallocators", "free-mem")
 OS_SRC = os.path.join(REPO, "examples", "os")
 STORAGE = ("/srv/ganeti/file-storage", "/srv/ganeti/shared-file-storage")
+RENAME = "brenamed." + DOMAIN
 SIZES = ["--disk-size", "64M", "--disk-growth", "16M", "--mem-size", "64M"]
 
 
@@ -98,7 +99,8 @@ def test_bad_input_creates_nothing(cluster, args, error):
 def test_file_serial(cluster):
     names = _names("bf")
     lines = _ok(cluster.burnin("-o", "noop", "-t", "file", "-n", NODES,
-                               "--no-move", *(SIZES + names)))
+                               "--no-move", "--rename", RENAME,
+                               *(SIZES + names)))
     assert lines[:8] == [
         "- Testing global parameters", "- Creating instances",
         "  * instance " + names[0], "    on node1." + DOMAIN,
@@ -117,6 +119,9 @@ def test_file_serial(cluster):
     assert "- Failing over instances" not in steps
     assert lines[lines.index("- Checking confd results") + 1:][:3] == [
         "  * Ping: OK", "  * Master: OK", "  * Node role for master: OK"]
+    at = lines.index("- Renaming instances")
+    assert lines[at + 1:at + 3] == ["  * instance " + names[0],
+                                    "    rename to %s and back" % RENAME]
     assert cluster.leftovers() == []
 
 
@@ -137,8 +142,14 @@ def test_sharedfile_serial_with_failover_and_migrate(cluster):
 
 def test_parallel(cluster):
     names = _names("bp")
-    lines = _ok(cluster.burnin("-p", "-o", "noop", "-t", "sharedfile", "-n",
-                               NODES, *(SIZES + names)))
+    lines = _ok(cluster.burnin("-p", "-o", "noop", "-t", "sharedfile", "-I",
+                               ALLOCATOR, "--reboot-types", "hard",
+                               *(SIZES + names)))
+    assert lines[2:4] == ["  * instance " + names[0],
+                          "    with iallocator " + ALLOCATOR]
+    at = lines.index("- Rebooting instances")
+    assert lines[at + 1:at + 3] == ["  * instance " + names[0],
+                                    "    reboot with type 'hard'"]
     submitted = [l for l in lines if l.startswith("Submitted jobs ")]
     assert len(submitted) >= 10
     assert len(submitted[0].split(",")) == 3

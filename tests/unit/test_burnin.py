@@ -443,3 +443,31 @@ def test_no_http_check_without_option():
     burner = burnin_steps.Burner(opts, instances, cl=BurninLuxi(),
                                  urlopen=opener)
     burner.CheckInstances()
+
+
+def _MainWith(luxi, monkeypatch, argv):
+    monkeypatch.setattr(burnin.cli_jobs, "GetClient", lambda: luxi)
+    monkeypatch.setattr(burnin, "_SetupLogging", lambda debug: None)
+    monkeypatch.setattr(burnin_steps.Burner, "BurnConfd", _FakeConfd)
+    return burnin.Main(argv)
+
+
+def test_main_reports_a_failed_run_on_one_line(capsys, monkeypatch):
+    luxi = BurninLuxi(fail_on=lambda ops: ops[0]["OP_ID"] ==
+                      "OP_INSTANCE_FAILOVER")
+    code = _MainWith(luxi, monkeypatch, ["-o", "noop", "-t", "sharedfile",
+                                         "--mem-size", "64", "i1"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("Burnin failed: ") and err.count("\n") == 1
+    assert "Boom" in err and "Traceback" not in err
+    assert luxi.JobOps()[-1] == ["OP_INSTANCE_REMOVE"]
+
+
+def test_main_bad_state_is_one_line(capsys, monkeypatch):
+    luxi = BurninLuxi()
+    code = _MainWith(luxi, monkeypatch, ["-o", "nosuch", "-t", "file",
+                                         "i1"])
+    out = capsys.readouterr()
+    assert code == 1 and out.err == "OS 'nosuch' not found\n"
+    assert out.out == ""
