@@ -1,7 +1,8 @@
 """burnin (tools/burnin) on a 3-node testbed cluster with the fake
-hypervisor: 3 instances on file and on sharedfile (failover and migrate
-included), serially and with -p (placed by the iallocator); --rename; each run exits 0 and leaves nothing
-behind (no instance in the configuration, no disk file on any node).
+hypervisor: 3 instances on file (with --rename) and on sharedfile (failover
+and migrate included), serially and with -p (placed by the iallocator);
+each run exits 0 and leaves nothing behind (no instance in the
+configuration, no disk file on any node).
 Bad input (an unknown OS, a disk template the cluster does not enable)
 fails with one line before anything is created.
 
