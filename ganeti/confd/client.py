@@ -318,14 +318,19 @@ class StoreResultCallback:
         self._answers[up.salt] = up
 
 
-def GetConfdClient(callback: Callable[[ConfdUpcallPayload], Any]
-                   ) -> ConfdClient:
-    """A client for this cluster: its HMAC key and master candidates."""
+def ReadClusterPeers() -> Tuple[str, List[str]]:
+    """This cluster's HMAC key and the addresses of its master candidates."""
     try:
         with open(pathutils.CONFD_HMAC_KEY) as handle:
             key = handle.read()
     except OSError as err:
         raise errors.ConfdClientError("Can't read the HMAC key %s: %s"
                                       % (pathutils.CONFD_HMAC_KEY, err))
-    peers = ssconf.SimpleStore().GetMasterCandidatesIPList()
+    return key, ssconf.SimpleStore().GetMasterCandidatesIPList()
+
+
+def GetConfdClient(callback: Callable[[ConfdUpcallPayload], Any]
+                   ) -> ConfdClient:
+    """A client for this cluster: its HMAC key and master candidates."""
+    key, peers = ReadClusterPeers()
     return ConfdClient(key, peers, callback)

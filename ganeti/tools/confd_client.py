@@ -74,10 +74,11 @@ def _Query(text: Optional[str]) -> Any:
         return text
 
 
-class _Tester:
+class ConfdTester:
     """One client, one request at a time, the newest reply kept."""
 
-    def __init__(self, key: str, peers: List[str], port: int) -> None:
+    def __init__(self, key: str, peers: List[str],
+                 port: int = constants.DEFAULT_CONFD_PORT) -> None:
         self.store = confd_client.StoreResultCallback()
         self.client = confd_client.ConfdClient(
             key, peers, confd_client.ConfdFilterCallback(self.store),
@@ -94,7 +95,7 @@ class _Tester:
             up.type == confd_client.UPCALL_REPLY else None
 
 
-def _Check(tester: _Tester, title: str, rtype: int, query: Any = None,
+def _Check(tester: ConfdTester, title: str, rtype: int, query: Any = None,
            expected: Any = None) -> bool:
     reply = tester.Ask(rtype, query)
     if reply is None:
@@ -107,7 +108,7 @@ def _Check(tester: _Tester, title: str, rtype: int, query: Any = None,
     return good
 
 
-def _RunChecks(tester: _Tester, requests: int) -> bool:
+def _RunChecks(tester: ConfdTester, requests: int) -> bool:
     good = _Check(tester, "Ping", constants.CONFD_REQ_PING)
     reply = tester.Ask(constants.CONFD_REQ_CLUSTER_MASTER)
     master = reply.answer if reply is not None and \
@@ -144,7 +145,7 @@ def Main(argv: Optional[List[str]] = None) -> int:
             ssconf.SimpleStore().GetMasterCandidatesIPList()
         if not peers:
             raise errors.ConfdClientError("No confd servers known")
-        tester = _Tester(key, peers, options.port)
+        tester = ConfdTester(key, peers, options.port)
         if rtype is None:
             return constants.EXIT_SUCCESS if \
                 _RunChecks(tester, options.requests) else \
