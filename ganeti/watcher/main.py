@@ -159,6 +159,9 @@ def _ArchiveJobs(cl: Any, age: int) -> None:
 
 def _GlobalRun(options: Any) -> int:
     """What every node does; on the master, start the group watchers."""
+    if not wnodes.InCluster():
+        logging.debug("Not part of a cluster, exiting")
+        return constants.EXIT_SUCCESS
     wnodes.EnsureNodeDaemons()
     wnodes.RunWatcherHooks()
     if not wnodes.IsMasterNode():

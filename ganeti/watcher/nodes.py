@@ -75,6 +75,15 @@ def RunWatcherHooks() -> None:
                               relname, runresult.output)
 
 
+def InCluster() -> bool:
+    """Whether this node belongs to a cluster (has its ssconf files)."""
+    try:
+        ssconf.SimpleStore().GetClusterName()
+    except errors.ConfigurationError:
+        return False
+    return True
+
+
 def IsMasterNode() -> bool:
     """Whether this node is the master according to ssconf."""
     try:

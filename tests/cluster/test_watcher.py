@@ -11,6 +11,7 @@ VCLUSTER_STATE are honoured; every wait is bounded.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -263,3 +264,20 @@ def test_two_watchers_at_once_one_does_the_work(cluster):
             proc.wait()
     assert cluster.status(I1) == "running"
     assert len(cluster.startups(I1)) == len(before) + 1
+
+
+def test_archives_jobs_older_than_the_job_age(cluster):
+    res = cluster.ok("debug", "delay", "--submit", "0.01")
+    job_id = int(re.search(r"JobID: (\d+)", res.stdout + res.stderr).group(1))
+    cluster.ok("job", "wait", str(job_id))
+    queued = "/var/lib/ganeti/queue/job-%d" % job_id
+    archived = "/var/lib/ganeti/queue/archive/%d/job-%d" % (job_id // 10000,
+                                                           job_id)
+    cluster.watcher()           # default age (6 h): the job stays
+    assert cluster.sh("test -e %s" % queued).returncode == 0
+
+    def archived_by_watcher():
+        cluster.watcher("-A", "1")
+        return cluster.sh("test -e %s" % archived).returncode == 0
+    _wait_for(archived_by_watcher, "the watcher to archive job %d" % job_id)
+    assert cluster.sh("test -e %s" % queued).returncode != 0

@@ -176,3 +176,55 @@ def test_man_page_lists_every_option():
             if flag not in ("--help", "--version"):
                 assert flag.replace("-", "\\-") in page, flag
     assert "watcher.pause" in page
+
+
+def test_master_daemon_not_answering_is_restarted_once(monkeypatch):
+    from ganeti import errors, luxi
+    from ganeti.watcher import nodes
+    calls = []
+
+    class Client:
+        answers = [errors.NoMasterError("no socket"), None]
+
+        def QueryConfigValues(self, fields):
+            answer = Client.answers.pop(0)
+            if answer is not None:
+                raise answer
+            return ["cluster"]
+
+    monkeypatch.setattr(luxi, "Client", Client)
+    monkeypatch.setattr(nodes, "RestartDaemon",
+                        lambda name, args=None: calls.append(name) or True)
+    assert isinstance(nodes.GetLuxiClient(True), Client)
+    assert calls == [C.MASTERD]
+    Client.answers = [errors.NoMasterError("no socket")]
+    with pytest.raises(errors.NoMasterError):
+        nodes.GetLuxiClient(False)
+    assert calls == [C.MASTERD]
+
+
+def test_rapi_restarted_once_when_it_does_not_answer(monkeypatch):
+    from ganeti.watcher import nodes
+    events = []
+    answers = [False, True]
+    monkeypatch.setattr(nodes, "EnsureDaemon",
+                        lambda name, args=None: events.append(("ensure",
+                                                               name)) or True)
+    monkeypatch.setattr(nodes.daemon_util, "stop",
+                        lambda name: events.append(("stop", name)))
+    monkeypatch.setattr(nodes, "_RapiAnswers",
+                        lambda ip: events.append(("probe", ip)) or
+                        answers.pop(0))
+    nodes.EnsureRapi("127.0.0.1")
+    assert events == [("ensure", C.RAPI), ("probe", "127.0.0.1"),
+                      ("stop", C.RAPI), ("ensure", C.RAPI),
+                      ("probe", "127.0.0.1")]
+
+
+def test_node_outside_a_cluster_starts_nothing(root, monkeypatch):
+    from ganeti.watcher import nodes
+    started = []
+    monkeypatch.setattr(nodes, "EnsureNodeDaemons",
+                        lambda: started.append("node daemons"))
+    assert wmain.Main([]) == 0
+    assert started == []
