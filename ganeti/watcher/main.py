@@ -29,6 +29,7 @@ from ganeti import errors
 from ganeti import pathutils
 from ganeti.cli import ParseTimespec
 from ganeti.utils import log as ulog
+from ganeti.watcher import maintenance
 from ganeti.watcher import nodes as wnodes
 
 PROGRAM = "ganeti-watcher"
@@ -50,6 +51,10 @@ MAN_SECTIONS = [
         " whose nodes rebooted (their boot id changed) and runs the group's"
         " disk verification, activating degraded disks."
         % (pathutils.HOOKS_BASE_DIR, 5),
+        "When the cluster parameter maintain_node_health is set and the"
+        " master candidates' confd say that this node is offline, the"
+        " watcher shuts down every instance and DRBD device still running"
+        " on it.",
         "Its state (per-instance restart counters and node boot ids) is kept"
         " in %s, one file per node group, its log in %s."
         % (pathutils.WATCHER_GROUP_STATE_FILE % "GROUP-UUID",
@@ -164,6 +169,7 @@ def _GlobalRun(options: Any) -> int:
         return constants.EXIT_SUCCESS
     wnodes.EnsureNodeDaemons()
     wnodes.RunWatcherHooks()
+    maintenance.Run()
     if not wnodes.IsMasterNode():
         logging.debug("Not on master, exiting")
         return constants.EXIT_SUCCESS

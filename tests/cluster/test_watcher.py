@@ -281,3 +281,24 @@ def test_archives_jobs_older_than_the_job_age(cluster):
         return cluster.sh("test -e %s" % archived).returncode == 0
     _wait_for(archived_by_watcher, "the watcher to archive job %d" % job_id)
     assert cluster.sh("test -e %s" % queued).returncode != 0
+
+
+def test_node_maintenance_on_an_offline_node(cluster):
+    running = "%s/%s" % (FAKE_DIR, I2)
+    assert cluster.sh("test -e %s" % running, node="node3").returncode == 0
+    cluster.watcher(node="node3")   # not enabled yet: nothing stops
+    assert cluster.sh("test -e %s" % running, node="node3").returncode == 0
+    cluster.ok("cluster", "modify", "--maintain-node-health", "yes")
+    cluster.watcher(node="node3")   # enabled, node online: still nothing
+    assert cluster.sh("test -e %s" % running, node="node3").returncode == 0
+    cluster.ok("node", "modify", "-O", "yes", N3)
+    try:
+        cluster.watcher(node="node3")
+        assert cluster.sh("test -e %s" % running,
+                          node="node3").returncode != 0
+        assert "shutting down instance %s" % I2 in cluster.log(node="node3")
+    finally:
+        cluster.ok("node", "modify", "-O", "no", N3)
+        cluster.ok("cluster", "modify", "--maintain-node-health", "no")
+    cluster.watcher()
+    assert cluster.status(I2) == "running"
