@@ -16,8 +16,12 @@ from ganeti.utils import process
 # Daemons every node runs, in start order (upstream also has mond/kvmd,
 # which this tree does not build).
 NODE_DAEMONS = list(daemon_util.NODE_DAEMONS)
-# How long a health probe of a master daemon may take.
+# How long a health probe of a master daemon may take (RAPI; LUXI connect
+# and read/write): a daemon that does not answer within it is restarted.
 _PROBE_TIMEOUT = 10
+_LUXI_PROBE_TIMEOUTS = (10, 20)
+# How long a daemon that does not answer gets to exit on SIGTERM.
+_HUNG_STOP_TIMEOUT = 10
 
 
 def EnsureDaemon(name: str, args: Optional[List[str]] = None) -> bool:
@@ -37,7 +41,7 @@ def RestartDaemon(name: str, args: Optional[List[str]] = None) -> bool:
     """Stop daemon name (it does not answer) and start it again."""
     logging.warning("Daemon %s does not answer, restarting it", name)
     try:
-        daemon_util.stop(name)
+        daemon_util.stop(name, timeout=_HUNG_STOP_TIMEOUT)
     except (errors.GenericError, OSError) as err:
         logging.error("Can't stop daemon %s: %s", name, err)
     return EnsureDaemon(name, args)
@@ -131,16 +135,20 @@ def GetLuxiClient(try_restart: bool):
     (re)started once and asked again; errors.NoMasterError otherwise.
     """
     from ganeti import luxi
+
+    def probe() -> None:
+        cl = luxi.Client(timeouts=_LUXI_PROBE_TIMEOUTS)
+        try:
+            cl.QueryConfigValues(["cluster_name"])
+        finally:
+            cl.Close()
     try:
-        cl = luxi.Client()
-        cl.QueryConfigValues(["cluster_name"])
-        return cl
+        probe()
     except (errors.NoMasterError, errors.TimeoutError) as err:
         if not try_restart:
             raise
         logging.warning("Master daemon does not answer (%s), trying to"
                         " restart it", err)
-    RestartDaemon(constants.MASTERD)
-    cl = luxi.Client()
-    cl.QueryConfigValues(["cluster_name"])
-    return cl
+        RestartDaemon(constants.MASTERD)
+        probe()
+    return luxi.Client()

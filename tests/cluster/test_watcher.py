@@ -302,3 +302,23 @@ def test_node_maintenance_on_an_offline_node(cluster):
         cluster.ok("cluster", "modify", "--maintain-node-health", "no")
     cluster.watcher()
     assert cluster.status(I2) == "running"
+
+
+def test_restarts_a_master_daemon_that_does_not_answer(cluster):
+    jobs_before = cluster.ok("job", "list", "--no-headers", "-o",
+                             "id").stdout.split()
+    pid = cluster.daemon_pid("ganeti-masterd", "node1")
+    os.kill(pid, signal.SIGSTOP)    # hung: its socket accepts, never answers
+    try:
+        cluster.watcher()
+    finally:
+        if _alive(pid):
+            os.kill(pid, signal.SIGCONT)
+    assert not _alive(pid)
+    assert cluster.daemon_pid("ganeti-masterd", "node1") != pid
+    assert cluster.daemon_running("ganeti-masterd", "node1")
+    assert "Master daemon does not answer" in cluster.log()
+    jobs_after = cluster.ok("job", "list", "--no-headers", "-o",
+                            "id").stdout.split()
+    assert set(jobs_before) <= set(jobs_after)
+    assert cluster.status(I1) == "running"

@@ -186,6 +186,12 @@ def test_master_daemon_not_answering_is_restarted_once(monkeypatch):
     class Client:
         answers = [errors.NoMasterError("no socket"), None]
 
+        def __init__(self, timeouts=None):
+            self.timeouts = timeouts
+
+        def Close(self):
+            pass
+
         def QueryConfigValues(self, fields):
             answer = Client.answers.pop(0)
             if answer is not None:
@@ -211,7 +217,8 @@ def test_rapi_restarted_once_when_it_does_not_answer(monkeypatch):
                         lambda name, args=None: events.append(("ensure",
                                                                name)) or True)
     monkeypatch.setattr(nodes.daemon_util, "stop",
-                        lambda name: events.append(("stop", name)))
+                        lambda name, timeout=None: events.append(("stop",
+                                                                  name)))
     monkeypatch.setattr(nodes, "_RapiAnswers",
                         lambda ip: events.append(("probe", ip)) or
                         answers.pop(0))
