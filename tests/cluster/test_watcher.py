@@ -165,7 +165,24 @@ def test_admin_shutdown_is_left_alone(cluster):
     cluster.watcher()
     assert cluster.status(I2) == "ADMIN_down"
     assert cluster.startups(I2) == before
+    # started without recording it: should not run, left alone too
+    cluster.ok("instance", "startup", "--no-remember", I2)
+    assert cluster.status(I2) == "ERROR_up"
+    cluster.watcher()
+    assert cluster.status(I2) == "ERROR_up"
     cluster.ok("instance", "startup", I2)
+
+
+def test_no_remember_shutdown_is_restored(cluster):
+    # as upstream: the configuration still says "up", so the watcher
+    # restores the recorded state (a cluster-wide --no-remember shutdown
+    # with the watcher paused, then continue, brings everything back)
+    before = cluster.startups(I2)
+    cluster.ok("instance", "shutdown", "--no-remember", I2)
+    assert cluster.status(I2) == "ERROR_down"
+    cluster.watcher()
+    assert cluster.status(I2) == "running"
+    assert len(cluster.startups(I2)) == len(before) + 1
 
 
 def test_brings_back_killed_daemons(cluster):
