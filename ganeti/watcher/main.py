@@ -29,6 +29,7 @@ from ganeti import errors
 from ganeti import pathutils
 from ganeti.cli import ParseTimespec
 from ganeti.utils import log as ulog
+from ganeti.watcher import decide
 from ganeti.watcher import maintenance
 from ganeti.watcher import nodes as wnodes
 
@@ -50,7 +51,7 @@ MAN_SECTIONS = [
         " done from inside an instance, activates the disks of instances"
         " whose nodes rebooted (their boot id changed) and runs the group's"
         " disk verification, activating degraded disks."
-        % (pathutils.HOOKS_BASE_DIR, 5),
+        % (pathutils.HOOKS_BASE_DIR, decide.MAXTRIES),
         "When the cluster parameter maintain_node_health is set and the"
         " master candidates' confd say that this node is offline, the"
         " watcher shuts down every instance and DRBD device still running"
