@@ -75,6 +75,10 @@ def _compute(root: str) -> None:
     g["RAPI_DATA_DIR"] = g["DATA_DIR"] + "/rapi"
     g["RAPI_USERS_FILE"] = g["RAPI_DATA_DIR"] + "/users"
     g["WATCHER_PAUSEFILE"] = g["DATA_DIR"] + "/watcher.pause"
+    g["WATCHER_GROUP_STATE_FILE"] = g["DATA_DIR"] + "/watcher.%s.data"
+    g["WATCHER_GROUP_INSTANCE_STATUS_FILE"] = (g["DATA_DIR"] +
+                                               "/watcher.%s.instance-status")
+    g["LOG_WATCHER"] = g["LOG_DIR"] + "/watcher.log"
     g["INSTANCE_STATUS_FILE"] = g["RUN_DIR"] + "/instance-status"
     g["MASTER_SOCKET"] = g["SOCKET_DIR"] + "/ganeti-master"
     g["QUERY_SOCKET"] = g["SOCKET_DIR"] + "/ganeti-query"

@@ -151,10 +151,23 @@ class LuxiHandler:
         return query_data.GetTags(self.context, kind, name)
 
     def LuxiSetWatcherPause(self, until):
-        if until is None:
-            uio.RemoveFile(pathutils.WATCHER_PAUSEFILE)
-        else:
-            uio.WriteFile(pathutils.WATCHER_PAUSEFILE, data="%d\n" % int(until))
+        """Pause (or unpause) the watcher here and on every other node."""
+        from ganeti import backend
+        if until is not None and (isinstance(until, bool) or
+                                  not isinstance(until, (int, float))):
+            raise errors.OpPrereqError("Duration must be numeric",
+                                       errors.ECODE_INVAL)
+        backend.SetWatcherPause(until)
+        cfg = self.context.cfg
+        master = cfg.GetMasterNode()
+        others = [uuid for uuid in cfg.GetNodeList() if uuid != master]
+        if others:
+            results = self.context.rpc.call_set_watcher_pause(others, until)
+            for uuid, res in results.items():
+                if res.fail_msg:
+                    logging.warning("Failed to set the watcher pause on node"
+                                    " %s: %s", cfg.GetNodeName(uuid),
+                                    res.fail_msg)
         return until
 
     def LuxiQueryFilters(self, uuids, fields):

@@ -13,7 +13,7 @@ import importlib
 import os
 import sys
 import time
-from typing import List
+from typing import List, Optional
 
 from ganeti import constants
 
@@ -29,9 +29,11 @@ PROGRAMS = {
 }
 
 
-# Daemon -> (server module, summary, daemon name for the common options).
+# Daemon -> (server module, or module path below ganeti, summary, daemon
+# name for the common daemon options, None for programs without them).
 DAEMONS = {
     "ganeti-rapi": ("rapi", "Ganeti remote API daemon", constants.RAPI),
+    "ganeti-watcher": ("watcher.main", "Ganeti cluster watcher", None),
 }
 
 
@@ -62,12 +64,15 @@ def _Header(program: str, summary: str) -> List[str]:
 
 
 def RenderDaemonManPage(program: str, module_name: str, summary: str,
-                        daemon_name: str) -> str:
+                        daemon_name: Optional[str]) -> str:
     """The man page of a daemon: synopsis, prose sections, options."""
     from ganeti import daemon
-    module = importlib.import_module("ganeti.server." + module_name)
+    if "." not in module_name:
+        module_name = "server." + module_name
+    module = importlib.import_module("ganeti." + module_name)
     parser = module.BuildParser()
-    daemon.AddCommonOptions(parser, daemon_name)
+    if daemon_name is not None:
+        daemon.AddCommonOptions(parser, daemon_name)
     usage = (parser.usage or "%prog").replace("%prog", program)
     out = _Header(program, summary)
     out += [".SH SYNOPSIS", _roff(usage)]

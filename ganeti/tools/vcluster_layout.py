@@ -82,6 +82,10 @@ SHARED_DIR = "shared-file-storage"
 SHARED_MOUNT = "/srv/ganeti/shared-file-storage"
 # Sub-directories holding runtime state only, emptied by "down".
 RUNTIME_DIRS = ("var-run-ganeti", "var-lock")
+# Testbed emulation: the nodes share the host's kernel, hence its boot id;
+# each node sees its own file (StatePaths.boot_id) bind-mounted over the
+# kernel's, which a test rewrites in place to emulate a reboot.
+BOOT_ID_PATH = "/proc/sys/kernel/random/boot_id"
 HOST_KEY_TYPES = (("ed25519", []), ("rsa", ["-b", "2048"]))
 
 
@@ -201,6 +205,10 @@ class StatePaths:
 
     def sshd_log(self, node: Node) -> str:
         return self.node_dir(node, "sshd.log")
+
+    def boot_id(self, node: Node) -> str:
+        """The node's emulated boot id (see BOOT_ID_PATH)."""
+        return self.node_dir(node, "boot_id")
 
 
 def file_storage_paths() -> str:
@@ -331,6 +339,8 @@ def holder_script(node: Node, paths: StatePaths, sshd: str,
     for sub, target in NODE_DIR_MOUNTS:
         cmds.append("mount --bind %s %s" % (_q(paths.node_dir(node, sub)), _q(target)))
     cmds.append("mount --bind %s %s" % (_q(paths.shared_dir), _q(SHARED_MOUNT)))
+    cmds.append("mount --bind %s %s" % (_q(paths.boot_id(node)),
+                                        _q(BOOT_ID_PATH)))
     cmds.append("%s -f /etc/ssh/sshd_config -E %s" % (_q(sshd), _q(paths.sshd_log(node))))
     cmds.append("echo $$ > %s" % _q(paths.holder_pid(node)))
     cmds.append("exec sleep infinity")

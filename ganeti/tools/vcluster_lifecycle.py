@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 import time
+import uuid
 
 from ganeti.tools import make_guest
 from ganeti.tools import vcluster_layout as L
@@ -177,6 +178,7 @@ def _prepare_files(paths: StatePaths, nodes: list, host_etc: str) -> None:
                 os.link(moduli, os.path.join(etc_ssh, "moduli"))
             except OSError:
                 shutil.copy2(moduli, os.path.join(etc_ssh, "moduli"))
+        S.write(paths.boot_id(node), "%s\n" % uuid.uuid4())
         root_ssh = paths.node_dir(node, "root-ssh")
         S.write(os.path.join(root_ssh, "id_ed25519"), lab_priv, 0o600)
         S.write(os.path.join(root_ssh, "id_ed25519.pub"), lab_pub)

@@ -105,6 +105,16 @@ def test_holder_script_mounts_and_order():
     assert script[-1] == "exec sleep infinity"
 
 
+def test_holder_script_gives_each_node_its_own_boot_id():
+    script = L.holder_script(L.Node(2), L.StatePaths("/st"),
+                             "/usr/sbin/sshd").splitlines()
+    assert "mount --bind '/st/node2.example.test/boot_id'" \
+        " '/proc/sys/kernel/random/boot_id'" in script
+    assert script.index("mount --bind '/st/node2.example.test/boot_id'"
+                        " '/proc/sys/kernel/random/boot_id'") < \
+        script.index("exec sleep infinity")
+
+
 def test_holder_script_gives_the_node_an_overlay_etc_first():
     script = L.holder_script(L.Node(1), L.StatePaths("/st"), "/usr/sbin/sshd",
                              "/srv/host-etc")
