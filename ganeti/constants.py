@@ -489,3 +489,52 @@ RAPI_MAX_BODY_SIZE = 4 * 1024 * 1024
 RAPI_JOB_WAIT_TIMEOUT = 10.0    # /2/jobs/N/wait answers within this
 RAPI_FEATURES = ["instance-create-reqv1", "node-evac-res1",
                  "instance-reinstall-reqv1", "node-migrate-reqv1"]
+
+# --- configuration query daemon (ganeti/confd, ganeti/server/confd.py) ---
+CONFD_PROTOCOL_VERSION = 1
+CONFD_MAGIC_FOURCC = "plj0"
+CONFD_MAX_CLOCK_SKEW = 300      # seconds a request's timestamp salt may be off
+CONFD_DEFAULT_REQ_COVERAGE = 6  # master candidates a client asks
+CONFD_CLIENT_EXPIRE_TIMEOUT = 10
+CONFD_CONFIG_RELOAD_RATELIMIT = 0.25  # seconds between two config reloads
+CONFD_CONFIG_STAT_INTERVAL = 1.0      # fallback stat check of config.data
+CONFD_MAX_PACKET_SIZE = 65507         # largest UDP payload
+
+CONFD_REQ_PING = 0
+CONFD_REQ_NODE_ROLE_BYNAME = 1
+CONFD_REQ_NODE_PIP_BY_INSTANCE_IP = 2
+CONFD_REQ_CLUSTER_MASTER = 3
+CONFD_REQ_NODE_PIP_LIST = 4
+CONFD_REQ_MC_PIP_LIST = 5
+CONFD_REQ_INSTANCES_IPS_LIST = 6
+CONFD_REQ_NODE_DRBD = 7
+CONFD_REQ_NODE_INSTANCES = 8
+CONFD_REQ_INSTANCE_DISKS = 9
+CONFD_REQ_CONFIG_QUERY = 10
+CONFD_REQ_DATA_COLLECTORS = 11
+# Every type the server answers (upstream's Python set leaves out 8, which
+# its server answers all the same).
+CONFD_REQS = frozenset(range(CONFD_REQ_PING, CONFD_REQ_DATA_COLLECTORS + 1))
+
+# Keys of a dict query, and the fields of CONFD_REQ_CLUSTER_MASTER.
+CONFD_REQQ_LINK = "0"
+CONFD_REQQ_IP = "1"
+CONFD_REQQ_IPLIST = "2"
+CONFD_REQQ_FIELDS = "3"
+CONFD_REQFIELD_NAME = "0"
+CONFD_REQFIELD_IP = "1"
+CONFD_REQFIELD_MNODE_PIP = "2"
+
+CONFD_REPL_STATUS_OK = 0
+CONFD_REPL_STATUS_ERROR = 1
+CONFD_REPL_STATUS_NOTIMPLEMENTED = 2
+
+CONFD_NODE_ROLE_MASTER = 0
+CONFD_NODE_ROLE_CANDIDATE = 1
+CONFD_NODE_ROLE_OFFLINE = 2
+CONFD_NODE_ROLE_DRAINED = 3
+CONFD_NODE_ROLE_REGULAR = 4
+
+CONFD_ERROR_UNKNOWN_ENTRY = 0
+CONFD_ERROR_INTERNAL = 1
+CONFD_ERROR_ARGUMENT = 2

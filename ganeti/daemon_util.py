@@ -19,7 +19,9 @@ from ganeti import errors
 from ganeti import pathutils
 from ganeti.utils import process
 
-NODE_DAEMONS = [constants.NODED]
+# Started on every node (confd answers only where config.data is, i.e. on
+# master candidates); stopped in the reverse order.
+NODE_DAEMONS = [constants.NODED, constants.CONFD]
 MASTER_DAEMONS = [constants.MASTERD, constants.RAPI]
 DEFAULTS_FILE = "/etc/default/ganeti"
 _START_TIMEOUT = 30.0
@@ -135,7 +137,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 return 0 if check(name) else 1
             return 0
         groups = {"start-all": NODE_DAEMONS + MASTER_DAEMONS,
-                  "stop-all": MASTER_DAEMONS[::-1] + NODE_DAEMONS,
+                  "stop-all": MASTER_DAEMONS[::-1] + NODE_DAEMONS[::-1],
                   "start-master": MASTER_DAEMONS,
                   "stop-master": MASTER_DAEMONS[::-1]}
         if action in groups and not rest:

@@ -5,13 +5,16 @@ description (``str(check)``), e.g. ``Maybe (List of NEString)``.  Opcode
 parameters, opcode results and other declared data use these checks; the
 descriptions end up in error messages and generated documentation, so they
 follow the notation of the opcode reference (``NEString``, ``Maybe X``,
-``List of X``, ``dict: K -> V``, ``OneOf a, b``...).
+``List of X``, ``dict: K -> V``, ``OneOf a, b``...).  Each check also
+carries the JSON Schema of the values it accepts (``JsonSchema(check)``),
+from which the RAPI's OpenAPI document types the opcode parameters.
 """
 
 import ipaddress
 import math
 import re
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import (Any, Callable, Dict, Iterable, Mapping, Optional,
+                    Sequence)
 
 
 class _NoDefault:
@@ -41,11 +44,13 @@ NoDefault = _NoDefault()
 class Check:
     """A predicate with a description; calling it tests a value."""
 
-    __slots__ = ("_fn", "_desc")
+    __slots__ = ("_fn", "_desc", "_schema")
 
-    def __init__(self, fn: Callable[[Any], bool], desc: str) -> None:
+    def __init__(self, fn: Callable[[Any], bool], desc: str,
+                 schema: Optional[Dict[str, Any]] = None) -> None:
         self._fn = fn
         self._desc = desc
+        self._schema = schema
 
     def __call__(self, value: Any) -> bool:
         try:
@@ -57,6 +62,11 @@ class Check:
     def desc(self) -> str:
         """The human readable description."""
         return self._desc
+
+    @property
+    def schema(self) -> Optional[Dict[str, Any]]:
+        """The JSON Schema of the accepted values (None: not expressible)."""
+        return self._schema
 
     def __str__(self) -> str:
         return self._desc
@@ -72,6 +82,27 @@ def Describe(check: Callable) -> str:
     return getattr(check, "__name__", repr(check))
 
 
+def JsonSchema(check: Callable) -> Dict[str, Any]:
+    """A fresh JSON Schema (2020-12) of the values check accepts.
+
+    Checks whose constraint JSON Schema can't express ({} = anything) are
+    described by their description.
+    """
+    schema = getattr(check, "schema", None)
+    if schema is None:
+        desc = Describe(check)
+        return {"description": desc} if desc else {}
+    return _Copy(schema)
+
+
+def _Copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _Copy(val) for key, val in value.items()}
+    if isinstance(value, list):
+        return [_Copy(val) for val in value]
+    return value
+
+
 def _Paren(check: Callable) -> str:
     """Description of check, parenthesised when it has several words."""
     desc = Describe(check)
@@ -82,12 +113,13 @@ def _Paren(check: Callable) -> str:
 
 def WithDesc(desc: str, check: Callable) -> Check:
     """Give check a new description."""
-    return Check(check, desc)
+    return Check(check, desc, getattr(check, "schema", None))
 
 
 def Comment(check: Callable, comment: str) -> Check:
     """Append a bracketed comment to check's description."""
-    return Check(check, "%s [%s]" % (Describe(check), comment))
+    return Check(check, "%s [%s]" % (Describe(check), comment),
+                 getattr(check, "schema", None))
 
 
 # ---------------------------------------------------------------- basics
@@ -106,45 +138,56 @@ def _IsNumber(val: Any) -> bool:
             (isinstance(val, int) or math.isfinite(val)))
 
 
-TAny = Check(lambda _: True, "Anything")
-TNone = Check(lambda val: val is None, "None")
-TNotNone = Check(lambda val: val is not None, "NotNone")
-TBool = Check(_IsBool, "Boolean")
-TInt = Check(_IsInt, "Integer")
+TAny = Check(lambda _: True, "Anything", {})
+TNone = Check(lambda val: val is None, "None", {"type": "null"})
+TNotNone = Check(lambda val: val is not None, "NotNone",
+                 {"not": {"type": "null"}})
+TBool = Check(_IsBool, "Boolean", {"type": "boolean"})
+TInt = Check(_IsInt, "Integer", {"type": "integer"})
 #: Floats; integers are accepted too (JSON does not keep "1.0" apart).
-TFloat = Check(_IsNumber, "Float")
-TNumber = Check(_IsNumber, "Number")
-TString = Check(lambda val: isinstance(val, str), "String")
+TFloat = Check(_IsNumber, "Float", {"type": "number"})
+TNumber = Check(_IsNumber, "Number", {"type": "number"})
+TString = Check(lambda val: isinstance(val, str), "String",
+                {"type": "string"})
 TNonEmptyString = Check(lambda val: isinstance(val, str) and len(val) > 0,
-                        "NEString")
+                        "NEString", {"type": "string", "minLength": 1})
 TNEString = TNonEmptyString
-TList = Check(lambda val: isinstance(val, (list, tuple)), "List")
-TDict = Check(lambda val: isinstance(val, dict), "Dictionary")
+TList = Check(lambda val: isinstance(val, (list, tuple)), "List",
+              {"type": "array"})
+TDict = Check(lambda val: isinstance(val, dict), "Dictionary",
+              {"type": "object"})
 TCallable = Check(callable, "Callable")
 TTrue = Check(bool, "ValueTrue")
 TFalse = Check(lambda val: not val, "ValueFalse")
 
 TNonNegativeInt = Check(lambda val: _IsInt(val) and val >= 0,
-                        "EqualOrGreaterThanZero")
-TPositiveInt = Check(lambda val: _IsInt(val) and val > 0, "GreaterThanZero")
-TNegativeInt = Check(lambda val: _IsInt(val) and val < 0, "LessThanZero")
+                        "EqualOrGreaterThanZero",
+                        {"type": "integer", "minimum": 0})
+TPositiveInt = Check(lambda val: _IsInt(val) and val > 0, "GreaterThanZero",
+                     {"type": "integer", "minimum": 1})
+TNegativeInt = Check(lambda val: _IsInt(val) and val < 0, "LessThanZero",
+                     {"type": "integer", "maximum": -1})
 TNonNegativeFloat = Check(lambda val: _IsNumber(val) and val >= 0,
-                          "EqualOrGreaterThanZero")
+                          "EqualOrGreaterThanZero",
+                          {"type": "number", "minimum": 0})
 TPositiveFloat = Check(lambda val: _IsNumber(val) and val > 0,
-                       "GreaterThanZero")
+                       "GreaterThanZero",
+                       {"type": "number", "exclusiveMinimum": 0})
 TNonNegativeNumber = TNonNegativeFloat
 
 
 def TLessThan(limit: Any) -> Check:
     """Numbers smaller than limit."""
     return Check(lambda val: _IsNumber(val) and val < limit,
-                 "Less than %s" % limit)
+                 "Less than %s" % limit,
+                 {"type": "number", "exclusiveMaximum": limit})
 
 
 def TInRange(low: int, high: int) -> Check:
     """Integers in [low, high]."""
     return Check(lambda val: _IsInt(val) and low <= val <= high,
-                 "Integer in [%s, %s]" % (low, high))
+                 "Integer in [%s, %s]" % (low, high),
+                 {"type": "integer", "minimum": low, "maximum": high})
 
 
 # ---------------------------------------------------------------- combinators
@@ -152,24 +195,28 @@ def TInRange(low: int, high: int) -> Check:
 def TOr(*checks: Callable) -> Check:
     """Any of the checks must hold."""
     return Check(lambda val: any(chk(val) for chk in checks),
-                 " or ".join(_Paren(chk) for chk in checks))
+                 " or ".join(_Paren(chk) for chk in checks),
+                 {"anyOf": [JsonSchema(chk) for chk in checks]})
 
 
 def TAnd(*checks: Callable) -> Check:
     """All the checks must hold."""
     return Check(lambda val: all(chk(val) for chk in checks),
-                 " and ".join(_Paren(chk) for chk in checks))
+                 " and ".join(_Paren(chk) for chk in checks),
+                 {"allOf": [JsonSchema(chk) for chk in checks]})
 
 
 def TNot(check: Callable) -> Check:
     """The check must not hold."""
-    return Check(lambda val: not check(val), "Not %s" % _Paren(check))
+    return Check(lambda val: not check(val), "Not %s" % _Paren(check),
+                 {"not": JsonSchema(check)})
 
 
 def TMaybe(check: Callable) -> Check:
     """None, or a value accepted by check."""
     return Check(lambda val: val is None or check(val),
-                 "Maybe %s" % _Paren(check))
+                 "Maybe %s" % _Paren(check),
+                 {"anyOf": [{"type": "null"}, JsonSchema(check)]})
 
 
 def TElemOf(values: Iterable) -> Check:
@@ -183,14 +230,23 @@ def TElemOf(values: Iterable) -> Check:
                     isinstance(a, bool) for a in allowed))
         except TypeError:
             return False
-    return Check(fn, "OneOf %s" % ", ".join(sorted(str(v) for v in allowed)))
+    return Check(fn, "OneOf %s" % ", ".join(sorted(str(v) for v in allowed)),
+                 {"enum": sorted((_JsonValue(v) for v in allowed), key=str)})
+
+
+def _JsonValue(value: Any) -> Any:
+    """value as JSON has it (tuples and sets as lists)."""
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return [_JsonValue(v) for v in value]
+    return value
 
 
 def TListOf(check: Callable) -> Check:
     """A list (or tuple) whose every element passes check."""
     return Check(lambda val: isinstance(val, (list, tuple))
                  and all(check(item) for item in val),
-                 "List of %s" % _Paren(check))
+                 "List of %s" % _Paren(check),
+                 {"type": "array", "items": JsonSchema(check)})
 
 
 def TSetOf(check: Callable) -> Check:
@@ -205,7 +261,9 @@ def TSetOf(check: Callable) -> Check:
             return len(set(items)) == len(items)
         except TypeError:
             return False
-    return Check(fn, "Set of %s" % _Paren(check))
+    return Check(fn, "Set of %s" % _Paren(check),
+                 {"type": "array", "items": JsonSchema(check),
+                  "uniqueItems": True})
 
 
 def TDictOf(key_check: Callable, val_check: Callable) -> Check:
@@ -213,12 +271,24 @@ def TDictOf(key_check: Callable, val_check: Callable) -> Check:
     return Check(lambda val: isinstance(val, dict)
                  and all(key_check(k) and val_check(v)
                          for k, v in val.items()),
-                 "dict: %s -> %s" % (_Paren(key_check), _Paren(val_check)))
+                 "dict: %s -> %s" % (_Paren(key_check), _Paren(val_check)),
+                 _DictSchema(key_check, val_check))
+
+
+def _DictSchema(key_check: Callable, val_check: Callable) -> Dict[str, Any]:
+    schema: Dict[str, Any] = {"type": "object",
+                              "additionalProperties": JsonSchema(val_check)}
+    keys = JsonSchema(key_check)
+    if keys and keys != {"type": "string"}:
+        schema["propertyNames"] = keys
+    return schema
 
 
 def TIsLength(length: int) -> Check:
     """A sized value of exactly the given length."""
-    return Check(lambda val: len(val) == length, "Length %s" % length)
+    return Check(lambda val: len(val) == length, "Length %s" % length,
+                 {"minItems": length, "maxItems": length,
+                  "minLength": length, "maxLength": length})
 
 
 def TItems(checks: Sequence[Callable]) -> Check:
@@ -230,7 +300,8 @@ def TItems(checks: Sequence[Callable]) -> Check:
     desc = ", ".join("%s %d is %s" % ("Item" if idx == 0 else "item", idx,
                                       _Paren(chk))
                      for idx, chk in enumerate(checks))
-    return Check(fn, desc)
+    return Check(fn, desc, {"type": "array", "minItems": len(checks),
+                            "prefixItems": [JsonSchema(c) for c in checks]})
 
 
 def TTupleOf(*checks: Callable) -> Check:
@@ -238,7 +309,10 @@ def TTupleOf(*checks: Callable) -> Check:
     def fn(val):
         return (isinstance(val, (list, tuple)) and len(val) == len(checks)
                 and all(chk(item) for chk, item in zip(checks, val)))
-    return Check(fn, "Tuple of (%s)" % ", ".join(Describe(c) for c in checks))
+    return Check(fn, "Tuple of (%s)" % ", ".join(Describe(c) for c in checks),
+                 {"type": "array", "minItems": len(checks),
+                  "maxItems": len(checks),
+                  "prefixItems": [JsonSchema(c) for c in checks]})
 
 
 def TStrictDict(require_all: bool, exclusive: bool,
@@ -263,7 +337,14 @@ def TStrictDict(require_all: bool, exclusive: bool,
         "none but the " if exclusive else "",
         "required" if require_all else "optional",
         "s" if len(items) != 1 else "", keys)
-    return Check(fn, desc)
+    schema: Dict[str, Any] = {
+        "type": "object",
+        "properties": {key: JsonSchema(chk) for key, chk in items.items()}}
+    if require_all:
+        schema["required"] = list(items)
+    if exclusive:
+        schema["additionalProperties"] = False
+    return Check(fn, desc, schema)
 
 
 def TMaybeListOf(check: Callable) -> Check:
@@ -276,7 +357,8 @@ def TRegex(pattern: str, desc: Optional[str] = None) -> Check:
     rx = re.compile(pattern)
     return Check(lambda val: isinstance(val, str)
                  and rx.match(val) is not None,
-                 desc or "String matching %r" % pattern)
+                 desc or "String matching %r" % pattern,
+                 {"type": "string", "pattern": pattern})
 
 
 # ---------------------------------------------------------------- shorthands
@@ -310,7 +392,9 @@ def _IsJobId(val: Any) -> bool:
 
 
 #: An absolute job id: a non-negative integer or its decimal string.
-TJobId = Check(_IsJobId, "JobId")
+TJobId = Check(_IsJobId, "JobId", {"anyOf": [
+    {"type": "integer", "minimum": 0},
+    {"type": "string", "pattern": "^[0-9]+$"}]})
 #: A job id relative to the current submission (negative integer).
 TRelativeJobId = WithDesc("RelativeJobId", TNegativeInt)
 TJobIdOrRelative = TOr(TJobId, TRelativeJobId)
@@ -339,13 +423,17 @@ def _IsNetwork(kind: Callable, val: Any) -> bool:
 
 
 TIPv4Address = Check(lambda v: _IsIp(ipaddress.IPv4Address, v),
-                     "String and (IPv4 address)")
+                     "String and (IPv4 address)",
+                     {"type": "string", "format": "ipv4"})
 TIPv6Address = Check(lambda v: _IsIp(ipaddress.IPv6Address, v),
-                     "String and (IPv6 address)")
+                     "String and (IPv6 address)",
+                     {"type": "string", "format": "ipv6"})
 TIPv4Network = Check(lambda v: _IsNetwork(ipaddress.IPv4Network, v),
-                     "String and (IPv4 network)")
+                     "String and (IPv4 network)",
+                     {"type": "string", "description": "IPv4 network"})
 TIPv6Network = Check(lambda v: _IsNetwork(ipaddress.IPv6Network, v),
-                     "String and (IPv6 network)")
+                     "String and (IPv6 network)",
+                     {"type": "string", "description": "IPv6 network"})
 TIPAddress = TOr(TIPv4Address, TIPv6Address)
 TNetworkCidr = TIPv4Network
 TMaybeIPv4Address = TMaybe(TIPv4Address)

@@ -21,6 +21,7 @@ from ganeti import errors
 from ganeti.jqueue import store as jqueue_store
 from ganeti import netutils
 from ganeti import pathutils
+from ganeti import serializer
 from ganeti import ssconf
 from ganeti.rpc.defs import Decompress
 from ganeti.utils import io as utils_io
@@ -580,13 +581,41 @@ def GetMasterNodeName() -> str:
     raise AssertionError
 
 
+def GetConfigNewerThan(known_serial: int) -> list:
+    """``x_config_newer_than`` (an extension, see ganeti.rpc.defs):
+    [serial_no of this node's config.data, its text if that serial is
+    higher than known_serial, else None]."""
+    if isinstance(known_serial, bool) or not isinstance(known_serial, int):
+        _Fail("Invalid configuration serial %r: expected a number",
+              known_serial)
+    try:
+        text = utils_io.ReadFile(pathutils.CLUSTER_CONF_FILE)
+    except EnvironmentError as err:
+        _Fail("Cannot read the configuration file %s: %s",
+              pathutils.CLUSTER_CONF_FILE, err)
+    try:
+        serial = serializer.LoadJson(text)["serial_no"]
+    except (ValueError, KeyError, TypeError) as err:
+        _Fail("Invalid configuration file %s: %s",
+              pathutils.CLUSTER_CONF_FILE, err)
+    if isinstance(serial, bool) or not isinstance(serial, int):
+        _Fail("Invalid configuration file %s: serial_no %r is not a number",
+              pathutils.CLUSTER_CONF_FILE, serial)
+    return [serial, text if serial > known_serial else None]
+
+
 def LeaveCluster(modify_ssh_setup: bool) -> None:
-    """``node_leave_cluster``: forget the cluster, then stop noded.
+    """``node_leave_cluster``: forget the cluster, stop the other node
+    daemons (confd), then noded.
 
     Removes the cluster's state files (see ForgetCluster) and raises
     QuitGanetiException so that noded answers and then shuts down.
     """
+    from ganeti import daemon_util
     ForgetCluster(modify_ssh_setup)
+    for name in daemon_util.NODE_DAEMONS:
+        if name != constants.NODED:
+            daemon_util.stop(name)
     logging.info("Node left the cluster, shutting down")
     raise errors.QuitGanetiException(True, "Shutdown scheduled")
 

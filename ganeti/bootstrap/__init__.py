@@ -256,6 +256,7 @@ def InitCluster(cluster_name: str, mac_prefix: str = "aa:00:00",
     try:
         feedback_fn("Generating cluster secrets")
         uio.EnsureDirs([(pathutils.DATA_DIR, 0o755), (pathutils.QUEUE_DIR, 0o700),
+                        (pathutils.RAPI_DATA_DIR, 0o750),
                         (pathutils.RUN_DIR, 0o775), (pathutils.SOCKET_DIR, 0o750),
                         (pathutils.LOG_DIR, 0o750)])
         client_digest = GenerateClusterCrypto(hostname.name)
@@ -337,7 +338,8 @@ def _UndoInit() -> None:
         data = None
     try:
         backend.StopMasterDaemons()
-        daemon_util.stop(constants.NODED)
+        for name in reversed(daemon_util.NODE_DAEMONS):
+            daemon_util.stop(name)
     except (errors.GenericError, backend.RPCFail, OSError) as err:
         logging.warning("Could not stop the daemons: %s", err)
     if data is not None and netutils.OwnIpAddress(data.cluster.master_ip):
@@ -354,7 +356,7 @@ def _UndoInit() -> None:
 
 
 def _StartDaemons(cfg, no_voting: bool = False) -> List[str]:
-    """Start noded, bring up the master IP, start masterd.
+    """Start the node daemons, bring up the master IP, start masterd.
 
     Used by init and by master-failover (ganeti.bootstrap.failover) on the
     node becoming the master; returns warnings (a master IP that did not
@@ -364,7 +366,8 @@ def _StartDaemons(cfg, no_voting: bool = False) -> List[str]:
     from ganeti import rpc
 
     warnings = []
-    daemon_util.start(constants.NODED)
+    for name in daemon_util.NODE_DAEMONS:
+        daemon_util.start(name)
     runner = rpc.RpcRunner.for_bootstrap()
     master = cfg.GetMasterNodeName()
 

@@ -8,11 +8,13 @@ replicated to every candidate on each write.  The steps:
 1. checks from this node's ssconf: not the master already, a candidate;
 2. unless no_voting: the nodes are asked who the master is
    (``master_node_name``) and a majority must agree with our ssconf;
-3. the old master loses the master IP and its master daemon (both may
-   fail: the old master may be dead);
-3b. the other online candidates are asked for their config.data: a newer
-   one (higher serial, missed while this node was cut off) replaces ours
-   (ganeti.bootstrap.config_sync);
+3. (also with no_voting) the other online candidates are asked for their
+   configuration: a newer one (higher serial, missed while this node was
+   cut off) replaces ours, one that cannot be used refuses the failover,
+   before anything is changed (ganeti.bootstrap.config_sync);
+3b. the old master loses the master IP and its master daemon (both may
+   fail: the old master may be dead); the candidates that answered in 3
+   are asked again, for the writes the old master made until it stopped;
 4. config.data here gets master_node = this node (serial bumped, written
    atomically) and is pushed like every config write: config.data to the
    other candidates, ssconf here and to every other online node;
@@ -225,6 +227,28 @@ def _Warn(warnings: List[str], msg: str) -> None:
     warnings.append(msg)
 
 
+def _SyncFromCandidates(cfg, myself: str, runner,
+                        fetch: Optional[config_sync.ConfigFetcher],
+                        warnings: List[str],
+                        feedback_fn: Callable[[str], None],
+                        nodes: Optional[Sequence[str]] = None
+                        ) -> Tuple[object, List[str]]:
+    """Take the newest candidate config.data (see config_sync); returns
+    (this node's config, the nodes that answered)."""
+    taken, answered, unknown = config_sync.UpdateFromCandidates(
+        cfg, myself, runner, fetch, nodes=nodes)
+    for node, err in sorted(unknown.items()):
+        msg = ("Could not ask node %s for its configuration (%s); changes"
+               " only it holds, if any, are not taken over" % (node, err))
+        if msg not in warnings:
+            _Warn(warnings, msg)
+    if taken is None:
+        return cfg, answered
+    feedback_fn(taken)
+    warnings.append(taken)
+    return _LoadConfig(myself)[0], answered
+
+
 def MasterFailover(no_voting: bool = False,
                    ignore_offline_nodes: bool = True,
                    feedback_fn: Callable[[str], None] = logging.info,
@@ -236,8 +260,12 @@ def MasterFailover(no_voting: bool = False,
                    ) -> Tuple[int, List[str]]:
     """Make this node the master; returns (exit code, warnings).
 
-    fetch_config(node) reads a candidate's config.data (default: over
-    SSH); a newer one than ours replaces it before we take over.
+    Before anything is changed (also with no_voting), the other online
+    candidates are asked for their configuration and the newest one is
+    taken (or the failover refused, see config_sync); they are asked again
+    once the old master is stopped, for the writes it made meanwhile.
+    fetch_config(node) reads a candidate's config.data when its node
+    daemon does not know the RPC for it (default: over SSH).
     """
     from ganeti import bootstrap  # pylint: disable=import-outside-toplevel
     from ganeti import config  # pylint: disable=import-outside-toplevel
@@ -259,6 +287,17 @@ def MasterFailover(no_voting: bool = False,
 
     warnings: List[str] = []
     rcode = constants.EXIT_SUCCESS
+    if fetch_config is None:
+        fetch_config = config_sync.FetchConfigOverSsh(
+            cfg.GetClusterName(), store.GetSshPortMap())
+    # This candidate may have missed writes (cut off for a while): take
+    # the newest copy any reachable candidate holds, or refuse, before
+    # anything is changed.
+    cfg, answered = _SyncFromCandidates(cfg, myself, runner, fetch_config,
+                                        warnings, feedback_fn)
+    if cfg.GetMasterNodeName() not in (myself, old_master):
+        # The newest configuration knows a later master than our ssconf.
+        old_master = cfg.GetMasterNodeName()
     master_params = cfg.GetMasterNetworkParameters()
     ems = cfg.GetClusterInfo().use_external_mip_script
 
@@ -278,13 +317,11 @@ def MasterFailover(no_voting: bool = False,
               " continuing but activating the master IP on the current"
               " node will probably fail" % master_ip_timeout)
 
-    # The old master daemon is gone (or unreachable).  This candidate may
-    # have missed writes (cut off for a while): take the newest copy any
-    # reachable candidate holds.
-    if fetch_config is None:
-        fetch_config = config_sync.FetchConfigOverSsh(
-            cfg.GetClusterName(), store.GetSshPortMap())
-    config_sync.UpdateFromCandidates(cfg, myself, fetch_config, feedback_fn)
+    # The old master may have written until it stopped: ask again the
+    # candidates that answered.
+    if answered:
+        cfg, _ = _SyncFromCandidates(cfg, myself, runner, fetch_config,
+                                     warnings, feedback_fn, nodes=answered)
     cfg, node = _LoadConfig(myself)
     feedback_fn("Setting master to %s, old master: %s" % (myself, old_master))
     push_runner = rpc.RpcRunner.for_config(cfg)

@@ -10,7 +10,7 @@ ssconf files to every node) before returning.
 import logging
 import threading
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Collection, Dict, List, Optional
 
 from ganeti import constants
 from ganeti.config.instances import InstanceConfigMixin
@@ -67,6 +67,12 @@ def load_config_data(path: str) -> objects.ConfigData:
     except EnvironmentError as err:
         raise errors.ConfigurationError("Cannot read configuration file %s: %s"
                                         % (path, err))
+    return ParseConfigText(raw, path)
+
+
+def ParseConfigText(raw: str, path: str) -> objects.ConfigData:
+    """Parse and upgrade the text of a config.data (path names it in
+    errors); a one-line ConfigurationError if it cannot be used."""
     try:
         parsed = serializer.Load(raw)
         problem = _ShapeProblem(parsed)
@@ -128,6 +134,12 @@ class ConfigWriter(InstanceConfigMixin):
             ssconf = self.GetSsconfValues()
             self._distributor(text, ssconf)
             self._last_ssconf = ssconf
+
+    @_locked
+    def CallLocked(self, fn: Callable[[], object]) -> object:
+        """fn() with no configuration write in between (writes distribute
+        under the same lock, so fn may re-send the current config.data)."""
+        return fn()
 
     @_locked
     def Flush(self) -> None:
@@ -431,16 +443,21 @@ class ConfigWriter(InstanceConfigMixin):
 
 
 def PushConfigToNodes(cfg: "ConfigWriter", runner,
-                      ssconf_values: Dict[str, str]) -> List[str]:
+                      ssconf_values: Dict[str, str],
+                      only: Optional[Collection[str]] = None,
+                      outcome: Optional[Dict[str, bool]] = None) -> List[str]:
     """Distribute a just-written configuration (the one place doing it).
 
     config.data goes to the online master candidates other than the master
     (runner.call_upload_file reads the local file), the ssconf files are
     written here and on every other online node.  Nodes the runner lately
     failed to reach (runner.reach, see ganeti.rpc.reach) are skipped rather
-    than waited for on every change; gnt-cluster redist-conf catches them
-    up.  Failures are logged and returned as messages; the local copy is
-    authoritative.
+    than waited for on every change; the master daemon's catch-up
+    (ganeti.config.catchup) or gnt-cluster redist-conf brings them up to
+    date.  Failures are logged and returned as messages; the local copy is
+    authoritative.  With only (node names), just those nodes get the
+    files (not the local ssconf); outcome, if given, is filled with
+    {node name: whether it got everything meant for it}.
     """
     from ganeti import ssconf  # pylint: disable=import-outside-toplevel
     master = cfg.GetMasterNode()
@@ -449,6 +466,10 @@ def PushConfigToNodes(cfg: "ConfigWriter", runner,
                   if n.master_candidate and not n.offline and n.uuid != master]
     online = [n.name for n in nodes.values()
               if not n.offline and n.uuid != master]
+    if only is not None:
+        candidates = [name for name in candidates if name in only]
+        online = [name for name in online if name in only]
+    got = {name: True for name in online}
     failures: List[str] = []
     reach = getattr(runner, "reach", None)
 
@@ -461,6 +482,7 @@ def PushConfigToNodes(cfg: "ConfigWriter", runner,
                    " %s (last error: %s)" % (name, err))
             logging.warning("%s", msg)
             failures.append(msg)
+            got[name] = False
         return send
 
     candidates = _reachable(candidates)
@@ -473,7 +495,9 @@ def PushConfigToNodes(cfg: "ConfigWriter", runner,
                        (pathutils.CLUSTER_CONF_FILE, name, res.fail_msg))
                 logging.error("%s", msg)
                 failures.append(msg)
-    ssconf.WriteSsconfFiles(ssconf_values)
+                got[name] = False
+    if only is None:
+        ssconf.WriteSsconfFiles(ssconf_values)
     online = _reachable(online)
     if online:
         results = runner.call_write_ssconf_files(online, ssconf_values)
@@ -483,4 +507,7 @@ def PushConfigToNodes(cfg: "ConfigWriter", runner,
                        (name, res.fail_msg))
                 logging.error("%s", msg)
                 failures.append(msg)
+                got[name] = False
+    if outcome is not None:
+        outcome.update(got)
     return failures

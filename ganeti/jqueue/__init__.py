@@ -1,8 +1,11 @@
 """The job queue of the master daemon.
 
-Jobs are kept in memory while live and on disk as ``job-<id>`` files in
-pathutils.QUEUE_DIR (see jqueue_job for the format, jqueue_store for the
-layout).  A job file is written and fsynced before its id is returned.  A
+Jobs are on disk as ``job-<id>`` files in pathutils.QUEUE_DIR (see
+jqueue_job for the format, jqueue_store for the layout).  Only unfinished
+jobs (queued, waiting, running, canceling) live in memory, plus a bounded
+cache of recently used finished ones (FINISHED_CACHE_SIZE); of the other
+finished jobs the queue keeps only their id, status and age, and reads
+their file when they are asked for.  A job file is written and fsynced before its id is returned.  A
 pool of worker threads runs jobs (lowest priority value first, then lowest
 id), each opcode through ``processor.ExecOpCode(op, callbacks)``.
 
@@ -14,7 +17,8 @@ a job down.  At start-up, jobs left queued or waiting by a crash are
 run again; jobs that were running end in error ("Unclean master daemon
 shutdown"); no job vanishes.
 
-Modules: jqueue (this: the public API, submission, queries, control),
+Modules: jqueue (this: the public API, submission, control, archive),
+jqueue_lookup (finding jobs in memory, finished or archived; queries),
 jqueue_exec (worker threads, dependencies, the processor callbacks),
 jqueue_job (job/opcode model, status rules, query fields), jqueue_store
 (the queue directory on disk), jqueue_replicate (copies to candidates).
@@ -24,6 +28,7 @@ lock; never the other way.  Changes are handed to the replicator while the
 lock that serialises them is held, so every candidate sees them in order.
 """
 
+import collections
 import itertools
 import logging
 import threading
@@ -34,10 +39,12 @@ from ganeti import constants
 from ganeti import errors
 from ganeti import opcodes_base
 from ganeti import pathutils
-from ganeti import serializer
 from ganeti.jqueue.exec import (INTERRUPT_CANCEL,  # noqa: F401
                                 INTERRUPT_SHUTDOWN, CancelJob,
                                 JobExecutionMixin, OpExecCallbacks)
+from ganeti.jqueue.lookup import (FINISHED_CACHE_SIZE,  # noqa: F401
+                                  WFJC_TIMEOUT, FinishedEntry,
+                                  JobLookupMixin)
 from ganeti.jqueue.replicate import Replicator
 from ganeti.jqueue.job import (CANCELED_RESULT, EncodeOpError, OpGet, OpSet,
                                QueuedJob, QueuedOpCode, TimestampNow)
@@ -48,8 +55,6 @@ from ganeti.utils import io as utils_io
 C = constants
 
 DEFAULT_WORKERS = 20
-# Longest wait of one WaitForJobChanges call (as luxi.LUXI_WFJC_TIMEOUT).
-WFJC_TIMEOUT = 89
 UNCLEAN_SHUTDOWN_MSG = "Unclean master daemon shutdown"
 # How long copying the queue to a (new or lagging) candidate may take, and
 # how long pending replication may delay a shutdown.
@@ -68,7 +73,7 @@ def _DefaultProcessorFactory(context: Any, ec_id: int) -> Any:
     return mcpu.Processor(context, ec_id)
 
 
-class JobQueue(JobExecutionMixin):
+class JobQueue(JobLookupMixin, JobExecutionMixin):
     """The master's job queue (see the module docstring)."""
 
     def __init__(self, context: Any,
@@ -84,7 +89,12 @@ class JobQueue(JobExecutionMixin):
         self._store = JobStore(pathutils.QUEUE_DIR)  # type: ignore
         self._lock = threading.RLock()
         self._work_cond = threading.Condition(self._lock)
+        # Unfinished jobs (and finished ones until _JobFinalized retires
+        # them); finished ones: id -> (status, age stamp), some cached.
         self._jobs: Dict[int, QueuedJob] = {}
+        self._finished: Dict[int, Tuple[str, Optional[int]]] = {}
+        self._cache: "collections.OrderedDict[int, QueuedJob]" = \
+            collections.OrderedDict()
         self._ready: List[Tuple[int, int, int]] = []
         self._heap_counter = itertools.count(1)
         self._dep_waiters: Dict[int, set] = {}
@@ -154,11 +164,14 @@ class JobQueue(JobExecutionMixin):
                     job.Finalize()
                     self._WriteJob(job)
             with self._lock:
-                self._jobs[job.id] = job
-                if not job.IsFinalized():
+                if job.IsFinalized():
+                    self._finished[job.id] = FinishedEntry(job)
+                else:
+                    self._jobs[job.id] = job
                     self._EnqueueLocked(job)
-        logging.info("Job queue inspected: %d jobs, serial %d",
-                     len(self._jobs), self._serial)
+        logging.info("Job queue inspected: %d jobs (%d finished), serial %d",
+                     len(self._jobs) + len(self._finished),
+                     len(self._finished), self._serial)
 
     def _SerialAboveJobFiles(self) -> None:
         """Never hand out an id at or below an existing job file's (the
@@ -238,8 +251,19 @@ class JobQueue(JobExecutionMixin):
                        self._store.SerialContent(self._serial),
                        nodes=[node_name])
             rep.SetDrainFlag(self._store.IsDrained(), nodes=[node_name])
-            jobs = sorted(self._jobs.values(), key=lambda j: j.id)
-        for job in jobs:
+            ids = self._LiveIdsLocked()
+        for job_id in ids:
+            with self._lock:
+                job = self._jobs.get(job_id)
+                if job is None:
+                    # Finished: its file is what would be sent (archiving,
+                    # under this lock, cannot come in between).
+                    content = (self._store.ReadJob(job_id)
+                               if job_id in self._finished else None)
+                    if content is not None:
+                        rep.Update(self._store.JobPath(job_id), content,
+                                   nodes=[node_name])
+                    continue
             with job.lock:
                 if job.archived:
                     continue
@@ -352,8 +376,8 @@ class JobQueue(JobExecutionMixin):
             if check_drain and self._store.IsDrained():
                 raise errors.JobQueueDrainError("Job queue is drained,"
                                                 " refusing job")
-            if len(self._jobs) + self._reserved + count > \
-                    JOB_QUEUE_SIZE_HARD_LIMIT:
+            if len(self._jobs) + len(self._finished) + self._reserved + \
+                    count > JOB_QUEUE_SIZE_HARD_LIMIT:
                 raise errors.JobQueueFull()
             first = self._serial + 1
             self._serial += count
@@ -403,113 +427,6 @@ class JobQueue(JobExecutionMixin):
         (negative) job ids.
         """
         return self._Submit(jobs, True, False)
-
-    # --- lookup and queries --------------------------------------------------
-
-    def _LoadArchived(self, job_id: int) -> Optional[QueuedJob]:
-        try:
-            state = self._store.LoadArchivedJob(job_id)
-        except errors.JobFileCorrupted as err:
-            logging.error("Archived job %s: %s", job_id, err)
-            return None
-        if state is None:
-            return None
-        return QueuedJob.Restore(state, self._op_loader, archived=True)
-
-    def _GetJob(self, job_id: Any,
-                archived: bool = True) -> Optional[QueuedJob]:
-        try:
-            job_id = ParseJobId(job_id)
-        except errors.ParameterError:
-            return None
-        with self._lock:
-            job = self._jobs.get(job_id)
-        if job is None and archived:
-            job = self._LoadArchived(job_id)
-        return job
-
-    def QueryJobs(self, job_ids: Optional[Sequence[Any]],
-                  fields: List[str]) -> list:
-        """Rows of field values per job (None for an unknown job).
-
-        No ids (None or []) means all live jobs, sorted by id.
-        """
-        if not job_ids:
-            with self._lock:
-                jobs: List[Optional[QueuedJob]] = [
-                    self._jobs[jid] for jid in sorted(self._jobs)]
-        else:
-            jobs = [self._GetJob(jid) for jid in job_ids]
-        rows = []
-        for job in jobs:
-            if job is None:
-                rows.append(None)
-                continue
-            with job.lock:
-                rows.append(job.GetInfo(fields))
-        return rows
-
-    def GetJobsSerialized(self, job_ids: Optional[Sequence[Any]] = None,
-                          include_archived: bool = False) -> list:
-        """Job-file dicts for the query layer (None for unknown ids).
-
-        Each dict also carries "archived" (bool).  Without ids: all live
-        jobs (plus, with include_archived, every archived one), by id.
-        """
-        if job_ids:
-            jobs = [self._GetJob(jid) for jid in job_ids]
-        else:
-            with self._lock:
-                jobs = [self._jobs[jid] for jid in sorted(self._jobs)]
-            if include_archived:
-                jobs.extend(self._AllArchived())
-                jobs.sort(key=lambda j: j.id)  # type: ignore[union-attr]
-        result = []
-        for job in jobs:
-            if job is None:
-                result.append(None)
-                continue
-            with job.lock:
-                state = job.Serialize()
-            state["archived"] = job.archived
-            result.append(serializer.LoadJson(serializer.DumpJson(state)))
-        return result
-
-    def _AllArchived(self) -> List[QueuedJob]:
-        jobs = [self._LoadArchived(job_id)
-                for job_id in self._store.ListArchivedJobIds()]
-        return [job for job in jobs if job is not None]
-
-    def WaitForJobChanges(self, job_id: Any, fields: List[str],
-                          prev_job_info: Any, prev_log_serial: Any,
-                          timeout: float) -> Any:
-        """Wait until the job's fields or log change.
-
-        Returns None for an unknown job, "nochange" after timeout (at most
-        WFJC_TIMEOUT seconds), else [job_info, new_log_entries].  A
-        finished job answers at once.
-        """
-        job = self._GetJob(job_id)
-        if job is None:
-            return None
-        try:
-            timeout = min(float(timeout), WFJC_TIMEOUT)
-        except (TypeError, ValueError):
-            timeout = WFJC_TIMEOUT
-        deadline = time.monotonic() + max(0.0, timeout)
-        with job.cond:
-            while True:
-                info = serializer.LoadJson(serializer.DumpJson(
-                    job.GetInfo(fields)))
-                entries = serializer.LoadJson(serializer.DumpJson(
-                    job.GetLogEntries(prev_log_serial)))
-                if (entries or info != prev_job_info
-                        or job.CalcStatus() in C.JOBS_FINALIZED):
-                    return [info, entries]
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return C.JOB_NOTCHANGED
-                job.cond.wait(remaining)
 
     # --- job control ---------------------------------------------------------
 
@@ -588,32 +505,39 @@ class JobQueue(JobExecutionMixin):
 
     # --- archive -------------------------------------------------------------
 
-    def _ArchiveJobs(self, jobs: List[QueuedJob]) -> int:
+    def _ArchiveJobs(self, job_ids: List[int]) -> int:
+        """Archive those of the jobs that are finished and live."""
         renames = []
         with self._lock:
-            for job in jobs:
-                with job.lock:
-                    if not job.IsFinalized() or \
-                            self._jobs.get(job.id) is not job:
-                        continue
-                    try:
-                        renames.append(self._store.Archive(job.id))
-                    except OSError as err:
-                        logging.error("Cannot archive job %s: %s", job.id,
-                                      err)
-                        continue
-                    job.archived = True
-                    del self._jobs[job.id]
+            for job_id in job_ids:
+                job = self._jobs.get(job_id)
+                if job is None and job_id not in self._finished:
+                    continue
+                if job is not None:
+                    with job.lock:
+                        if not job.IsFinalized():
+                            continue
+                try:
+                    renames.append(self._store.Archive(job_id))
+                except OSError as err:
+                    logging.error("Cannot archive job %s: %s", job_id, err)
+                    continue
+                for copy in (job, self._cache.pop(job_id, None)):
+                    if copy is not None:
+                        copy.archived = True
+                self._jobs.pop(job_id, None)
+                self._finished.pop(job_id, None)
         if renames:
             self._Replicate("jobqueue_rename", renames)
         return len(renames)
 
     def ArchiveJob(self, job_id: Any) -> bool:
         """Move one finished job to the archive; False if not possible."""
-        job = self._GetJob(job_id, archived=False)
-        if job is None:
+        try:
+            job_id = ParseJobId(job_id)
+        except errors.ParameterError:
             return False
-        return self._ArchiveJobs([job]) == 1
+        return self._ArchiveJobs([job_id]) == 1
 
     def AutoArchiveJobs(self, age: float, timeout: float) -> Tuple[int, int]:
         """Archive finished jobs older than age seconds (-1: all).
@@ -623,25 +547,26 @@ class JobQueue(JobExecutionMixin):
         end = time.monotonic() + timeout
         now = time.time()
         with self._lock:
-            ids = sorted(self._jobs)
+            ids = self._LiveIdsLocked()
         archived = 0
-        pending: List[QueuedJob] = []
+        pending: List[int] = []
         examined = 0
         for job_id in ids:
             if time.monotonic() > end:
                 break
             examined += 1
             with self._lock:
+                entry = self._finished.get(job_id)
                 job = self._jobs.get(job_id)
-            if job is None:
-                continue
-            with job.lock:
-                if not job.IsFinalized():
-                    continue
-                stamp = (job.end_timestamp or job.start_timestamp
-                         or job.received_timestamp)
-            if age == -1 or stamp is None or now - stamp[0] >= age:
-                pending.append(job)
+                if entry is None and job is not None:
+                    with job.lock:
+                        if job.IsFinalized():
+                            entry = FinishedEntry(job)
+            if entry is None:
+                continue  # unfinished or gone
+            stamp = entry[1]
+            if age == -1 or stamp is None or now - stamp >= age:
+                pending.append(job_id)
             if len(pending) >= 10:
                 archived += self._ArchiveJobs(pending)
                 pending = []

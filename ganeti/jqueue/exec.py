@@ -251,8 +251,10 @@ class JobExecutionMixin:
         self._WriteJob(job)
 
     def _JobFinalized(self, job: QueuedJob) -> None:
-        """Wake the jobs that wait for job (it reached a final status)."""
+        """Retire the job from memory (it reached a final status) and wake
+        the jobs that wait for it."""
         with self._lock:
+            self._RetireLocked(job)
             for waiter_id in self._dep_waiters.pop(job.id, ()):
                 waiter = self._jobs.get(waiter_id)
                 if waiter is not None and waiter.parked_on == job.id:
@@ -262,11 +264,14 @@ class JobExecutionMixin:
     # --- dependencies --------------------------------------------------------
 
     def _DependencyStatus(self, dep_id: int) -> Optional[str]:
-        """Status of a job (live or archived), None if unknown."""
+        """Status of a job (live or archived), None if unknown (caller
+        holds self._lock)."""
         dep = self._jobs.get(dep_id)
         if dep is not None:
             with dep.lock:
                 return dep.CalcStatus()
+        if dep_id in self._finished:
+            return self._finished[dep_id][0]
         archived = self._LoadArchived(dep_id)
         return archived.CalcStatus() if archived is not None else None
 

@@ -173,6 +173,13 @@ class JobStore:
             raise errors.JobFileCorrupted("Job file %s is not a job" % path)
         return data
 
+    def ReadJob(self, job_id: int) -> Optional[str]:
+        """The content of a live job file (None if it is gone)."""
+        try:
+            return utils_io.ReadFile(self.JobPath(job_id))
+        except FileNotFoundError:
+            return None
+
     def LoadJob(self, job_id: int) -> Optional[dict]:
         return self._Load(self.JobPath(job_id))
 

@@ -5,7 +5,8 @@ method must be one it has (501), credentials that are sent must be right
 (401, also on reads), a method listing access options needs a user holding
 one of them (401 without credentials, 403 with a user lacking them), a body
 must be JSON with Content-Type application/json (415, 400).  Errors are
-JSON objects ``{"code", "message", "explain"}``.
+JSON objects ``{"code", "message", "explain"}``.  /openapi.json (not an
+upstream path) answers the OpenAPI document of the API.
 """
 
 import http.client
@@ -18,7 +19,7 @@ from ganeti import errors
 from ganeti import luxi
 from ganeti import serializer
 from ganeti.http.server import HttpError
-from ganeti.rapi import resources
+from ganeti.rapi import openapi, resources
 from ganeti.rapi.request import Request
 from ganeti.rapi.users import REALM, ParseBasicAuth, UsersFile
 
@@ -70,11 +71,14 @@ class RapiConnector:
         self.users = users
         self.require_authentication = require_authentication
         self.client_factory = client_factory or luxi.Client
+        self._openapi: Optional[bytes] = None
 
     def __call__(self, method: str, raw_path: str, headers: Any,
                  body: bytes) -> Tuple[int, Dict[str, str], bytes]:
         parts = urllib.parse.urlsplit(raw_path)
         path = urllib.parse.unquote(parts.path)
+        if path == openapi.OPENAPI_PATH:
+            return self._OpenApi(method, headers)
         found = resources.Lookup(path)
         if found is None:
             raise HttpError(404, "Nothing matches the given URI")
@@ -106,6 +110,17 @@ class RapiConnector:
         text = json.dumps(result,
                           default=serializer.EncodeWithoutPrivateFields)
         return 200, {"Content-Type": _JSON_TYPE}, text.encode("utf-8")
+
+    def _OpenApi(self, method: str, headers: Any
+                 ) -> Tuple[int, Dict[str, str], bytes]:
+        """The OpenAPI document of the whole API (anonymous read)."""
+        if method not in ("GET", "HEAD"):
+            raise HttpError(501, "Method %s is unsupported for path %s" %
+                            (method, openapi.OPENAPI_PATH))
+        self._Authenticate(headers, None)
+        if self._openapi is None:
+            self._openapi = openapi.RenderDocument().encode("utf-8")
+        return 200, {"Content-Type": _JSON_TYPE}, self._openapi
 
     def _Authenticate(self, headers: Any, access) -> Optional[str]:
         try:

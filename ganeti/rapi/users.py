@@ -6,9 +6,11 @@ ignored, as are lines with fewer than two fields.  A password is plain text,
 ``{cleartext}<pw>`` or ``{ha1}<md5 of "user:Ganeti Remote API:pw">``
 (scheme case-insensitive).
 
-The file is re-read whenever it changes (its inode, size or mtime), checked
-at most once a second, so an edited users file takes effect without a
-restart or a signal.
+The file is re-read whenever it changes (its inode, size or mtime), so an
+edited users file takes effect without a restart or a signal.  Without a
+watcher (ganeti.rapi.users_watch, inotify) the file is checked at most once
+a second when a request needs it; with one, on the watcher's events and as
+a safety net every _WATCHED_CHECK_INTERVAL seconds.
 """
 
 import base64
@@ -19,12 +21,15 @@ import logging
 import os
 import threading
 import time
-from typing import Dict, FrozenSet, List, NamedTuple, Optional, Tuple
+from typing import (Callable, Dict, FrozenSet, List, NamedTuple, Optional,
+                    Tuple)
 
 REALM = "Ganeti Remote API"
 ACCESS_READ = "read"
 ACCESS_WRITE = "write"
 _CHECK_INTERVAL = 1.0
+_WATCHED_CHECK_INTERVAL = 30.0
+_MAX_USERS_FILE = 1024 * 1024
 
 
 class RapiUser(NamedTuple):
@@ -96,41 +101,62 @@ def ParseBasicAuth(header: Optional[str]) -> Optional[Tuple[str, str]]:
 
 
 class UsersFile:
-    """The users file, re-read when it changes."""
+    """The users file, re-read when it changes.
 
-    def __init__(self, path: str) -> None:
+    on_change() is called (with no arguments) whenever a re-read finds
+    another content than the previous one, not for the first read.
+    """
+
+    def __init__(self, path: str,
+                 on_change: Optional[Callable[[], None]] = None) -> None:
         self.path = path
+        self.on_change = on_change
+        self.watched = False
         self._lock = threading.Lock()
         self._stamp: Optional[Tuple[int, int, int, int]] = None
+        self._content: Optional[bytes] = None
         self._checked = 0.0
+        self._loaded = False
         self._users: Dict[str, RapiUser] = {}
         self._Refresh(force=True)
 
+    def Check(self) -> None:
+        """Re-read the file now if it changed (the watcher's entry point)."""
+        with self._lock:
+            self._Refresh(force=True)
+
     def _Refresh(self, force: bool = False) -> None:
         now = time.monotonic()
-        if not force and now - self._checked < _CHECK_INTERVAL:
+        interval = _WATCHED_CHECK_INTERVAL if self.watched else \
+            _CHECK_INTERVAL
+        if not force and now - self._checked < interval:
             return
+        first = not self._loaded
+        self._loaded = True
         self._checked = now
         try:
             st = os.stat(self.path)
             stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         except OSError:
             stamp = None
-        if stamp == self._stamp and not force:
+        if stamp == self._stamp and not first:
             return
-        users: Dict[str, RapiUser] = {}
+        content: Optional[bytes] = None
         if stamp is not None:
             try:
-                with open(self.path, encoding="utf-8",
-                          errors="replace") as fh:
-                    users = ParseUsers(fh.read(1024 * 1024))
+                with open(self.path, "rb") as fh:
+                    content = fh.read(_MAX_USERS_FILE)
             except OSError as err:
                 logging.warning("Can't read users file %s: %s", self.path, err)
-        if stamp != self._stamp:
-            logging.info("Loaded %d RAPI user(s) from %s", len(users),
-                         self.path)
+        users = ParseUsers(content.decode("utf-8", errors="replace")) \
+            if content is not None else {}
+        logging.info("Loaded %d RAPI user(s) from %s", len(users), self.path)
+        changed = not first and content != self._content
         self._stamp = stamp
+        self._content = content
         self._users = users
+        if changed and self.on_change is not None:
+            self.on_change()
 
     def Get(self, name: str) -> Optional[RapiUser]:
         with self._lock:

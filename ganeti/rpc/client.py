@@ -9,22 +9,40 @@ cluster certificate is shared by every node.
 Curl handles, and the multi handles holding the connection cache, are pooled
 so repeated calls are cheap; the pools are emptied when a certificate file
 changes (libcurl caches the CA store per multi handle).
+
+pycurl (and libcurl with its TLS library) is imported when the first
+Transport is made, not with this module: the node daemon imports the RPC
+definitions but never sends RPCs.
 """
+
+from __future__ import annotations
 
 import logging
 import os
 import socket
 import threading
 import time
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
-
-import pycurl
+from typing import (TYPE_CHECKING, Callable, Dict, Iterable, List, Optional,
+                    Tuple)
 
 from ganeti import errors
 from ganeti import pathutils
 from ganeti import serializer
 from ganeti.rpc import defs
 from ganeti.utils import interrupt
+
+if TYPE_CHECKING:
+    import pycurl
+else:
+    pycurl = None  # imported by _ImportPycurl
+
+
+def _ImportPycurl() -> None:
+    """Import pycurl into this module (once; see the module docstring)."""
+    global pycurl  # pylint: disable=global-statement
+    if pycurl is None:
+        import pycurl as module  # pylint: disable=import-outside-toplevel
+        pycurl = module
 
 OFFLINE_MSG = "Node is marked offline"
 _NO_ERROR_INFO = "No error information"
@@ -170,6 +188,7 @@ class Transport:
     def __init__(self, max_concurrent: int = defs.RPC_MAX_CONCURRENT_CONNECTIONS,
                  connect_timeout: float = defs.RPC_CONNECT_TIMEOUT,
                  ssl_files: Callable[[], Tuple[str, str]] = _ssl_files) -> None:
+        _ImportPycurl()
         self.max_concurrent = max_concurrent
         self.connect_timeout = connect_timeout
         self._ssl_files = ssl_files

@@ -710,6 +710,13 @@ _CALL_LIST = [
     _c("vg_list", M, "URGENT"),
     # test
     _c("test_delay", M, _test_delay_timeout, "duration"),
+    # Extensions: calls upstream 3.0 does not have (an upstream node daemon
+    # answers 404).  The "x_" prefix keeps them apart from upstream's names;
+    # callers must cope with a node that does not know them.
+    #   x_config_newer_than(known_serial) -> [serial_no, config.data text
+    #   if serial_no > known_serial else null] (master-failover, config
+    #   catch-up: ganeti.bootstrap.config_sync, ganeti.config.catchup)
+    _c("x_config_newer_than", M, "URGENT", "known_serial", client=_BOOT),
 ]
 
 CALLS: Dict[str, RpcCall] = {call.name: call for call in _CALL_LIST}

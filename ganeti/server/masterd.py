@@ -11,6 +11,7 @@ import sys
 from typing import Optional
 
 from ganeti import config
+from ganeti.config import catchup as config_catchup
 from ganeti import constants
 from ganeti import daemon
 from ganeti import errors
@@ -35,6 +36,10 @@ class GanetiContext:
             cfg.GetNodeList(), list(cfg.GetAllNodeGroupsInfo()),
             cfg.GetInstanceList(), list(cfg.GetAllNetworksInfo()))
         self.jobqueue: Optional[jqueue.JobQueue] = None
+        # Nodes that miss a push are caught up once they answer again.
+        self.config_catchup = config_catchup.ConfigCatchUp(
+            cfg, self.rpc, config.PushConfigToNodes)
+        self.rpc.reach.AddListener(self.config_catchup.Wake)
         cfg.set_distributor(self.DistributeConfig)
 
     def DistributeConfig(self, text: str, ssconf_values: dict) -> None:
@@ -43,7 +48,10 @@ class GanetiContext:
         point job queue replication at the current candidates."""
         if self.jobqueue is not None:
             self.jobqueue.UpdateReplicationTargets()
-        config.PushConfigToNodes(self.cfg, self.rpc, ssconf_values)
+        outcome: dict = {}
+        config.PushConfigToNodes(self.cfg, self.rpc, ssconf_values,
+                                 outcome=outcome)
+        self.config_catchup.Record(outcome)
 
     def AddNode(self, node) -> None:
         self.cfg.AddNode(node)
@@ -96,6 +104,11 @@ def PrepMasterd(options, args):
     cfg = config.ConfigWriter()
     context = GanetiContext(cfg)
     context.jobqueue = jqueue.JobQueue(context)
+    context.config_catchup.Start()
+    # A candidate may have missed writes while no master ran (failover).
+    context.config_catchup.Check(
+        node.name for node in cfg.GetMasterCandidates()
+        if not node.offline and node.uuid != cfg.GetMasterNode())
     handler = luxi_handler.LuxiHandler(context)
     server = luxi_server.LuxiServer(
         [pathutils.MASTER_SOCKET, pathutils.QUERY_SOCKET], handler)
@@ -108,6 +121,7 @@ def ExecMasterd(options, args, prep_data) -> None:
     try:
         server.Serve()
     finally:
+        context.config_catchup.Shutdown()
         context.jobqueue.Shutdown()
 
 

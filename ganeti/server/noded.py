@@ -54,6 +54,7 @@ RPC_CALLS: Dict[str, Callable[..., Any]] = {
     "node_change_master_netmask": backend.ChangeMasterNetmask,
     "node_has_ip_address": backend.NodeHasIpAddress,
     "master_node_name": backend.GetMasterNodeName,
+    "x_config_newer_than": backend.GetConfigNewerThan,
     "node_leave_cluster": backend.LeaveCluster,
     "node_crypto_tokens": backend.GetCryptoTokens,
     "bridges_exist": backend.BridgesExist,

@@ -12,12 +12,14 @@ from typing import Any, Optional, Sequence
 from ganeti import constants
 from ganeti import daemon
 from ganeti import errors
+from ganeti import luxi
 from ganeti import netutils
 from ganeti import pathutils
 from ganeti import ssconf
 from ganeti.http import server as http_server
 from ganeti.rapi.connector import FormatError, RapiConnector
 from ganeti.rapi.users import UsersFile
+from ganeti.rapi.users_watch import UsersReplicator, UsersWatcher
 
 # Idle keep-alive connections are closed after this long (a slow client
 # holds one thread for a bounded time).
@@ -44,8 +46,22 @@ def CheckRapi(options: Any, args: Sequence[str]) -> None:
         sys.exit(constants.EXIT_NOTMASTER)
 
 
+def _SubmitJob(ops: list) -> Any:
+    client = luxi.Client()
+    try:
+        return client.SubmitJob(ops)
+    finally:
+        client.Close()
+
+
 def PrepRapi(options: Any, args: Sequence[str]) -> http_server.HttpServer:
-    users = UsersFile(pathutils.RAPI_USERS_FILE)
+    replicator = UsersReplicator(_SubmitJob)
+    users = UsersFile(pathutils.RAPI_USERS_FILE, on_change=replicator.Changed)
+    watcher = UsersWatcher(users)
+    replicator.Start()
+    watcher.Start()
+    options.shutdown.Register(watcher.Stop)
+    options.shutdown.Register(replicator.Stop)
     connector = RapiConnector(users, options.require_authentication)
     ssl_args = {}
     if options.ssl:
@@ -67,7 +83,9 @@ def ExecRapi(options: Any, args: Sequence[str],
     server.Serve()
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
+def BuildParser() -> optparse.OptionParser:
+    """The option parser of ganeti-rapi (without the common daemon options,
+    which daemon.GenericMain adds)."""
     parser = optparse.OptionParser(
         description="Ganeti Remote API",
         usage="%prog [-f] [-d] [-p port] [-b ADDRESS] [-i INTERFACE]",
@@ -81,6 +99,56 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                       default=constants.RAPI_MAX_CLIENTS,
                       help="Number of simultaneous connections accepted"
                       " by ganeti-rapi (default: %default)")
-    daemon.GenericMain(constants.RAPI, parser, CheckRapi, PrepRapi, ExecRapi,
-                       multithreaded=True,
+    return parser
+
+
+# The prose of the ganeti-rapi(8) man page (ganeti.tools.manpages adds the
+# synopsis and the options from BuildParser and the common daemon options).
+MAN_SECTIONS = [
+    ("DESCRIPTION", [
+        "ganeti-rapi is the daemon providing a remote API for Ganeti"
+        " clusters. It runs on the master node only (it exits with code %d"
+        " elsewhere) and is started and stopped with the other master"
+        " daemons, so that it moves with the master on master-failover."
+        % constants.EXIT_NOTMASTER,
+        "It answers HTTPS requests on TCP port %d, with the certificate and"
+        " key of %s (gnt-cluster renew-crypto --new-rapi-certificate)."
+        " It keeps no cluster state: queries and job submissions go to the"
+        " master daemon over LUXI; every change is a job and the answer is"
+        " the job's id." % (constants.DEFAULT_RAPI_PORT,
+                            pathutils.RAPI_CERT_FILE),
+        "The document %s describes every resource as OpenAPI 3.1; it is"
+        " not part of the upstream API." % "/openapi.json",
+    ]),
+    ("USERS FILE", [
+        "Users are read from %s; a missing file means no users. The file"
+        " is watched (inotify) and re-read when it changes, without a"
+        " restart. When it changes on the master it is copied to every"
+        " node with a redistribution job, like the other ancillary files"
+        " (gnt-cluster redist-conf copies it too), so that a new master"
+        " knows the same users." % pathutils.RAPI_USERS_FILE,
+        "One user per line: NAME PASSWORD [OPTIONS]. OPTIONS is a comma"
+        " separated list of read and write. Blank lines, lines starting"
+        " with # and lines with fewer than two fields are ignored.",
+        "PASSWORD is plain text (not starting with {), {cleartext}PASSWORD,"
+        " or {ha1}HASH where HASH is the hexadecimal MD5 digest of"
+        " NAME:Ganeti Remote API:PASSWORD. The scheme is case-insensitive.",
+    ]),
+    ("ACCESS CONTROL", [
+        "Clients authenticate with HTTP Basic authentication (realm"
+        " \"Ganeti Remote API\"). Wrong credentials are refused with 401"
+        " even where anonymous access is allowed.",
+        "GET requests are anonymous unless the daemon runs with"
+        " --require-authentication; PUT, POST and DELETE need a user with"
+        " the write option, as do GET /2/nodes/NAME/storage and"
+        " GET /2/jobs/ID/wait. GET /2/instances/NAME/console and"
+        " /2/query/RESOURCE need read or write. A user lacking the"
+        " needed option gets 403.",
+    ]),
+]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    daemon.GenericMain(constants.RAPI, BuildParser(), CheckRapi, PrepRapi,
+                       ExecRapi, multithreaded=True,
                        argv=list(argv) if argv is not None else None)

@@ -1,8 +1,10 @@
-"""Generate the gnt-* man pages (roff) from the command tables.
+"""Generate the gnt-* and daemon man pages (roff) from the command tables.
 
 The subcommands, their usage, descriptions and options are declared once in
 ganeti/client/gnt_*.py; this turns those tables into section 8 man pages so
-the manual never drifts from --help.
+the manual never drifts from --help.  A daemon's page comes from its option
+parser (BuildParser plus the common daemon options) and the prose sections
+its server module declares (MAN_SECTIONS).
 
 Usage: python -m ganeti.tools.manpages OUTDIR
 """
@@ -26,6 +28,12 @@ PROGRAMS = {
 }
 
 
+# Daemon -> (server module, summary, daemon name for the common options).
+DAEMONS = {
+    "ganeti-rapi": ("rapi", "Ganeti remote API daemon", constants.RAPI),
+}
+
+
 def _roff(text: str) -> str:
     text = text.replace("\\", "\\\\").replace("-", "\\-")
     return "\n".join(("\\&" + line) if line.startswith((".", "'")) else line
@@ -40,18 +48,49 @@ def _option_lines(opt) -> List[str]:
     return [".TP", "\\fB%s\\fR" % _roff(names), _roff(help_text)]
 
 
-def RenderManPage(program: str, module_name: str, summary: str) -> str:
-    module = importlib.import_module("ganeti.client." + module_name)
-    commands = module.commands
-    aliases = getattr(module, "aliases", {}) or {}
+def _Header(program: str, summary: str) -> List[str]:
     date = time.strftime("%Y-%m-%d", time.gmtime(
         int(os.environ.get("SOURCE_DATE_EPOCH", time.time()))))
-    out = [
+    return [
         '.TH %s 8 "%s" "ganeti %s" "Version %s"' % (
             program.upper(), date, constants.RELEASE_VERSION,
             constants.RELEASE_VERSION),
         ".SH NAME",
         "%s \\- %s" % (_roff(program), _roff(summary)),
+    ]
+
+
+def RenderDaemonManPage(program: str, module_name: str, summary: str,
+                        daemon_name: str) -> str:
+    """The man page of a daemon: synopsis, prose sections, options."""
+    from ganeti import daemon
+    module = importlib.import_module("ganeti.server." + module_name)
+    parser = module.BuildParser()
+    daemon.AddCommonOptions(parser, daemon_name)
+    usage = (parser.usage or "%prog").replace("%prog", program)
+    out = _Header(program, summary)
+    out += [".SH SYNOPSIS", _roff(usage)]
+    for title, paragraphs in module.MAN_SECTIONS:
+        out.append(".SH %s" % _roff(title))
+        for number, paragraph in enumerate(paragraphs):
+            if number:
+                out.append(".PP")
+            out.append(_roff(paragraph))
+    out.append(".SH OPTIONS")
+    for opt in parser.option_list:
+        if opt.action in ("help", "version"):
+            continue
+        out.extend(_option_lines(opt))
+    out.append(".SH REPORTING BUGS")
+    out.append("Report bugs to the project's issue tracker.")
+    return "\n".join(out) + "\n"
+
+
+def RenderManPage(program: str, module_name: str, summary: str) -> str:
+    module = importlib.import_module("ganeti.client." + module_name)
+    commands = module.commands
+    aliases = getattr(module, "aliases", {}) or {}
+    out = _Header(program, summary) + [
         ".SH SYNOPSIS",
         "\\fB%s\\fR {command} [options...] [arguments...]" % _roff(program),
         ".SH DESCRIPTION",
@@ -91,6 +130,10 @@ def main(argv=None) -> int:
             page = RenderManPage(program, module_name, summary)
         except ImportError:
             continue  # that program is not part of this tree yet
+        with open(os.path.join(outdir, program + ".8"), "w") as handle:
+            handle.write(page)
+    for program, (module_name, summary, name) in sorted(DAEMONS.items()):
+        page = RenderDaemonManPage(program, module_name, summary, name)
         with open(os.path.join(outdir, program + ".8"), "w") as handle:
             handle.write(page)
     return 0

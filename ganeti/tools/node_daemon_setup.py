@@ -143,20 +143,22 @@ def VerifyHmac(data: Dict[str, Any]) -> Optional[str]:
 def _EnsureDirs() -> None:
     utils_io.EnsureDirs([(pathutils.DATA_DIR, 0o755),
                          (pathutils.QUEUE_DIR, 0o700),
+                         (pathutils.RAPI_DATA_DIR, 0o750),
                          (pathutils.RUN_DIR, 0o775),
                          (pathutils.SOCKET_DIR, 0o750),
                          (pathutils.LOG_DIR, 0o750)])
 
 
 def _RestartNodeDaemon() -> None:
-    """Stop whatever Ganeti daemons run here, then start noded afresh (it
-    must load the new certificate)."""
+    """Stop whatever Ganeti daemons run here, then start the node daemons
+    afresh (noded must load the new certificate, confd the new key)."""
     from ganeti import daemon_util  # pylint: disable=import-outside-toplevel
     for name in daemon_util.MASTER_DAEMONS + daemon_util.NODE_DAEMONS:
         if daemon_util.stop(name):
             logging.info("Stopped %s", name)
-    daemon_util.start(constants.NODED)
-    logging.info("Started %s", constants.NODED)
+    for name in daemon_util.NODE_DAEMONS:
+        daemon_util.start(name)
+        logging.info("Started %s", name)
 
 
 def SetupNode(data: Dict[str, Any], force_join: bool = False,

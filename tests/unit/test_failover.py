@@ -42,10 +42,13 @@ class FakeRunner:
     (by name) that fail on every node.
     """
 
-    def __init__(self, votes=None, fail=()):
+    def __init__(self, votes=None, fail=(), configs=None):
         self.votes = dict(votes or {})
         self.fail = set(fail)
         self.calls = []
+        # node -> config.data text handed over by x_config_newer_than; a
+        # node not listed answers like an upstream node daemon (404)
+        self.configs = dict(configs or {})
 
     def _res(self, call, payload=None):
         return down("%s failed" % call) if call in self.fail else ok(payload)
@@ -54,6 +57,21 @@ class FakeRunner:
         self.calls.append(("master_node_name", tuple(nodes)))
         return {n: (ok(self.votes[n]) if self.votes.get(n) else down())
                 for n in nodes}
+
+    def call_x_config_newer_than(self, nodes, known, read_timeout=None):
+        self.calls.append(("x_config_newer_than", tuple(nodes), known))
+        out = {}
+        for node in nodes:
+            text = self.configs.get(node)
+            if text is None:
+                out[node] = down("Unknown RPC call 'x_config_newer_than'")
+            elif text == "unreachable":
+                out[node] = rpc.RpcResult(data="Error 28: timed out",
+                                          failed=True, unreachable=True)
+            else:
+                serial = serializer.LoadJson(text)["serial_no"]
+                out[node] = ok([serial, text if serial > known else None])
+        return out
 
     def call_node_deactivate_master_ip(self, node, params, ems):
         self.calls.append(("node_deactivate_master_ip", node, params["ip"]))
@@ -214,7 +232,10 @@ def _on_disk():
 def env(ganeti_root, monkeypatch):
     """A 4-node cluster (N1 master, N1-N3 candidates) seen from N2."""
     uuids = _write_cluster()
-    runner = FakeRunner({N1: N1, N3: N1, N4: N1})
+    # The other candidates hold the same configuration.
+    same = open(pathutils.CLUSTER_CONF_FILE).read()
+    runner = FakeRunner({N1: N1, N3: N1, N4: N1},
+                        configs={N1: same, N3: same})
     started = []
 
     def fake_start(cfg, no_voting=False):
@@ -242,11 +263,14 @@ def test_failover_moves_the_master_role(env):
     assert (rcode, warnings) == (constants.EXIT_SUCCESS, [])
     calls = env.runner.calls
     assert calls[0] == ("master_node_name", (N1, N3, N4))
-    # The old master is stopped before the configuration changes hands.
-    assert calls[1:3] == [("node_deactivate_master_ip", N1, "192.168.77.1"),
+    # The candidates' serials are compared before anything changes, and
+    # again once the old master is stopped.
+    assert calls[1] == ("x_config_newer_than", (N1, N3), serial)
+    assert calls[2:4] == [("node_deactivate_master_ip", N1, "192.168.77.1"),
                           ("node_stop_master", N1)]
-    assert calls[3] == ("upload_file", (N1, N3), pathutils.CLUSTER_CONF_FILE)
-    assert calls[4] == ("write_ssconf_files", (N1, N3, N4), N2)
+    assert calls[4] == ("x_config_newer_than", (N1, N3), serial)
+    assert calls[5] == ("upload_file", (N1, N3), pathutils.CLUSTER_CONF_FILE)
+    assert calls[6] == ("write_ssconf_files", (N1, N3, N4), N2)
     data = _on_disk()
     assert data["cluster"]["master_node"] == env.uuids[N2]
     assert data["serial_no"] == serial + 1
@@ -304,12 +328,19 @@ def test_no_voting_skips_the_vote(env):
 
 def test_dead_old_master_gives_warnings_not_failure(env):
     env.runner.votes = {N3: N1, N4: N1}
+    env.runner.configs[N1] = "unreachable"
     env.runner.fail = {"node_deactivate_master_ip", "node_stop_master"}
     rcode, warnings = _failover(env)
     assert rcode == constants.EXIT_SUCCESS
-    assert warnings[0].startswith("Could not disable the master IP:")
-    assert warnings[1].startswith("Could not disable the master role on the"
+    assert warnings[0] == ("Could not ask node %s for its configuration"
+                           " (Error 28: timed out); changes only it holds,"
+                           " if any, are not taken over" % N1)
+    assert warnings[1].startswith("Could not disable the master IP:")
+    assert warnings[2].startswith("Could not disable the master role on the"
                                   " old master %s" % N1)
+    # The dead node is not asked a second time.
+    asks = [c for c in env.runner.calls if c[0] == "x_config_newer_than"]
+    assert [c[1] for c in asks] == [(N1, N3), (N3, )]
     assert _on_disk()["cluster"]["master_node"] == env.uuids[N2]
 
 
@@ -410,25 +441,32 @@ def _newer_copy(extra_serial=3, tag="added-while-cut-off"):
     return serializer.DumpJson(data)
 
 
+def _no_ssh(node):
+    raise AssertionError("%s was read over SSH" % node)
+
+
 def test_failover_takes_the_newest_candidate_config(env):
     own = _on_disk()["serial_no"]
-    copies = {N1: _newer_copy(3), N3: _newer_copy(1, "older")}
-    asked = []
-
-    def fetch(node):
-        asked.append(node)
-        return copies.get(node)
-
+    env.runner.configs = {N1: _newer_copy(3), N3: _newer_copy(1, "older")}
     messages = []
-    rcode, _ = _failover(env, fetch_config=fetch, feedback_fn=messages.append)
+    rcode, warnings = _failover(env, fetch_config=_no_ssh,
+                                feedback_fn=messages.append)
     assert rcode == constants.EXIT_SUCCESS
-    assert sorted(asked) == [N1, N3]      # candidates only, not myself
     data = _on_disk()
     assert data["cluster"]["tags"] == ["added-while-cut-off"]
     assert data["serial_no"] == own + 3 + 1
     assert data["cluster"]["master_node"] == env.uuids[N2]
-    assert any("serial %d) is older than node %s's (serial %d)" %
-               (own, N1, own + 3) in m for m in messages)
+    msg = ("This node's configuration (serial %d) is older than node %s's"
+           " (serial %d); using the newer one" % (own, N1, own + 3))
+    assert msg in messages and warnings == [msg]
+    # Taken before the old master was stopped; then asked again against
+    # the new serial.
+    names = env.runner.names()
+    assert names[:3] == ["master_node_name", "x_config_newer_than",
+                         "node_deactivate_master_ip"]
+    assert env.runner.calls[1][2] == own
+    assert [c for c in env.runner.calls if c[0] == "x_config_newer_than"][1] \
+        == ("x_config_newer_than", (N1, N3), own + 3)
 
 
 def test_failover_keeps_its_config_when_it_is_the_newest(env):
@@ -436,17 +474,89 @@ def test_failover_keeps_its_config_when_it_is_the_newest(env):
     stale = _on_disk()
     stale["serial_no"] -= 1
     stale["cluster"]["tags"] = ["stale"]
-    rcode, _ = _failover(env, fetch_config=lambda node: (
-        serializer.DumpJson(stale) if node == N1 else None))
-    assert rcode == constants.EXIT_SUCCESS
+    env.runner.configs[N1] = serializer.DumpJson(stale)
+    rcode, warnings = _failover(env, fetch_config=_no_ssh)
+    assert (rcode, warnings) == (constants.EXIT_SUCCESS, [])
     data = _on_disk()
     assert data["cluster"]["tags"] == [] and data["serial_no"] == own + 1
 
 
+@pytest.mark.parametrize("no_voting", [False, True])
+def test_unusable_newer_config_refuses_before_anything_changes(env,
+                                                               no_voting):
+    before = open(pathutils.CLUSTER_CONF_FILE).read()
+    broken = _on_disk()
+    broken["serial_no"] += 2
+    broken["cluster"]["master_node"] = "no-such-node"
+    env.runner.configs[N1] = serializer.DumpJson(broken)
+    with pytest.raises(errors.OpPrereqError) as info:
+        _failover(env, no_voting=no_voting, fetch_config=_no_ssh)
+    msg, code = info.value.args
+    assert code == errors.ECODE_STATE
+    assert msg.startswith("Node %s holds a newer configuration (serial %d)"
+                          " than this node (serial %d) but it cannot be used"
+                          % (N1, broken["serial_no"], broken["serial_no"] - 2))
+    assert msg.endswith("; refusing the master failover")
+    assert "\n" not in msg
+    # Nothing was changed: the old master was not even told.
+    assert env.runner.names()[-1] == "x_config_newer_than"
+    assert "node_stop_master" not in env.runner.names()
+    assert open(pathutils.CLUSTER_CONF_FILE).read() == before
+    assert ssconf.SimpleStore().GetMasterNode() == N1
+    assert env.started == []
+
+
+def test_no_voting_takes_the_newest_config_too(env):
+    env.runner.votes = {}
+    env.runner.configs[N3] = _newer_copy(2)
+    rcode, _ = _failover(env, no_voting=True, fetch_config=_no_ssh)
+    assert rcode == constants.EXIT_SUCCESS
+    assert _on_disk()["cluster"]["tags"] == ["added-while-cut-off"]
+
+
+def test_nodes_without_the_call_are_read_over_ssh(env):
+    del env.runner.configs[N1]          # an upstream node daemon: 404
+    newer = _newer_copy(3)
+    asked = []
+    rcode, _ = _failover(env, fetch_config=lambda node: (
+        asked.append(node) or newer))
+    assert rcode == constants.EXIT_SUCCESS
+    assert asked == [N1, N1]            # before and after stopping it
+    assert _on_disk()["cluster"]["tags"] == ["added-while-cut-off"]
+
+
 def test_failover_refuses_an_unreadable_candidate_config(env):
+    del env.runner.configs[N1]
     with pytest.raises(errors.OpPrereqError) as info:
         _failover(env, no_voting=True,
                   fetch_config=lambda node: "{not json" if node == N1 else None)
     assert info.value.args[0].startswith(
         "Node %s holds a configuration that cannot be read" % N1)
+    assert "node_stop_master" not in env.runner.names()
     assert env.started == []
+
+
+def test_writes_until_the_old_master_stopped_are_taken(env):
+    runner = env.runner
+    last_write = _newer_copy(1, "written-while-stopping")
+    stop = runner.call_node_stop_master
+
+    def stop_after_a_write(node):
+        runner.configs[N1] = last_write
+        return stop(node)
+
+    runner.call_node_stop_master = stop_after_a_write
+    rcode, _ = _failover(env, fetch_config=_no_ssh)
+    assert rcode == constants.EXIT_SUCCESS
+    assert _on_disk()["cluster"]["tags"] == ["written-while-stopping"]
+
+
+def test_the_newest_config_names_the_master_to_stop(env):
+    newer = _on_disk()
+    newer["serial_no"] += 1
+    newer["cluster"]["master_node"] = env.uuids[N3]
+    env.runner.configs[N1] = serializer.DumpJson(newer)
+    rcode, _ = _failover(env, no_voting=True, fetch_config=_no_ssh)
+    assert rcode == constants.EXIT_SUCCESS
+    assert ("node_stop_master", N3) in env.runner.calls
+    assert _on_disk()["cluster"]["master_node"] == env.uuids[N2]

@@ -140,6 +140,8 @@ def test_setup_node_writes_files_with_upstream_modes(ganeti_root, cluster_pem):
     assert store.GetClusterName() == CLUSTER
     assert store.GetMasterNode() == "node1.example.com"
     assert _Mode(pathutils.ssconf_file("master_node")) == 0o444
+    # the directory of the RAPI users file, which the master replicates
+    assert _Mode(pathutils.RAPI_DATA_DIR) == 0o750
     # client.pem: the node's name, signed by the cluster certificate
     client = x509.LoadCertificateFile(pathutils.NODED_CLIENT_CERT_FILE)
     server = x509.LoadCertificate(cluster_pem)
