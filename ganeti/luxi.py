@@ -135,7 +135,8 @@ def ParseRequest(msg: bytes) -> Tuple[str, Any, Optional[int]]:
     method = request.get(KEY_METHOD)
     args = request.get(KEY_ARGS)
     version = request.get(KEY_VERSION)
-    if not isinstance(method, str) or args is None:
+    # "args": null is well formed (a method without arguments).
+    if not isinstance(method, str) or KEY_ARGS not in request:
         raise errors.ProtocolError("Invalid LUXI request (no method or"
                                    " arguments)")
     return method, args, version

@@ -330,7 +330,10 @@ class Processor:
 
     def _HooksRunner(self, node_names: List[str], hooks_path: str, phase: str,
                      env: dict) -> dict:
-        return self.rpc.call_hooks_runner(node_names, hooks_path, phase, env)
+        """Nodes marked unreachable are not waited for (their hooks are
+        reported as a communication failure at once)."""
+        return self.rpc.call_hooks_runner(node_names, hooks_path, phase, env,
+                                          skip_unreachable=True)
 
     def _ConfigWriteMark(self):
         cfg = self.cfg

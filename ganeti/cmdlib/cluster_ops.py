@@ -56,7 +56,8 @@ def UploadFiles(lu, node_uuids: List[str], files: List[str]) -> None:
                                   " %s", lu.cfg.GetNodeName(node_uuid), err)
         if not targets:
             continue
-        results = lu.rpc.call_upload_file(targets, filename)
+        results = lu.rpc.call_upload_file(targets, filename,
+                                          quick_contact=True)
         for node_uuid, res in results.items():
             if res.offline:
                 continue

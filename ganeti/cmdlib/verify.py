@@ -432,9 +432,11 @@ class LUClusterVerifyGroup(LogicalUnit):
         all_hvparams = {hv: cluster.FillHV(hv)
                         for hv in cluster.enabled_hypervisors or []}
         start = time.time()
+        # quick_contact: a stopped or cut node fails (and is marked
+        # unreachable, so the calls below skip it) within about a second.
         nvinfo = dict(self.rpc.call_node_verify(
-            online, params, cluster.cluster_name, all_hvparams)) \
-            if online else {}
+            online, params, cluster.cluster_name, all_hvparams,
+            quick_contact=True)) if online else {}
         end = time.time()
 
         # File consistency is judged against the master as well, even when
@@ -446,7 +448,7 @@ class LUClusterVerifyGroup(LogicalUnit):
             extra = self.rpc.call_node_verify(
                 [master.uuid], {constants.NV_FILELIST:
                                 params[constants.NV_FILELIST]},
-                cluster.cluster_name, all_hvparams)
+                cluster.cluster_name, all_hvparams, quick_contact=True)
             vf_nodes.append(master)
             vf_info.update(extra)
 
@@ -574,7 +576,8 @@ class LUClusterVerifyGroup(LogicalUnit):
             return instdisk
         results = self.rpc.call_blockdev_getmirrorstatus_multi(
             list(node_disks), {u: [(d, i) for (i, d) in entries]
-                               for u, entries in node_disks.items()})
+                               for u, entries in node_disks.items()},
+            skip_unreachable=True)
         for node_uuid, entries in node_disks.items():
             res = results.get(node_uuid)
             name = self.all_nodes[node_uuid].name
@@ -775,8 +778,8 @@ class LUGroupVerifyDisks(NoHooksLU):
                                 if u in nodes else [])
             node_uuids = [u for u in node_uuids
                           if u in nodes and nodes[u].vm_capable]
-            for node_uuid, res in self.rpc.call_lv_list(node_uuids,
-                                                         vg_name).items():
+            for node_uuid, res in self.rpc.call_lv_list(
+                    node_uuids, vg_name, skip_unreachable=True).items():
                 name = nodes[node_uuid].name
                 if res.offline:
                     continue

@@ -510,7 +510,8 @@ def PushConfigToNodes(cfg: "ConfigWriter", runner,
     candidates = _reachable(candidates)
     if candidates:
         results = runner.call_upload_file(candidates,
-                                          pathutils.CLUSTER_CONF_FILE)
+                                          pathutils.CLUSTER_CONF_FILE,
+                                          quick_contact=True)
         for name, res in results.items():
             if res.fail_msg:
                 msg = ("Copy of file %s to node %s failed: %s" %
@@ -522,7 +523,8 @@ def PushConfigToNodes(cfg: "ConfigWriter", runner,
         ssconf.WriteSsconfFiles(ssconf_values)
     online = _reachable(online)
     if online:
-        results = runner.call_write_ssconf_files(online, ssconf_values)
+        results = runner.call_write_ssconf_files(online, ssconf_values,
+                                                 quick_contact=True)
         for name, res in results.items():
             if res.fail_msg:
                 msg = ("Error while writing ssconf files to node %s: %s" %

@@ -165,7 +165,8 @@ class ConfigCatchUp:
             verify = {name for name in names
                       if name in self._stale and self._stale[name].verify}
         results = self._runner.call_x_config_newer_than(
-            names, serial, read_timeout=self.probe_timeout)
+            names, serial, read_timeout=self.probe_timeout,
+            quick_contact=True)
         reachable = []
         for name in names:
             res = results.get(name)

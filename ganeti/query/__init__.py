@@ -351,9 +351,12 @@ def CompileFilter(fields: Dict[str, Field], qfilter: Any
                   ) -> Tuple[Optional[FilterFn], List[str]]:
     """Compile qfilter; returns (predicate or None, names of used fields).
 
-    Raises errors.ParameterError for malformed filters or unknown fields.
+    None and the empty list both mean "no filter" (as in upstream's query
+    language, where an empty filter matches every item).  Raises
+    errors.ParameterError for malformed filters or unknown fields.
     """
-    if qfilter is None:
+    if qfilter is None or (isinstance(qfilter, (list, tuple)) and
+                           not qfilter):
         return None, []
     compiler = _FilterCompiler(fields)
     return compiler.Compile(qfilter), compiler.used_fields

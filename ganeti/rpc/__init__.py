@@ -106,7 +106,8 @@ class RpcRunner:
     Single calls take one node key and return an RpcResult; multi calls take
     a list of keys and return {key: RpcResult}. Keys are whatever the resolver
     understands (uuids or names with ConfigResolver). Every call_<name> also
-    accepts a keyword read_timeout (seconds) overriding the call's class.
+    accepts Call's keywords: read_timeout (seconds) overriding the call's
+    class, skip_unreachable and quick_contact.
     ``reach`` (a NodeReach) records which nodes answer and which failed.
     """
 
@@ -135,13 +136,19 @@ class RpcRunner:
 
     def Call(self, procedure: str, nodes: Sequence[str], args: Sequence,
              read_timeout: Optional[float] = None,
-             skip_unreachable: bool = False) -> Dict[str, RpcResult]:
+             skip_unreachable: bool = False,
+             quick_contact: bool = False) -> Dict[str, RpcResult]:
         """Run one call on a list of nodes; returns {node key: RpcResult}.
 
-        With skip_unreachable (queries, hooks), nodes marked unreachable in
-        self.reach are not waited for: they get a failed, unreachable
-        result with the mark's last error at once, and are probed again in
-        the background (see _ProbeLater).
+        With quick_contact (verify, file distribution, probes) every node
+        is contacted over a fresh connection with a short connect timeout
+        (defs.RPC_QUICK_CONNECT_TIMEOUT): a stopped node daemon or a cut
+        link fails in about a second and is marked unreachable in
+        self.reach, instead of costing the call's read timeout.  With
+        skip_unreachable (queries, hooks; implies quick_contact) nodes
+        already marked are not waited for at all: they get a failed,
+        unreachable result with the mark's last error at once, and are
+        probed again in the background (see _ProbeLater).
         """
         interrupt.Check()
         call = defs.CALLS[procedure]
@@ -149,6 +156,8 @@ class RpcRunner:
         keys = list(dict.fromkeys(nodes))  # unique, in order
         if read_timeout is None:
             read_timeout = call.ReadTimeout(args)
+        quick = quick_contact or skip_unreachable
+        connect_timeout = defs.RPC_QUICK_CONNECT_TIMEOUT if quick else None
         shared_body = None
         if not call.per_node:
             shared_body = _dump(call.Encode(self.encode_ctx, args))
@@ -174,7 +183,8 @@ class RpcRunner:
             if body is None:
                 body = _dump(call.Encode(self.encode_ctx, args, node=key))
             req = Request(ip if ip else name, port, "/" + procedure, body,
-                          read_timeout, nicename="%s/%s" % (name, procedure))
+                          read_timeout, nicename="%s/%s" % (name, procedure),
+                          connect_timeout=connect_timeout, fresh=quick)
             requests[key] = (name, req)
         self.transport.Process([req for _, req in requests.values()])
         for name, req in requests.values():
@@ -191,7 +201,6 @@ class RpcRunner:
                 _postprocess(call, result)
         return results
 
-
     def _ProbeLater(self, keys: List[str]) -> None:
         """Ask keys for their version in a background thread; an answer
         clears their reachability marks (RpcRunner.Call records it)."""
@@ -203,7 +212,7 @@ class RpcRunner:
 
     def _Probe(self, keys: List[str]) -> None:
         try:
-            self.Call("version", keys, [])
+            self.Call("version", keys, [], quick_contact=True)
         except Exception:  # pylint: disable=broad-except
             logging.exception("Probing unreachable nodes %s failed", keys)
 
@@ -241,20 +250,15 @@ def _shared_transport() -> Transport:
 def _make_method(call: defs.RpcCall):
     argnames = ", ".join(a.name for a in call.args)
     if call.kind == defs.SINGLE:
-        def method(self, node, *args, read_timeout=None,
-                   skip_unreachable=False):
-            return self.Call(call.name, [node], args,
-                             read_timeout=read_timeout,
-                             skip_unreachable=skip_unreachable)[node]
+        def method(self, node, *args, **options):
+            return self.Call(call.name, [node], args, **options)[node]
         sig = "call_%s(node%s)" % (call.name, ", " + argnames if argnames else "")
         ret = "RpcResult"
     else:
-        def method(self, nodes, *args, read_timeout=None,
-                   skip_unreachable=False):
+        def method(self, nodes, *args, **options):
             if isinstance(nodes, str):
                 raise TypeError("call_%s needs a list of nodes" % call.name)
-            return self.Call(call.name, nodes, args, read_timeout=read_timeout,
-                             skip_unreachable=skip_unreachable)
+            return self.Call(call.name, nodes, args, **options)
         sig = "call_%s(nodes%s)" % (call.name, ", " + argnames if argnames else "")
         ret = "{node: RpcResult}"
     method.__name__ = "call_%s" % call.name

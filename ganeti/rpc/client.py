@@ -114,19 +114,32 @@ class RpcResult:
 
 
 class Request:
-    """One HTTP request to one node and, once processed, its outcome."""
+    """One HTTP request to one node and, once processed, its outcome.
+
+    With fresh, the request opens a new connection instead of reusing a
+    pooled one: only a new connection's TLS handshake (bounded by
+    connect_timeout, the Transport's if None) shows the node daemon still
+    answers.  A pooled connection to a stopped node daemon is still
+    acknowledged by its kernel, so a request on it waits for the whole
+    read timeout.
+    """
 
     __slots__ = ("host", "port", "path", "body", "read_timeout", "nicename",
+                 "connect_timeout", "fresh",
                  "error", "status", "resp_body", "_buf", "start", "elapsed")
 
     def __init__(self, host: str, port: int, path: str, body: bytes,
-                 read_timeout: float, nicename: str = "") -> None:
+                 read_timeout: float, nicename: str = "",
+                 connect_timeout: Optional[float] = None,
+                 fresh: bool = False) -> None:
         self.host = host
         self.port = port
         self.path = path
         self.body = body
         self.read_timeout = read_timeout
         self.nicename = nicename or host
+        self.connect_timeout = connect_timeout
+        self.fresh = fresh
         self.error: Optional[str] = None
         self.status: Optional[int] = None
         self.resp_body = b""
@@ -246,7 +259,9 @@ class Transport:
         curl.setopt(pycurl.NOSIGNAL, 1)
         curl.setopt(pycurl.PROXY, "")
         curl.setopt(pycurl.FOLLOWLOCATION, 0)
-        curl.setopt(pycurl.CONNECTTIMEOUT_MS, int(self.connect_timeout * 1000))
+        connect_timeout = req.connect_timeout or self.connect_timeout
+        curl.setopt(pycurl.CONNECTTIMEOUT_MS, int(connect_timeout * 1000))
+        curl.setopt(pycurl.FRESH_CONNECT, 1 if req.fresh else 0)
         curl.setopt(pycurl.TIMEOUT_MS, max(1, int(req.read_timeout * 1000)))
         if self._sockopt is not None:
             curl.setopt(pycurl.SOCKOPTFUNCTION, self._sockopt)

@@ -40,6 +40,11 @@ TIMEOUT_CLASSES = {"URGENT": TMO_URGENT, "FAST": TMO_FAST,
 
 # --- transport facts ---------------------------------------------------------
 RPC_CONNECT_TIMEOUT = 5
+# Connect timeout (TCP and TLS handshake, over a fresh connection) of the
+# calls made with quick_contact (queries, hooks, verify, file distribution,
+# probes): a node whose node daemon is stopped or whose link is cut fails
+# within this, not after the call's whole read timeout.
+RPC_QUICK_CONNECT_TIMEOUT = 1.0
 RPC_MAX_CONCURRENT_CONNECTIONS = 30
 
 # --- payload compression ([encoding, data]) ----------------------------------

@@ -7,8 +7,9 @@ ssconf pushes, ancillary files) skips a marked node instead of paying the
 timeout again on every change, and tries it once more every RETRY_INTERVAL
 seconds.  Queries and hooks (RpcRunner.Call with skip_unreachable) do not
 wait for a marked node at all: they get its last error at once and the node
-is probed in the background when its retry time has come.  Any answer from
-the node, to any call, clears the mark, and so does
+is probed in the background (a quick "version" call), at most once every
+PROBE_INTERVAL seconds, so a node back again shows up within seconds.  Any
+answer from the node, to any call, clears the mark, and so does
 Reset() (gnt-cluster redist-conf).  Listeners hear about nodes that answer
 again or are reset (the job queue replicator then retries them at once).
 
@@ -21,21 +22,38 @@ import threading
 import time
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
-SLOW_FAILURE = 1.0
+# Below RpcRunner's quick connect timeout (defs.RPC_QUICK_CONNECT_TIMEOUT),
+# so that its timeouts count as costly.
+SLOW_FAILURE = 0.5
 RETRY_INTERVAL = 30.0
+PROBE_INTERVAL = 3.0
 
 Listener = Callable[[List[str]], None]
 
 
+class _Mark:
+    """When file distribution tries the node again, when a query may probe
+    it again, and the last error."""
+
+    __slots__ = ("retry_at", "probe_at", "msg")
+
+    def __init__(self, retry_at: float, probe_at: float, msg: str) -> None:
+        self.retry_at = retry_at
+        self.probe_at = probe_at
+        self.msg = msg
+
+
 class NodeReach:
-    """Marks of unreachable nodes: name -> (retry at, error message)."""
+    """Marks of unreachable nodes: name -> _Mark."""
 
     def __init__(self, retry_interval: float = RETRY_INTERVAL,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 probe_interval: float = PROBE_INTERVAL) -> None:
         self.retry_interval = retry_interval
+        self.probe_interval = probe_interval
         self._clock = clock
         self._lock = threading.Lock()
-        self._marks: Dict[str, Tuple[float, str]] = {}
+        self._marks: Dict[str, _Mark] = {}
         self._listeners: List[Listener] = []
 
     def AddListener(self, fn: Listener) -> None:
@@ -69,7 +87,9 @@ class NodeReach:
     def Failed(self, name: str, msg: str) -> None:
         with self._lock:
             first = name not in self._marks
-            self._marks[name] = (self._clock() + self.retry_interval, msg)
+            now = self._clock()
+            self._marks[name] = _Mark(now + self.retry_interval,
+                                      now + self.probe_interval, msg)
         if first:
             logging.warning("Node %s is unreachable (%s); file distribution"
                             " skips it until it answers again (retried every"
@@ -100,22 +120,24 @@ class NodeReach:
     def Unreachable(self) -> Dict[str, str]:
         """name -> last error of the marked nodes."""
         with self._lock:
-            return {name: msg for name, (_, msg) in self._marks.items()}
+            return {name: mark.msg for name, mark in self._marks.items()}
 
     def Skip(self, name: str) -> Optional[str]:
         """The last error of name if it is marked (None if not)."""
         with self._lock:
             mark = self._marks.get(name)
-        return None if mark is None else mark[1]
+        return None if mark is None else mark.msg
 
     def ProbeDue(self, name: str) -> bool:
-        """Whether marked name should be tried again now; if so its next
-        retry is pushed back (one prober at a time)."""
+        """Whether marked name should be probed again now (every
+        probe_interval); if so its next probe is pushed back (one prober
+        at a time)."""
         with self._lock:
             mark = self._marks.get(name)
-            if mark is None or mark[0] > self._clock():
+            now = self._clock()
+            if mark is None or mark.probe_at > now:
                 return False
-            self._marks[name] = (self._clock() + self.retry_interval, mark[1])
+            mark.probe_at = now + self.probe_interval
             return True
 
     def Split(self, keys: Iterable[str],
@@ -138,9 +160,9 @@ class NodeReach:
                 mark = self._marks.get(name)
                 if mark is None:
                     send.append(key)
-                elif mark[0] <= now:
-                    self._marks[name] = (now + self.retry_interval, mark[1])
+                elif mark.retry_at <= now:
+                    mark.retry_at = now + self.retry_interval
                     send.append(key)
                 else:
-                    skip[key] = mark[1]
+                    skip[key] = mark.msg
             return send, skip

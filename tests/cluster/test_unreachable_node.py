@@ -2,10 +2,14 @@
 
 node3's node daemon is stopped (SIGSTOP: connections are accepted by the
 kernel but never answered) or its link is cut.  gnt-node list and
-gnt-instance list must still answer promptly, with node3's live fields
-shown as "?" (no data) and its instance as ERROR_nodedown, and once node3
-is back the fields come back.  (Bounding gnt-cluster verify against a
-stopped node is not done yet: issue 8 item 28.)
+gnt-instance list must still answer, with node3's live fields shown as "?"
+(no data), its instance as ERROR_nodedown and the other nodes' data
+intact; gnt-cluster verify reports node3 as unreachable and fails; a
+configuration change (a cluster tag) still succeeds and reaches node3 once
+it is back, and so do its live fields.  The command timeouts below only
+bound a hang (the master used to wait for the whole RPC read timeout on a
+pooled connection to a stopped node daemon); the times are printed, not
+asserted (bench/unreachable measures them).
 Honours VCLUSTER_LAB and VCLUSTER_STATE.
 """
 
@@ -23,6 +27,7 @@ NODE_FIELDS = "name,mtotal,mfree,dtotal,dfree"
 INST_FIELDS = "name,pnode,status,oper_ram"
 # Command timeouts only (no timing assertions): the figures are printed.
 QUERY_BOUND = 120.0
+VERIFY_BOUND = 180.0
 # How long node3's data may take to come back after it is reachable again.
 RECOVER_WAIT = 60.0
 
@@ -80,6 +85,43 @@ def _wait_node3_back(cluster):
         time.sleep(1)
 
 
+def _assert_verify_reports_node3(cluster, label):
+    start = time.monotonic()
+    res = cluster.gnt("cluster", "verify", "--ignore-errors=ENODESETUP",
+                      timeout=VERIFY_BOUND)
+    print("%s: gnt-cluster verify %.1f s" % (label, time.monotonic() - start))
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr, res.stderr
+    errors = [line for line in cluster.messages(res.stdout)
+              if "ERROR: node %s: while contacting node: " % N3 in line]
+    assert errors, res.stdout
+    for name in (N1, N2):
+        assert "ERROR: node %s: while contacting node" % name \
+            not in res.stdout, res.stdout
+
+
+def _add_tag(cluster, label, tag):
+    """Add a cluster tag with node3 unreachable; it must succeed."""
+    start = time.monotonic()
+    cluster.ok("cluster", "add-tags", tag, timeout=QUERY_BOUND)
+    print("%s: config write (add-tags) %.1f s"
+          % (label, time.monotonic() - start))
+    for name in (N1, N2):
+        assert tag in cluster.config(node=name)["cluster"]["tags"], name
+
+
+def _wait_node3_has_tag(cluster, tag):
+    """node3 is caught up: its config.data is the master's, tag included."""
+    deadline = time.monotonic() + RECOVER_WAIT
+    while True:
+        config = cluster.config(node=N3)
+        if config is not None and tag in config["cluster"]["tags"] and \
+                config["serial_no"] == cluster.serial():
+            return
+        assert time.monotonic() < deadline, (config or {}).get("cluster")
+        time.sleep(1)
+
+
 def _noded_pid(cluster):
     res = cluster.sh("cat /var/run/ganeti/ganeti-noded.pid", node=N3)
     assert res.returncode == 0, res.stderr
@@ -106,6 +148,19 @@ def test_stopped_node_daemon(cluster):
     _wait_node3_back(cluster)
 
 
+def test_stopped_node_daemon_verify_and_write(cluster):
+    pid = _noded_pid(cluster)
+    res = cluster.sh("kill -STOP %d" % pid, node=N3)
+    assert res.returncode == 0, res.stderr
+    try:
+        _add_tag(cluster, "node3 stopped, first", "while-stopped")
+        _assert_verify_reports_node3(cluster, "node3 stopped")
+    finally:
+        cluster.sh("kill -CONT %d" % pid, node=N3)
+    _wait_node3_has_tag(cluster, "while-stopped")
+    _wait_node3_back(cluster)
+
+
 def test_cut_node(cluster):
     assert cluster.vc.run("cut", "node3").returncode == 0
     try:
@@ -113,4 +168,15 @@ def test_cut_node(cluster):
         _assert_node3_unavailable(cluster, "node3 cut, again")
     finally:
         assert cluster.vc.run("heal", "node3").returncode == 0
+    _wait_node3_back(cluster)
+
+
+def test_cut_node_verify_and_write(cluster):
+    assert cluster.vc.run("cut", "node3").returncode == 0
+    try:
+        _add_tag(cluster, "node3 cut, first", "while-cut")
+        _assert_verify_reports_node3(cluster, "node3 cut")
+    finally:
+        assert cluster.vc.run("heal", "node3").returncode == 0
+    _wait_node3_has_tag(cluster, "while-cut")
     _wait_node3_back(cluster)

@@ -353,6 +353,35 @@ def test_verify_node(root, monkeypatch):
     assert "no-such-check" not in result
 
 
+def test_verify_node_network_checks_overlap(root, monkeypatch):
+    """The ssh and TCP checks of unreachable peers run at the same time (each
+    waits here until all of them run), so they cost one timeout, not one per
+    check and peer."""
+    import threading
+    together = threading.Barrier(3, timeout=30)
+
+    def meet():
+        try:
+            together.wait()
+            return True
+        except threading.BrokenBarrierError:
+            return False
+    monkeypatch.setattr(backend_verify, "VerifyNodeHostname",
+                        lambda node, port, cluster: (meet(), "oops"))
+    monkeypatch.setattr(backend_verify.netutils, "TcpPing",
+                        lambda ip, port, timeout=None, source=None: meet())
+    monkeypatch.setattr(backend_verify.netutils.Hostname, "GetFqdn",
+                        staticmethod(lambda name=None: "me.example.com"))
+    result = backend_verify.VerifyNode({
+        constants.NV_NODELIST: [["me.example.com", "peer1"], {}],
+        constants.NV_NODENETTEST: [["me.example.com", "10.0.0.1", "10.0.0.1"],
+                                   ["peer1", "10.0.0.2", "10.0.0.2"],
+                                   ["peer2", "10.0.0.3", "10.0.0.3"]],
+    }, "cluster.example.com", {})
+    assert result == {constants.NV_NODELIST: {},
+                      constants.NV_NODENETTEST: {}}
+
+
 def test_verify_client_cert(root):
     from ganeti.utils import x509
     code, msg = backend_verify.VerifyNode(

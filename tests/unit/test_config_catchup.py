@@ -51,7 +51,8 @@ class FakeNodes:
                 out[name] = answer(name)
         return out
 
-    def call_x_config_newer_than(self, nodes, known, read_timeout=None):
+    def call_x_config_newer_than(self, nodes, known, read_timeout=None,
+                                 **_options):
         if self.on_probe is not None:
             self.on_probe()
 
@@ -65,7 +66,7 @@ class FakeNodes:
             return rpc.RpcResult(data=[True, [serial, None]])
         return self._Results("x_config_newer_than", nodes, answer)
 
-    def call_upload_file(self, nodes, path):
+    def call_upload_file(self, nodes, path, **_options):
         assert path == pathutils.CLUSTER_CONF_FILE
 
         def answer(name):
@@ -73,7 +74,7 @@ class FakeNodes:
             return rpc.RpcResult(data=[True, None])
         return self._Results("upload_file", nodes, answer)
 
-    def call_write_ssconf_files(self, nodes, values):
+    def call_write_ssconf_files(self, nodes, values, **_options):
         def answer(name):
             self.ssconf[name] = values["master_node"]
             return rpc.RpcResult(data=[True, None])

@@ -58,7 +58,8 @@ class FakeRunner:
         return {n: (ok(self.votes[n]) if self.votes.get(n) else down())
                 for n in nodes}
 
-    def call_x_config_newer_than(self, nodes, known, read_timeout=None):
+    def call_x_config_newer_than(self, nodes, known, read_timeout=None,
+                                 **_options):
         self.calls.append(("x_config_newer_than", tuple(nodes), known))
         out = {}
         for node in nodes:
@@ -81,11 +82,11 @@ class FakeRunner:
         self.calls.append(("node_stop_master", node))
         return self._res("node_stop_master")
 
-    def call_upload_file(self, nodes, path):
+    def call_upload_file(self, nodes, path, **_options):
         self.calls.append(("upload_file", tuple(sorted(nodes)), path))
         return {n: self._res("upload_file") for n in nodes}
 
-    def call_write_ssconf_files(self, nodes, values):
+    def call_write_ssconf_files(self, nodes, values, **_options):
         self.calls.append(("write_ssconf_files", tuple(sorted(nodes)),
                            values["master_node"]))
         return {n: self._res("write_ssconf_files") for n in nodes}

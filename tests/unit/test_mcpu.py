@@ -88,7 +88,7 @@ class FakeRpc:
         self.hook_status = {}     # (hpath, phase) -> per-script status
         self.delay_fail = {}      # node -> fail_msg
 
-    def call_hooks_runner(self, nodes, hpath, phase, env):
+    def call_hooks_runner(self, nodes, hpath, phase, env, **_options):
         self.hook_calls.append((list(nodes), hpath, phase, dict(env)))
         status = self.hook_status.get((hpath, phase),
                                       hooksmaster.HKR_SUCCESS)

@@ -67,7 +67,7 @@ class FakeRpc:
             raise AttributeError(name)
         call = name[len("call_"):]
 
-        def method(nodes, *args):
+        def method(nodes, *args, **_options):
             self.calls.append((call, nodes, args))
             if isinstance(nodes, (list, tuple)):
                 return {node: self._answer(call, node) for node in nodes}

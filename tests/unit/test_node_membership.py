@@ -66,7 +66,7 @@ class FakeRpc:
         multi = call in ("version", "node_verify", "upload_file",
                          "hooks_runner")
 
-        def method(nodes, *args):
+        def method(nodes, *args, **_options):
             self.calls.append((call, nodes, args))
             if multi:
                 return {n: self.answers[call](n, *args) for n in nodes}

@@ -208,6 +208,18 @@ def test_node_sorting_and_name_filter():
     assert q.RequestedNames() is None
 
 
+@pytest.mark.parametrize("qfilter", [None, [], ()])
+def test_empty_filter_means_no_filter(qfilter):
+    """An empty filter list selects everything, like null (upstream's
+    empty filter)."""
+    nodes = [_Node("node2.example.com", "b"), _Node("node1.example.com", "a")]
+    q = query.Query(query.NODE_FIELDS, ["name"], qfilter)
+    assert [r[0][1] for r in q.Query(_NodeData(nodes))] == [
+        "node1.example.com", "node2.example.com"]
+    assert q.RequestedNames() is None
+    assert query.CompileFilter(query.NODE_FIELDS, qfilter) == (None, [])
+
+
 # ------------------------------------------------------------ instances
 
 def _Instance(name, uuid, admin_state="up", disks=(), nics=None, **kw):
@@ -384,7 +396,7 @@ def test_instance_filters():
 
 
 @pytest.mark.parametrize("qfilter", [
-    "name", [], ["=", "name"], ["=", "name", "a", "b"], ["!", "a", "b"],
+    "name", ["&", []], ["=", "name"], ["=", "name", "a", "b"], ["!", "a", "b"],
     ["?", "nosuch"], ["=", "nosuch", 1], ["~~", "name", 1],
     ["=~", "name", "("], ["=~", "name", 1], [1, "name", 1],
     ["&", ["=", "name"]], ["=", 5, 1], ["=", "name", {"a": 1}]])

@@ -368,10 +368,10 @@ class _PushRpc:
                                                   offline=False)
         return out
 
-    def call_upload_file(self, nodes, path):
+    def call_upload_file(self, nodes, path, **_options):
         return self._Answer("upload_file", nodes)
 
-    def call_write_ssconf_files(self, nodes, values):
+    def call_write_ssconf_files(self, nodes, values, **_options):
         return self._Answer("write_ssconf_files", nodes)
 
 

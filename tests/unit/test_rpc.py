@@ -82,7 +82,7 @@ def cluster_certs(ganeti_root, certs):
 class FakeNode:
     """An HTTPS server answering POST /<call> like noded (by default)."""
 
-    def __init__(self, cert_file, name):
+    def __init__(self, cert_file, name, keepalive=False):
         self.name = name
         self.requests = []            # (path, args, client CN)
         self.delay = 0.0
@@ -91,6 +91,9 @@ class FakeNode:
         node = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            # HTTP/1.1 keeps connections open, so the client pools them
+            protocol_version = "HTTP/1.1" if keepalive else "HTTP/1.0"
+
             def log_message(self, *_):
                 pass
 
@@ -126,6 +129,13 @@ class FakeNode:
                                        daemon=True)
         self.thread.start()
 
+    def Freeze(self):
+        """Behave like a SIGSTOPped node daemon: new connections are still
+        accepted by the kernel (the socket keeps listening) but never get a
+        TLS handshake, requests on open connections never get an answer."""
+        self.delay = 3600
+        self.server.shutdown()
+
     def default(self, path, args):
         return 200, [True, {"node": self.name, "call": path, "args": args}]
 
@@ -139,9 +149,9 @@ class FakeNode:
 def nodes(cluster_certs):
     created = {}
 
-    def make(*names):
+    def make(*names, keepalive=False):
         for name in names:
-            created[name] = FakeNode(cluster_certs, name)
+            created[name] = FakeNode(cluster_certs, name, keepalive=keepalive)
         return created
     yield make
     for node in created.values():
@@ -534,7 +544,7 @@ def test_decompress_bounds_the_inflated_size():
 def test_skip_unreachable_answers_marked_nodes_at_once(nodes):
     fake = nodes("n1", "n2")
     runner = _runner(fake)
-    runner.reach.retry_interval = 3600.0
+    runner.reach.retry_interval = runner.reach.probe_interval = 3600.0
     runner.reach.Failed("n1", "Error 28: Connection timed out")
     before = len(fake["n1"].requests)
     res = runner.call_version(["n1", "n2"], skip_unreachable=True)
@@ -544,3 +554,64 @@ def test_skip_unreachable_answers_marked_nodes_at_once(nodes):
     assert len(fake["n1"].requests) == before
     # without skip_unreachable the marked node is still contacted
     assert runner.call_version(["n1"])["n1"].fail_msg is None
+
+
+def test_quick_contact_does_not_wait_on_a_stopped_node(nodes):
+    """A quick call opens a fresh connection: a stopped node daemon fails
+    its TLS handshake (connect timeout) instead of getting the request on
+    the pooled connection and keeping it until the read timeout."""
+    fake = nodes("n1", "n2", keepalive=True)
+    runner = _runner(fake)
+    assert all(r.fail_msg is None for r in
+               runner.call_version(["n1", "n2"]).values())
+    fake["n1"].Freeze()
+    before = len(fake["n1"].requests)
+    res = runner.call_version(["n1", "n2"], quick_contact=True,
+                              read_timeout=20)
+    assert res["n2"].fail_msg is None
+    assert res["n1"].unreachable and res["n1"].fail_msg.startswith(
+        "Error 28: "), res["n1"].fail_msg
+    assert len(fake["n1"].requests) == before  # never reached the handler
+    assert list(runner.reach.Unreachable()) == ["n1"]
+    # a query now skips it without contacting it at all
+    res = runner.call_version(["n1"], skip_unreachable=True)
+    assert res["n1"].unreachable and res["n1"].fail_msg.startswith("Error 28")
+
+
+def test_skipped_node_is_probed_again_and_comes_back(nodes):
+    fake = nodes("n1")
+    runner = _runner(fake)
+    runner.reach.probe_interval = 0.0
+    runner.reach.Failed("n1", "Error 28: Connection timed out")
+    res = runner.call_version(["n1"], skip_unreachable=True)
+    assert res["n1"].unreachable          # answered at once from the mark
+    deadline = time.monotonic() + 30      # the background probe clears it
+    while runner.reach.Unreachable() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert runner.reach.Unreachable() == {}
+    assert [r[0] for r in fake["n1"].requests] == ["/version"]
+    assert runner.call_version(["n1"], skip_unreachable=True)["n1"].fail_msg \
+        is None
+
+
+def test_probe_interval_is_shorter_than_the_distribution_retry():
+    clock = [100.0]
+    reach = rpc.NodeReach(retry_interval=30, probe_interval=3,
+                          clock=lambda: clock[0])
+    reach.Failed("n1", "Error 28: timed out")
+    assert not reach.ProbeDue("n1")
+    clock[0] += 3
+    assert reach.ProbeDue("n1")
+    assert not reach.ProbeDue("n1")       # one prober at a time
+    assert reach.Split(["n1"]) == ([], {"n1": "Error 28: timed out"})
+    clock[0] += 27
+    assert reach.Split(["n1"]) == (["n1"], {})
+    assert not reach.ProbeDue("n2")       # not marked
+
+
+def test_a_quick_connect_timeout_marks_the_node():
+    reach = rpc.NodeReach()
+    reach.Record("n1", "Error 28: Connection timed out after 1000 ms",
+                 defs.RPC_QUICK_CONNECT_TIMEOUT)
+    assert reach.Unreachable() == {
+        "n1": "Error 28: Connection timed out after 1000 ms"}

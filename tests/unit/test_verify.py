@@ -436,7 +436,8 @@ class FakeRpc:
     def _name(self, uuid):
         return self.cfg.GetNodeInfo(uuid).name
 
-    def call_node_verify(self, nodes, params, cluster_name, hvparams):
+    def call_node_verify(self, nodes, params, cluster_name, hvparams,
+                         **_options):
         self.calls.append(("node_verify", tuple(nodes), sorted(params)))
         result = {}
         for uuid in nodes:
@@ -467,7 +468,7 @@ class FakeRpc:
         self.calls.append(("activate", params["ip"]))
         return ok(None)
 
-    def call_upload_file(self, nodes, filename):
+    def call_upload_file(self, nodes, filename, **_options):
         self.calls.append(("upload_file", tuple(nodes), filename))
         return {n: ok(None) for n in nodes}
 
@@ -478,7 +479,7 @@ class FakeRpc:
         return ok([[backend.CRYPTO_TYPE_SSL_DIGEST,
                     "NEW-" + self._name(node)]])
 
-    def call_lv_list(self, nodes, vg):
+    def call_lv_list(self, nodes, vg, **_options):
         self.calls.append(("lv_list", tuple(nodes)))
         return {n: ok({}) for n in nodes}
 
@@ -942,7 +943,8 @@ class DiskRpc(FakeRpc):
         self.disk_ok = disk_ok
         self.disk_calls = []
 
-    def call_node_verify(self, nodes, params, cluster_name, hvparams):
+    def call_node_verify(self, nodes, params, cluster_name, hvparams,
+                         **_options):
         result = super().call_node_verify(nodes, params, cluster_name,
                                           hvparams)
         for uuid, res in result.items():
@@ -953,7 +955,8 @@ class DiskRpc(FakeRpc):
                 res.payload[C.NV_INSTANCELIST] = self.running.get(name, [])
         return result
 
-    def call_blockdev_getmirrorstatus_multi(self, nodes, node_disks):
+    def call_blockdev_getmirrorstatus_multi(self, nodes, node_disks,
+                                            **_options):
         self.disk_calls.append(sorted(nodes))
         return {n: ok([[True, {"is_degraded": False, "ldisk_status": 1}]
                        if self.disk_ok else [False, "no device"]
