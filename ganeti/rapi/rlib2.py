@@ -340,11 +340,18 @@ def PostInstancesMultiAlloc(req: Request) -> Any:
     insts = []
     for one in body.pop("instances"):
         params = _InstanceCreateParams(one, req)
-        insts.append(MakeOpcode(opcodes.OpInstanceCreate, params, req))
+        # validated here, sent as their serialized form (what LUXI carries)
+        insts.append(MakeOpcode(opcodes.OpInstanceCreate, params,
+                                req).ToDict())
     body["instances"] = insts
     body["dry_run"] = req.DryRun()
     return SubmitJob(req, [MakeOpcode(opcodes.OpInstanceMultiAlloc, body,
                                       req)])
+
+
+def ConvertReboot(params: Dict[str, Any], req: Request) -> None:
+    """The reboot type defaults to hard (no ?type=)."""
+    params.setdefault("reboot_type", constants.INSTANCE_REBOOT_HARD)
 
 
 def ConvertInstanceModify(params: Dict[str, Any], req: Request) -> None:
