@@ -14,9 +14,6 @@ import subprocess
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-OS_SRC = os.path.join(REPO, "examples", "os")
 DOMAIN = "example.test"
 N1, N2 = ("node%d.%s" % (i, DOMAIN) for i in (1, 2))
 INSTANCES = (("inst1." + DOMAIN, N1), ("inst2." + DOMAIN, N2))
@@ -49,13 +46,6 @@ def _install_reason():
     return None
 
 
-def _prepare(cluster):
-    for node in cluster.nodes:
-        res = cluster.sh("mkdir -p /srv/ganeti/os && cp -r %s/noop"
-                         " /srv/ganeti/os/" % OS_SRC, node=node)
-        assert res.returncode == 0, res.stderr
-
-
 @pytest.fixture(scope="module")
 def cluster(make_cluster, node_add_available):
     if not node_add_available:
@@ -63,11 +53,9 @@ def cluster(make_cluster, node_add_available):
     reason = _install_reason()
     if reason:
         pytest.skip(reason)
-    cl = make_cluster(3, prepare=_prepare)
+    cl = make_cluster(3, prepare=lambda c: c.install_os())
     for name, node in INSTANCES:
-        cl.ok("instance", "add", "-t", "file", "--disk", "0:size=64",
-              "-B", "maxmem=128,minmem=128", "-o", "noop", "-n", node,
-              "--no-name-check", "--no-ip-check", name, timeout=300)
+        cl.add_file_instance(name, node)
     return cl
 
 

@@ -19,7 +19,6 @@ from ganeti import opcodes
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 SPEC = os.path.join(REPO, "tests", "data", "spec", "rapi.md")
-OS_SRC = os.path.join(REPO, "examples", "os")
 DOMAIN = "example.test"
 N1, N2, N3 = ("node%d.%s" % (i, DOMAIN) for i in (1, 2, 3))
 INST1, INST2 = ("inst%d.%s" % (i, DOMAIN) for i in (1, 2))
@@ -252,25 +251,16 @@ print(json.dumps(results))
 '''
 
 
-def _prepare(cluster):
-    for node in cluster.nodes:
-        res = cluster.sh("mkdir -p /srv/ganeti/os && cp -r %s/noop"
-                         " /srv/ganeti/os/" % OS_SRC, node=node)
-        assert res.returncode == 0, res.stderr
-
-
 @pytest.fixture(scope="module")
 def cluster(make_cluster, node_add_available):
     if not node_add_available:
         pytest.skip("needs gnt-node add (3 nodes)")
-    cl = make_cluster(3, prepare=_prepare)
+    cl = make_cluster(3, prepare=lambda c: c.install_os())
     res = cl.sh("mkdir -p /var/lib/ganeti/rapi && echo '%s %s write'"
                 " > %s" % (ADMIN + (USERS,)))
     assert res.returncode == 0, res.stderr
     for name, node in ((INST1, N1), (INST2, N2)):
-        cl.ok("instance", "add", "-t", "file", "--disk", "0:size=64",
-              "-B", "maxmem=128,minmem=128", "-o", "noop", "-n", node,
-              "--no-name-check", "--no-ip-check", name, timeout=300)
+        cl.add_file_instance(name, node)
     return cl
 
 
