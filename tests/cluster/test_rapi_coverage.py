@@ -61,14 +61,15 @@ _WAIT = {"fields": ["status"], "previous_job_info": None,
 # (path template, method) -> (concrete path, body or None, answer check);
 # check "job" means a job id whose first opcode is the spec's; ABSENT a 404
 # for an object that cannot exist yet (networks: the network opcodes have no
-# logical units, their jobs fail; job filters), the path being served (an
-# unsupported method on it gets 501, not 404); NO_FILTERS the master's
-# refusal to store job filters (not implemented yet: a 400 saying so).
+# logical units, their jobs fail), the path being served (an unsupported
+# method on it gets 501, not 404); FILTERS the job filter methods (see
+# _CheckFilter; {filter} is the rule the POST made).
 _IS_LIST = list
 _IS_DICT = dict
 ABSENT = "absent"
+FILTERS = "filters"
+# A master without job filters refuses them so (its rules cannot exist).
 NO_FILTERS = "Job filters are not supported yet"
-FILTER = "/2/filters/4d7f0a3e-6a53-4c1e-9b8e-2f6d1c0b9a11"
 REQUESTS = {
     ("/", "GET"): ("/", None, None),
     ("/2", "GET"): ("/2", None, None),
@@ -216,10 +217,10 @@ REQUESTS = {
     ("/2/query/{resource}/fields", "GET"): ("/2/query/group/fields", None,
                                             _IS_DICT),
     ("/2/filters", "GET"): ("/2/filters", None, _IS_LIST),
-    ("/2/filters", "POST"): ("/2/filters", _FILTER, NO_FILTERS),
-    ("/2/filters/{uuid}", "GET"): (FILTER, None, ABSENT),
-    ("/2/filters/{uuid}", "PUT"): (FILTER, _FILTER, NO_FILTERS),
-    ("/2/filters/{uuid}", "DELETE"): (FILTER, None, NO_FILTERS),
+    ("/2/filters", "POST"): ("/2/filters", _FILTER, FILTERS),
+    ("/2/filters/{uuid}", "GET"): ("/2/filters/{filter}", None, FILTERS),
+    ("/2/filters/{uuid}", "PUT"): ("/2/filters/{filter}", _FILTER, FILTERS),
+    ("/2/filters/{uuid}", "DELETE"): ("/2/filters/{filter}", None, FILTERS),
 }
 
 # Runs inside node1: the requests in order over one kept-alive HTTPS
@@ -233,7 +234,9 @@ ctx.verify_mode = ssl.CERT_NONE
 conn = http.client.HTTPSConnection(%(host)r, 5080, context=ctx, timeout=60)
 auth = "Basic " + base64.b64encode(b"%(user)s:%(password)s").decode()
 results = []
+made = "4d7f0a3e-6a53-4c1e-9b8e-2f6d1c0b9a11"   # until a POST makes one
 for method, path, body in requests:
+    path = path.replace("{filter}", made)
     headers = {"Authorization": auth}
     data = None
     if body is not None:
@@ -246,6 +249,8 @@ for method, path, body in requests:
         answer = json.loads(text)
     except ValueError:
         answer = text
+    if (method, path, resp.status) == ("POST", "/2/filters", 200):
+        made = answer
     results.append([resp.status, answer])
 print(json.dumps(results))
 '''
@@ -262,6 +267,27 @@ def cluster(make_cluster, node_add_available):
     for name, node in ((INST1, N1), (INST2, N2)):
         cl.add_file_instance(name, node)
     return cl
+
+
+def _CheckFilter(cluster, pair, status, answer, posted):
+    """A job filter method's answer is good: the rule's life cycle where
+    the master keeps filters, else its refusal (a rule cannot exist)."""
+    path, method = pair
+    supported = posted[0] == 200
+    if not supported:
+        assert posted[0] == 400 and posted[1]["explain"] == NO_FILTERS, \
+            posted
+    if (path, method) == ("/2/filters", "POST"):
+        return not supported or isinstance(answer, str)
+    if method == "GET":
+        if supported:
+            return status == 200 and answer["uuid"] == posted[1]
+        probe = Requests(cluster, [("PATCH", "/2/filters/x", None)])[0]
+        return status == 404 and probe[0] == 501
+    if not supported:
+        return status == 400 and answer["explain"] == NO_FILTERS
+    return status == 200 and answer == (posted[1] if method == "PUT"
+                                        else None)
 
 
 def Requests(cluster, requests, host=N1):
@@ -285,6 +311,7 @@ def test_every_path_and_method_is_served(cluster):
     answers = Requests(cluster, [(method, REQUESTS[(path, method)][0],
                                   REQUESTS[(path, method)][1])
                                  for path, method in pairs])
+    by_pair = dict(zip(pairs, answers))
     jobs = {}
     bad = []
     for (path, method), (status, answer) in zip(pairs, answers):
@@ -294,8 +321,9 @@ def test_every_path_and_method_is_served(cluster):
                                           None)])
             if status != 404 or probe[0] != 501:
                 bad.append((method, path, status, answer, probe))
-        elif check == NO_FILTERS:
-            if status != 400 or answer.get("explain") != NO_FILTERS:
+        elif check == FILTERS:
+            if not _CheckFilter(cluster, (path, method), status, answer,
+                                by_pair[("/2/filters", "POST")]):
                 bad.append((method, path, status, answer))
         elif status != 200:
             bad.append((method, path, status, answer))
@@ -322,7 +350,6 @@ def test_every_path_and_method_is_served(cluster):
         expected = _ExpectedOpId(spec[(path, method)])
         assert answer["ops"][0]["OP_ID"] == expected, (path, method, answer)
     # the answers' shapes, beyond their types
-    by_pair = dict(zip(pairs, answers))
     assert [n["id"] for n in by_pair[("/2/nodes", "GET")][1]] == [N1, N2, N3]
     assert [i["id"] for i in by_pair[("/2/instances", "GET")][1]] == \
         [INST1, INST2]
