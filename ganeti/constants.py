@@ -54,6 +54,10 @@ HT_XEN_HVM = "xen-hvm"
 HT_LXC = "lxc"
 HT_CHROOT = "chroot"
 HYPER_TYPES = [HT_XEN_PVM, HT_FAKE, HT_XEN_HVM, HT_KVM, HT_CHROOT, HT_LXC]
+# Hypervisor parameters that are cluster-wide only (left out of an
+# instance's merged hvparams: gnt-instance info, the hvparams query field).
+HVC_GLOBALS = frozenset(["migration_port", "migration_bandwidth",
+                         "migration_mode", "xen_cmd"])
 
 DT_DISKLESS = "diskless"
 DT_PLAIN = "plain"

@@ -135,7 +135,9 @@ BEC_DEFAULTS = {"always_failover": False, "auto_balance": True,
 DEFAULT_BRIDGE = "xen-br0"
 NICC_DEFAULTS = {"link": DEFAULT_BRIDGE, "mode": "bridged", "vlan": ""}
 
-NDC_DEFAULTS = {"cpu_speed": 1.0, "exclusive_storage": False,
+# cpu_speed and the ipolicy ratios are floats; whole ones are ints here, as
+# upstream's configuration and answers carry them (serializer.JsonNumber).
+NDC_DEFAULTS = {"cpu_speed": 1, "exclusive_storage": False,
                 "oob_program": "", "ovs": False, "ovs_link": "",
                 "ovs_name": "switch1", "spindle_count": 1, "ssh_port": 22}
 
@@ -166,8 +168,8 @@ IPOLICY_DEFAULTS = {
     "std": {"cpu-count": 1, "disk-count": 1, "disk-size": 1024,
             "memory-size": 128, "nic-count": 1, "spindle-use": 1},
     "disk-templates": list(DISK_TEMPLATES),
-    "vcpu-ratio": 4.0,
-    "spindle-ratio": 32.0,
+    "vcpu-ratio": 4,
+    "spindle-ratio": 32,
 }
 
 DATA_COLLECTORS = ["cpu-avg-load", "diskstats", "drbd", "inst-status-xen",

@@ -144,6 +144,22 @@ class Instance(TaggableObject):
         return obj
 
 
+# Float parameters that upstream's configuration holds as integers when
+# whole (its JSON writes 4.0 as 4): their dict, and their keys.
+_WHOLE_FLOATS = (("ndparams", ("cpu_speed",)),
+                 ("ipolicy", ("vcpu-ratio", "spindle-ratio")))
+
+
+def _WholeFloatsAsInts(obj: Any) -> None:
+    """A configuration read from a file that wrote 4.0 answers 4."""
+    for attr, keys in _WHOLE_FLOATS:
+        params = getattr(obj, attr, None)
+        for key in keys if isinstance(params, dict) else ():
+            value = params.get(key)
+            if isinstance(value, float) and value.is_integer():
+                params[key] = int(value)
+
+
 class Node(TaggableObject):
     FIELDS = ["name", "primary_ip", "secondary_ip", "master_candidate",
               "offline", "drained", "group", "master_capable", "vm_capable",
@@ -162,6 +178,7 @@ class Node(TaggableObject):
             self.ndparams = {}
         if self.secondary_ip is None:
             self.secondary_ip = self.primary_ip
+        _WholeFloatsAsInts(self)
 
 
 class NodeGroup(TaggableObject):
@@ -189,6 +206,7 @@ class NodeGroup(TaggableObject):
                 setattr(self, name, {})
         if self.alloc_policy is None:
             self.alloc_policy = "preferred"
+        _WholeFloatsAsInts(self)
 
 
 class Network(TaggableObject):
@@ -241,6 +259,7 @@ class Cluster(TaggableObject):
         for name, value in defaults.CLUSTER_SCALARS.items():
             if getattr(self, name) is None:
                 setattr(self, name, copy.deepcopy(value))
+        _WholeFloatsAsInts(self)
 
     def FillHV(self, hypervisor: str, os_name: Optional[str] = None,
                overrides: Optional[dict] = None) -> dict:

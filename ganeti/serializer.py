@@ -101,6 +101,15 @@ def DumpJson(data: Any, private_encoder: Optional[Callable] = None,
     return txt
 
 
+def JsonNumber(value: Any) -> Union[int, float]:
+    """float(value), integral values as int: the number as upstream's
+    configuration and LUXI answers carry it (their JSON writes 4.0 as 4)."""
+    number = float(value)
+    if number.is_integer():
+        return int(number)
+    return number
+
+
 def LoadJson(txt: Union[str, bytes]) -> Any:
     """Parse JSON text (str or UTF-8 bytes)."""
     if isinstance(txt, bytes):

@@ -10,6 +10,7 @@ from ganeti import defaults
 from ganeti import errors
 from ganeti import locking
 from ganeti import objects
+from ganeti import serializer
 from ganeti.cmdlib.base import (ExpandNodeUuid, InstanceNodes, LogicalUnit,
                                 NoHooksLU, ResultWithJobs)
 from ganeti.cmdlib import ipolicy
@@ -86,8 +87,9 @@ def ForceDictType(target: Dict[str, Any], key_types: Dict[str, type]) -> None:
             if isinstance(value, bool):
                 raise bad
             try:
-                value = kind(value)
-            except (TypeError, ValueError):
+                value = (serializer.JsonNumber(value) if kind is float
+                         else kind(value))
+            except (TypeError, ValueError, OverflowError):
                 raise bad
         target[key] = value
 
@@ -278,8 +280,8 @@ def GetUpdatedIPolicy(current: Optional[dict], update: dict,
             result[key] = std
         elif key in constants.IPOLICY_PARAMETERS:
             try:
-                result[key] = float(value)
-            except (TypeError, ValueError) as err:
+                result[key] = serializer.JsonNumber(value)
+            except (TypeError, ValueError, OverflowError) as err:
                 raise errors.OpPrereqError("Invalid value for attribute '%s':"
                                            " '%s', error: %s" %
                                            (key, value, err),

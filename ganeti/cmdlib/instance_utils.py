@@ -30,9 +30,7 @@ DTS_MAY_ADOPT = frozenset([C.DT_PLAIN, C.DT_BLOCK])
 DTS_MUST_ADOPT = frozenset([C.DT_BLOCK])
 DTS_NOT_CONVERTIBLE_FROM = frozenset([C.DT_DISKLESS])
 
-# Hypervisor parameters that are cluster-wide only (hidden in instance info).
-HVC_GLOBALS = frozenset(["migration_port", "migration_bandwidth",
-                         "migration_mode", "xen_cmd"])
+HVC_GLOBALS = C.HVC_GLOBALS
 
 # Backend parameters and their types ("size" values accept units).
 BES_TYPES = {"always_failover": "bool", "auto_balance": "bool",

@@ -18,8 +18,10 @@ from ganeti import errors
 from ganeti import netutils
 from ganeti import objects
 from ganeti import pathutils
+from ganeti import serializer
 from ganeti.cmdlib.base import (ExpandNodeUuidAndName, InstanceNodes,
                                 LogicalUnit)
+from ganeti.cmdlib.group import ND_PARAMETER_TYPES
 from ganeti.hooksmaster import HOOKS_PHASE_POST
 
 # node_crypto_tokens request for a node's client certificate digest
@@ -36,11 +38,11 @@ NDC_GLOBALS = frozenset(["exclusive_storage"])
 
 # ---------------------------------------------------------------- checks
 
-def _ForceType(key: str, value: Any, default: Any) -> Any:
-    """value converted to the type of default (as "key=value" strings come
-    from the command line); TypeEnforcementError if it can't be."""
+def _ForceType(key: str, value: Any, kind: type) -> Any:
+    """value converted to kind (as "key=value" strings come from the
+    command line); TypeEnforcementError if it can't be."""
     try:
-        if isinstance(default, bool):
+        if kind is bool:
             if isinstance(value, bool):
                 return value
             text = str(value).strip().lower()
@@ -49,19 +51,18 @@ def _ForceType(key: str, value: Any, default: Any) -> Any:
             if text in ("false", "no", "0", ""):
                 return False
             raise ValueError(value)
-        if isinstance(default, int):
+        if kind is int:
             if isinstance(value, bool):
                 raise ValueError(value)
             return int(value)
-        if isinstance(default, float):
-            return float(value)
+        if kind is float:
+            return serializer.JsonNumber(value)
         if value is None:
             return ""
         return str(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise errors.TypeEnforcementError("'%s' (value %r) is not a valid %s"
-                                          % (key, value,
-                                             type(default).__name__))
+                                          % (key, value, kind.__name__))
 
 
 def CheckNdParams(ndparams: Optional[Dict[str, Any]]) -> Dict[str, Any]:
@@ -70,7 +71,7 @@ def CheckNdParams(ndparams: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     for key, value in (ndparams or {}).items():
         if key not in defaults.NDC_DEFAULTS:
             raise errors.TypeEnforcementError("Unknown parameter '%s'" % key)
-        result[key] = _ForceType(key, value, defaults.NDC_DEFAULTS[key])
+        result[key] = _ForceType(key, value, ND_PARAMETER_TYPES[key])
     used_globals = sorted(NDC_GLOBALS.intersection(result))
     if used_globals:
         raise errors.OpPrereqError("The following node parameters are global"
@@ -102,7 +103,7 @@ def _CheckState(state: Dict[str, Any], valid_kinds: Iterable[str],
             if key not in valid_params:
                 raise errors.TypeEnforcementError("Unknown parameter '%s'"
                                                   % key)
-            checked[key] = _ForceType(key, value, 0)
+            checked[key] = _ForceType(key, value, int)
         result[kind] = checked
     return result
 

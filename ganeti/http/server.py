@@ -8,6 +8,11 @@ where headers are the request's (case-insensitive ``.get``), body is bytes,
 and the answer's body may be bytes or str.  The handler may raise HttpError
 for an error answer.  One thread serves each connection (keep-alive); TLS
 handshakes run in that thread, so a slow client never blocks accept.
+A slow client costs its thread for a bounded time only: the TLS handshake,
+reading one request (line, headers, body) and sending its answer each have
+a deadline (HANDSHAKE_TIMEOUT, keepalive_timeout + request_timeout,
+request_timeout), after which the connection is cut; only the handler's
+work holds one of the max_clients request slots.
 
 With ssl_verify_peer, clients must present a certificate that verifies
 against ssl_ca (for noded: server.pem, which signs the node client
@@ -37,7 +42,10 @@ ErrorFormatter = Callable[[int, str], Tuple[str, bytes]]
 PeerCheck = Callable[[bytes], bool]
 
 DEFAULT_KEEPALIVE_TIMEOUT = 60.0
+DEFAULT_REQUEST_TIMEOUT = 60.0
 HANDSHAKE_TIMEOUT = 10.0
+# How often the deadline watchdog looks for connections past their deadline.
+_DEADLINE_CHECK_INTERVAL = 0.5
 _MAX_REQUEST_LINE = 65536
 _SERVER_VERSION = "Ganeti %s" % constants.RELEASE_VERSION
 
@@ -94,14 +102,19 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
                       self.address_string(), format % args)
 
     def handle_one_request(self) -> None:
+        owner = self.owner
+        owner.SetDeadline(self.connection,
+                          owner.keepalive_timeout + owner.request_timeout)
         try:
             self.raw_requestline = self.rfile.readline(_MAX_REQUEST_LINE + 1)
-        except (socket.timeout, TimeoutError):
+        except OSError:  # idle timeout, or cut at the deadline
             self.close_connection = True
             return
-        if not self.raw_requestline:
-            self.close_connection = True
+        if not self.raw_requestline.endswith(b"\n") and \
+                len(self.raw_requestline) <= _MAX_REQUEST_LINE:
+            self.close_connection = True  # end of stream, or cut
             return
+        owner.SetDeadline(self.connection, owner.request_timeout)
         if len(self.raw_requestline) > _MAX_REQUEST_LINE:
             self.requestline = self.request_version = self.command = ""
             self._SendError(414, "Request line too long")
@@ -109,9 +122,8 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             return
         if not self.parse_request():
             return  # parse_request sent the error
-        with self.owner.RequestSlot():
-            self._Process()
-        if self.owner.stopping:
+        self._Process()
+        if owner.stopping:
             self.close_connection = True
 
     def _ReadBody(self) -> bytes:
@@ -165,19 +177,27 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         return super().handle_expect_100()
 
     def _Process(self) -> None:
+        owner = self.owner
         try:
-            try:
-                body = self._ReadBody()
-            except HttpError:
-                self.close_connection = True  # unread body left behind
-                raise
-            status, headers, answer = self.owner.handler(
-                self.command, self.path, self.headers, body)
+            body = self._ReadBody()
+        except HttpError as err:
+            self.close_connection = True  # unread body left behind
+            if owner.ClearDeadline(self.connection):
+                self._SendError(err.code, err.message, err.headers)
+            return
+        except OSError:
+            self.close_connection = True
+            return
+        if not owner.ClearDeadline(self.connection):
+            # cut at the deadline: headers or body may be incomplete
+            self.close_connection = True
+            return
+        try:
+            with owner.RequestSlot():
+                status, headers, answer = owner.handler(
+                    self.command, self.path, self.headers, body)
         except HttpError as err:
             self._SendError(err.code, err.message, err.headers)
-            return
-        except (socket.timeout, TimeoutError, ConnectionError):
-            self.close_connection = True
             return
         except Exception:  # pylint: disable=broad-except
             logging.exception("Error while handling %s %s", self.command,
@@ -188,6 +208,14 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
 
     def _SendAnswer(self, status: int, headers: Dict[str, str],
                     body: Body) -> None:
+        self.owner.SetDeadline(self.connection, self.owner.request_timeout)
+        try:
+            self._WriteAnswer(status, headers, body)
+        finally:
+            self.owner.ClearDeadline(self.connection)
+
+    def _WriteAnswer(self, status: int, headers: Dict[str, str],
+                     body: Body) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.send_response(status)
         sent = set()
@@ -241,24 +269,32 @@ class HttpServer:
                  max_clients: int = constants.NODED_MAX_CLIENTS,
                  max_body_size: int = constants.HTTP_MAX_BODY_SIZE,
                  keepalive_timeout: float = DEFAULT_KEEPALIVE_TIMEOUT,
+                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
                  error_format: ErrorFormatter = _DefaultErrorFormat,
                  name: str = "http") -> None:
         """Bind the listening socket (errors raise OSError right here).
 
         ssl_cert/ssl_key enable TLS; max_clients bounds the requests being
         processed at once (further ones wait); max_body_size bounds the
-        request body (413 beyond it).
+        request body (413 beyond it); keepalive_timeout bounds the wait for
+        a connection's next request, request_timeout the reading of one
+        (after its request line) and the sending of its answer.
         """
         self.handler = handler
         self.name = name
         self.max_body_size = max_body_size
         self.keepalive_timeout = keepalive_timeout
+        self.request_timeout = request_timeout
         self.error_format = error_format
         self.stopping = False
         self._slots = threading.BoundedSemaphore(max(1, max_clients))
         self._busy = 0
         self._cond = threading.Condition()
         self._conns: Set[socket.socket] = set()
+        self._deadlines: Dict[socket.socket, float] = {}
+        self._deadline_lock = threading.Lock()
+        self._watchdog: Optional[threading.Thread] = None
+        self._stopped = threading.Event()
         self._peer_check = peer_check
         self._thread: Optional[threading.Thread] = None
         self._serving = False
@@ -308,6 +344,37 @@ class HttpServer:
                     self._busy -= 1
                     self._cond.notify_all()
 
+    def SetDeadline(self, conn: socket.socket, seconds: float) -> None:
+        """Cut conn (shut it down) if it is still busy in seconds."""
+        with self._deadline_lock:
+            self._deadlines[conn] = time.monotonic() + seconds
+            if self._watchdog is None:
+                self._watchdog = threading.Thread(
+                    target=self._Watchdog, daemon=True,
+                    name="%s-deadlines" % self.name)
+                self._watchdog.start()
+
+    def ClearDeadline(self, conn: socket.socket) -> bool:
+        """Cancel conn's deadline; False if it had already been cut."""
+        with self._deadline_lock:
+            return self._deadlines.pop(conn, None) is not None
+
+    def _Watchdog(self) -> None:
+        while not self._stopped.wait(_DEADLINE_CHECK_INTERVAL):
+            now = time.monotonic()
+            with self._deadline_lock:
+                late = [conn for conn, deadline in self._deadlines.items()
+                        if deadline <= now]
+                for conn in late:
+                    del self._deadlines[conn]
+            for conn in late:
+                logging.debug("%s: cutting a connection past its deadline",
+                              self.name)
+                try:  # the plain socket's shutdown, also under TLS
+                    socket.socket.shutdown(conn, socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
     def _ServeConnection(self, sock: socket.socket, client_address,
                          server: socketserver.BaseServer,
                          handler_class) -> None:
@@ -316,12 +383,17 @@ class HttpServer:
         try:
             if self._ssl_ctx is not None:
                 sock.settimeout(HANDSHAKE_TIMEOUT)
+                conn = self._ssl_ctx.wrap_socket(
+                    sock, server_side=True, do_handshake_on_connect=False)
+                self.SetDeadline(conn, HANDSHAKE_TIMEOUT)
                 try:
-                    conn = self._ssl_ctx.wrap_socket(sock, server_side=True)
+                    conn.do_handshake()
                 except (ssl.SSLError, OSError) as err:
                     logging.debug("%s: TLS handshake with %s failed: %s",
                                   self.name, peer, err)
                     return
+                finally:
+                    self.ClearDeadline(conn)
                 if self._peer_check is not None:
                     der = conn.getpeercert(binary_form=True)
                     if not der or not self._peer_check(der):
@@ -335,10 +407,10 @@ class HttpServer:
             try:
                 handler_class(conn, client_address, server)
             finally:
+                self.ClearDeadline(conn)
                 with self._cond:
                     self._conns.discard(conn)
-        except (ConnectionError, socket.timeout, TimeoutError, ssl.SSLError) \
-                as err:
+        except OSError as err:  # also timeouts, TLS errors, cut connections
             logging.debug("%s: connection from %s ended: %s", self.name,
                           peer, err)
         except Exception:  # pylint: disable=broad-except
@@ -377,6 +449,7 @@ class HttpServer:
                 return
             self.stopping = True
             serving = self._serving
+        self._stopped.set()
         if serving:
             self._server.shutdown()  # returns once serve_forever has exited
         self._server.server_close()

@@ -162,11 +162,15 @@ class InstanceQueryData:
         return result
 
     def FilledHv(self, inst: Any) -> dict:
+        """The instance's merged hvparams without the cluster-wide ones."""
         cluster = self.cluster
         os_hvp = (getattr(cluster, "os_hvp", None) or {}).get(inst.os) or {}
-        return FillDict((getattr(cluster, "hvparams", None) or {})
-                        .get(inst.hypervisor),
-                        os_hvp.get(inst.hypervisor), inst.hvparams)
+        filled = FillDict((getattr(cluster, "hvparams", None) or {})
+                          .get(inst.hypervisor),
+                          os_hvp.get(inst.hypervisor), inst.hvparams)
+        for key in C.HVC_GLOBALS.intersection(filled):
+            del filled[key]
+        return filled
 
     def FilledBe(self, inst: Any) -> dict:
         base = (getattr(self.cluster, "beparams", None) or {}).get("default")

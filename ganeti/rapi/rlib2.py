@@ -11,6 +11,7 @@ from ganeti import constants
 from ganeti import errors
 from ganeti import opcodes
 from ganeti.http.server import HttpError
+from ganeti.rapi import key_order
 from ganeti.rapi.request import (BadRequest, MakeOpcode, Q_BOOL, Q_COMMA,
                                  Q_LIST, Request, SubmitJob)
 
@@ -113,6 +114,22 @@ def _FixInstance(row: Dict[str, Any]) -> None:
     beparams = row.get("beparams")
     if isinstance(beparams, dict) and "maxmem" in beparams:
         beparams["memory"] = beparams["maxmem"]
+    for key in ("beparams", "custom_beparams"):
+        if key in row:
+            row[key] = key_order.Ordered(row[key], key_order.BEPARAMS_KEYS)
+
+
+def _FixNode(row: Dict[str, Any]) -> None:
+    if "ndparams" in row:
+        row["ndparams"] = key_order.Ordered(row["ndparams"],
+                                            key_order.NDPARAMS_KEYS)
+
+
+def _FixGroup(row: Dict[str, Any]) -> None:
+    _FixNode(row)
+    for key in ("ipolicy", "custom_ipolicy"):
+        if key in row:
+            row[key] = key_order.OrderedIPolicy(row[key])
 
 
 # --- cluster -----------------------------------------------------------------
@@ -134,6 +151,7 @@ def GetInfo(req: Request) -> Any:
     if isinstance(info, dict):
         info["vg_name"] = info.get("volume_group_name")
         info["drbd_helper"] = info.get("drbd_usermode_helper")
+        info = key_order.OrderedInfo(info)
     return info
 
 
@@ -180,11 +198,13 @@ def WaitForJobResult(req: Request, job_id: Any) -> Any:
 # --- nodes, instances, groups, networks -------------------------------------
 
 def GetNodes(req: Request) -> Any:
-    return _ListOrBulk(req, "node", "name", "id", "/2/nodes/%s", N_FIELDS)
+    return _ListOrBulk(req, "node", "name", "id", "/2/nodes/%s", N_FIELDS,
+                       _FixNode)
 
 
 def GetNode(req: Request) -> Any:
     row = QueryOne(req, "node", N_FIELDS, req.path_args["name"])
+    _FixNode(row)
     row["secondary_ip"] = row.get("sip")
     return row
 
@@ -320,11 +340,18 @@ def PostInstancesMultiAlloc(req: Request) -> Any:
     insts = []
     for one in body.pop("instances"):
         params = _InstanceCreateParams(one, req)
-        insts.append(MakeOpcode(opcodes.OpInstanceCreate, params, req))
+        # validated here, sent as their serialized form (what LUXI carries)
+        insts.append(MakeOpcode(opcodes.OpInstanceCreate, params,
+                                req).ToDict())
     body["instances"] = insts
     body["dry_run"] = req.DryRun()
     return SubmitJob(req, [MakeOpcode(opcodes.OpInstanceMultiAlloc, body,
                                       req)])
+
+
+def ConvertReboot(params: Dict[str, Any], req: Request) -> None:
+    """The reboot type defaults to hard (no ?type=)."""
+    params.setdefault("reboot_type", constants.INSTANCE_REBOOT_HARD)
 
 
 def ConvertInstanceModify(params: Dict[str, Any], req: Request) -> None:
@@ -410,11 +437,14 @@ def GetInstanceConsole(req: Request) -> Any:
 
 
 def GetGroups(req: Request) -> Any:
-    return _ListOrBulk(req, "group", "name", "name", "/2/groups/%s", G_FIELDS)
+    return _ListOrBulk(req, "group", "name", "name", "/2/groups/%s", G_FIELDS,
+                       _FixGroup)
 
 
 def GetGroup(req: Request) -> Any:
-    return QueryOne(req, "group", G_FIELDS, req.path_args["name"])
+    row = QueryOne(req, "group", G_FIELDS, req.path_args["name"])
+    _FixGroup(row)
+    return row
 
 
 def GetNetworks(req: Request) -> Any:

@@ -21,9 +21,11 @@ from ganeti.rapi.connector import FormatError, RapiConnector
 from ganeti.rapi.users import UsersFile
 from ganeti.rapi.users_watch import UsersReplicator, UsersWatcher
 
-# Idle keep-alive connections are closed after this long (a slow client
-# holds one thread for a bounded time).
+# Idle keep-alive connections are closed after this long; a request must be
+# read (after its first line), and its answer taken, within _REQUEST_TIMEOUT
+# (a slow client holds one thread for a bounded time).
 _KEEPALIVE_TIMEOUT = 30.0
+_REQUEST_TIMEOUT = 30.0
 
 
 def CheckRapi(options: Any, args: Sequence[str]) -> None:
@@ -70,7 +72,8 @@ def PrepRapi(options: Any, args: Sequence[str]) -> http_server.HttpServer:
         options.bind_address, options.port, connector,
         max_clients=options.max_clients,
         max_body_size=constants.RAPI_MAX_BODY_SIZE,
-        keepalive_timeout=_KEEPALIVE_TIMEOUT, error_format=FormatError,
+        keepalive_timeout=_KEEPALIVE_TIMEOUT,
+        request_timeout=_REQUEST_TIMEOUT, error_format=FormatError,
         name="rapi", **ssl_args)
     logging.info("Listening on %s port %d%s", options.bind_address,
                  server.port, "" if options.ssl else " (no SSL)")

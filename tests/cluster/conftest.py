@@ -156,6 +156,21 @@ class Cluster:
         return self.vc.exec(node, PY, "-c", "import sys; sys.path.insert(0,"
                             " %r)\n" % REPO + code, timeout=timeout)
 
+    def install_os(self, name="noop"):
+        """Copy examples/os/<name> to every node's /srv/ganeti/os."""
+        for node in self.nodes:
+            res = self.sh("mkdir -p /srv/ganeti/os && cp -r %s /srv/ganeti/os/"
+                          % os.path.join(REPO, "examples", "os", name),
+                          node=node)
+            assert res.returncode == 0, res.stderr
+
+    def add_file_instance(self, name, node, size="64", memory="128"):
+        """A running fake instance with one file disk, on node (noop OS)."""
+        self.ok("instance", "add", "-t", "file", "--disk", "0:size=" + size,
+                "-B", "maxmem=%s,minmem=%s" % (memory, memory), "-o", "noop",
+                "-n", node, "--no-name-check", "--no-ip-check", name,
+                timeout=300)
+
     def config(self, node="node1"):
         """node's config.data, or None if it has none."""
         res = self.sh("cat /var/lib/ganeti/config.data", node=node)

@@ -89,6 +89,22 @@ def test_init_fills_and_checks_the_ipolicy(node):
     assert policy["disk-templates"] == ["diskless"]
 
 
+def test_init_writes_whole_floats_as_upstream(node):
+    """The ipolicy ratios and cpu_speed are floats, but upstream writes (and
+    answers, e.g. in RAPI's /2/info) whole ones as integers."""
+    from testdata import REFERENCE
+    with open(os.path.join(REFERENCE, "ops", "50-rapi-2-info.txt")) as handle:
+        ref = json.loads(handle.read().splitlines()[1])
+    _init(start_daemons=False, ipolicy={"spindle-ratio": 32.0})
+    with open(pathutils.CLUSTER_CONF_FILE) as handle:
+        cluster = json.load(handle)["cluster"]
+    for key in ("vcpu-ratio", "spindle-ratio"):
+        assert json.dumps(cluster["ipolicy"][key]) == \
+            json.dumps(ref["ipolicy"][key])
+    assert json.dumps(cluster["ndparams"]["cpu_speed"]) == \
+        json.dumps(ref["ndparams"]["cpu_speed"])
+
+
 def test_init_stores_parameters_typed(node):
     from ganeti import serializer
     _init(start_daemons=False, hvparams={"fake": {"migration_mode": "live"},

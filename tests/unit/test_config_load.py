@@ -71,3 +71,25 @@ def test_top_level_not_a_dictionary(tmp_path):
 
 def test_not_json(tmp_path):
     assert _refused(tmp_path, "{not json")
+
+
+def test_whole_floats_are_read_as_upstream_answers_them(tmp_path):
+    """A config.data written with 4.0 (ours before, upstream 2.16's Python)
+    answers 4, as upstream 3.0 (which reads and writes it in Haskell)."""
+    raw = _good()
+    raw["cluster"]["ipolicy"].update({"vcpu-ratio": 4.0,
+                                      "spindle-ratio": 5.2})
+    raw["cluster"]["ndparams"]["cpu_speed"] = 1.0
+    group = next(iter(raw["nodegroups"].values()))
+    group["ipolicy"] = {"spindle-ratio": 32.0}
+    node = next(iter(raw["nodes"].values()))
+    node["ndparams"] = {"cpu_speed": 2.0}
+    data = _load(tmp_path, raw).ToDict()
+    cluster = data["cluster"]
+    assert json.dumps([cluster["ipolicy"]["vcpu-ratio"],
+                       cluster["ipolicy"]["spindle-ratio"],
+                       cluster["ndparams"]["cpu_speed"]]) == "[4, 5.2, 1]"
+    assert json.dumps(data["nodegroups"][group["uuid"]]["ipolicy"]) == \
+        '{"spindle-ratio": 32}'
+    assert json.dumps(data["nodes"][node["uuid"]]["ndparams"]) == \
+        '{"cpu_speed": 2}'

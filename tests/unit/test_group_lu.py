@@ -1,6 +1,8 @@
 """Node group logical units, the ConfigWriter group methods and the
 gnt-group output (fake RPC and LUXI, real config, processor and locks)."""
 
+import json
+
 import pytest
 
 from ganeti import errors
@@ -240,6 +242,10 @@ def test_force_dict_type():
     group_lu.ForceDictType(params, group_lu.ND_PARAMETER_TYPES)
     assert params == {"spindle_count": 3, "ovs": False, "cpu_speed": 1.5,
                       "oob_program": ""}
+    # whole floats are stored as upstream's configuration has them: ints
+    params = {"cpu_speed": "2.0"}
+    group_lu.ForceDictType(params, group_lu.ND_PARAMETER_TYPES)
+    assert json.dumps(params) == '{"cpu_speed": 2}'
     with pytest.raises(errors.TypeEnforcementError) as info:
         group_lu.ForceDictType({"ovs": "maybe"}, group_lu.ND_PARAMETER_TYPES)
     assert "'ovs' (value maybe) is not a valid boolean" in str(info.value)

@@ -230,7 +230,8 @@ def test_add_node_with_flags_and_params(env):
     node = env.Node("node2.example.com")
     assert not node.master_candidate and not node.master_capable
     assert not node.vm_capable
-    assert node.ndparams == {"ssh_port": 2222, "cpu_speed": 2.0}
+    assert node.ndparams == {"ssh_port": 2222, "cpu_speed": 2}
+    assert type(node.ndparams["cpu_speed"]) is int  # upstream stores 2
     assert node.hv_state_static == {"fake": {"mem_total": 1024}}
     assert node.disk_state_static == {"lvm-vg": {"xenvg": {"disk_total": 100}}}
     assert node.uuid not in env.cfg.GetClusterInfo().candidate_certs

@@ -1,5 +1,6 @@
 """Tests for ganeti.query and its field tables."""
 
+import json
 import re
 from pathlib import Path
 from types import SimpleNamespace as NS
@@ -325,6 +326,25 @@ def test_instance_rows():
     assert statuses[2] == [[C.RS_UNAVAIL, None], [C.RS_NORMAL, 11000],
                            [C.RS_UNAVAIL, None]]
     assert statuses[0][1] == [C.RS_UNAVAIL, None]
+
+
+def test_instance_hvparams_leave_out_the_cluster_wide_ones():
+    """As upstream's /2/instances answers: a fake instance's merged
+    hvparams are {} although the cluster's fake hvparams hold
+    migration_mode (a cluster-wide parameter)."""
+    ref = json.loads((REF / "57-rapi-2-instance-inst1.txt").read_text()
+                     .splitlines()[1])
+    inst = _Instance("inst1.ganeti.test", "i1", hvparams={"acpi": False})
+    data = _InstanceData([inst])
+    data.cluster.hvparams["fake"] = {"migration_mode": "live",
+                                     "migration_port": 8102}
+    fields = ["hvparams", "custom_hvparams"]
+    assert query.Query(query.INSTANCE_FIELDS, fields).OldStyleQuery(
+        _InstanceData([_Instance("inst1.ganeti.test", "i1")],
+                      cluster=data.cluster)) == \
+        [[ref["hvparams"], ref["custom_hvparams"]]]
+    assert query.Query(query.INSTANCE_FIELDS, fields).OldStyleQuery(data) == \
+        [[{"acpi": False}, {"acpi": False}]]
 
 
 @pytest.mark.parametrize("admin_state,live,primary,extra,status", [

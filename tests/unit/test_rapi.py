@@ -13,6 +13,8 @@ import re
 import pytest
 
 from ganeti import errors
+from ganeti import luxi
+from ganeti import opcodes
 from ganeti.http.server import HttpError
 from ganeti.rapi import connector, resources, users
 
@@ -222,6 +224,29 @@ def test_renames_and_creation_version(rapi):
                       "admin:secret", {"amount": 1024})
     op = rapi.fake.calls[-1][1][0]
     assert (op.OP_ID, op.disk, op.amount) == ("OP_INSTANCE_GROW_DISK", 2, 1024)
+
+
+def test_reboot_type_defaults_to_hard(rapi):
+    assert _call(rapi, "POST", "/2/instances/i1/reboot", "admin:secret")[0] \
+        == 200
+    assert rapi.fake.calls[-1][1][0].reboot_type == "hard"
+    _call(rapi, "POST", "/2/instances/i1/reboot?type=soft", "admin:secret")
+    assert rapi.fake.calls[-1][1][0].reboot_type == "soft"
+
+
+def test_multi_alloc_job_can_be_sent(rapi):
+    create = {"__version__": 1, "name": "i1", "os": "noop", "mode": "create",
+              "disks": [], "nics": [], "disk_template": "diskless"}
+    assert _call(rapi, "POST", "/2/instances-multi-alloc?dry-run=1",
+                 "admin:secret", {"instances": [create]})[0] == 200
+    ops = rapi.fake.calls[-1][1]
+    request = luxi.FormatRequest(luxi.REQ_SUBMIT_JOB,
+                                 ([op.ToDict() for op in ops],))
+    op = opcodes.OpCode.LoadOpCode(
+        json.loads(request)["args"][0][0])
+    assert (op.OP_ID, op.dry_run) == ("OP_INSTANCE_MULTI_ALLOC", True)
+    assert [(i["OP_ID"], i["instance_name"]) for i in op.instances] == \
+        [("OP_INSTANCE_CREATE", "i1")]
 
 
 def test_tags_and_reinstall(rapi):
