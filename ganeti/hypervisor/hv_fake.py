@@ -1,7 +1,8 @@
 """The fake hypervisor: instances are files, no VM ever runs.
 
-A running instance is a file ``<FAKE_RUN_DIR>/<name>`` holding its memory
-(MiB) and vCPU count, one per line.  Migration "moves" that file: the
+A running instance is a file ``<FAKE_RUN_DIR>/<name>`` of three lines, as
+upstream writes it: ``0``, its memory (MiB) and its vCPU count (the last two
+are read; older two-line files still are).  Migration "moves" that file: the
 target writes it when the migration is finalized as a success, the source
 removes its own.  Used for tests and for clusters that only exercise the
 control plane.
@@ -46,12 +47,15 @@ class FakeHypervisor(hv_base.BaseHypervisor):
 
     def _Write(self, name: str, memory: int, vcpus: int) -> None:
         self._EnsureDir()
-        utils_io.WriteFile(self._File(name), data="%d\n%d\n" % (memory, vcpus))
+        utils_io.WriteFile(self._File(name),
+                           data="0\n%d\n%d\n" % (memory, vcpus))
 
     def _Read(self, name: str) -> Tuple[int, int]:
         try:
             lines = utils_io.ReadFile(self._File(name)).split()
-            return int(lines[0]), int(lines[1])
+            if len(lines) < 2:
+                raise IndexError("%d line(s)" % len(lines))
+            return int(lines[-2]), int(lines[-1])
         except (IndexError, ValueError) as err:
             raise errors.HypervisorError("Corrupt state file for instance %s:"
                                          " %s" % (name, err))
@@ -169,20 +173,3 @@ class FakeHypervisor(hv_base.BaseHypervisor):
                                 live: bool) -> None:
         if success:
             utils_io.RemoveFile(self._File(instance.name))
-
-    # ---- hotplug: nothing to plug, so it always works
-
-    def HotplugSupported(self, instance: Any) -> None:
-        return None
-
-    def HotAddDevice(self, instance: Any, dev_type: str, device: Any,
-                     extra: Any, seq: int) -> Any:
-        return None
-
-    def HotDelDevice(self, instance: Any, dev_type: str, device: Any,
-                     extra: Any, seq: int) -> Any:
-        return None
-
-    def HotModDevice(self, instance: Any, dev_type: str, device: Any,
-                     extra: Any, seq: int) -> Any:
-        return None

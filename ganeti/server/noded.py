@@ -71,6 +71,10 @@ RPC_CALLS.update(iallocator.RPC_CALLS)  # iallocator_runner
 for _name, _fn in backend_storage.RPC_CALLS.items():
     RPC_CALLS.setdefault(_name, _fn)
 
+# Calls whose JSON body is their single argument rather than a list of
+# arguments (upstream's Haskell daemons call them that way).
+BODY_IS_ARGUMENT = frozenset(["instance_console_info"])
+
 _JSON_HEADERS = {"Content-Type": "application/json"}
 
 
@@ -109,6 +113,10 @@ class NodeRequestHandler:
         except (ValueError, UnicodeDecodeError) as err:
             return _Answer(400, False, "Invalid JSON in the body of RPC call"
                            " '%s': %s" % (name, err))
+        if name in BODY_IS_ARGUMENT:
+            args = [args]
+        elif isinstance(args, dict) and not args and _ArgCount(name) == 0:
+            args = []  # upstream's Haskell daemons send {} for no arguments
         if not isinstance(args, list):
             return _Answer(400, False, "The body of RPC call '%s' must be a"
                            " JSON list of arguments" % name)

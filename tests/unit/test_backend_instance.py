@@ -191,9 +191,11 @@ def test_console_validate_and_hotplug(node):
     with pytest.raises(backend.RPCFail, match="kernel_path"):
         bi.ValidateHVParams("kvm", dict(defaults.HVC_DEFAULTS["kvm"],
                                         kernel_path="/nonexistent/kernel"))
-    bi.HotplugSupported(inst)
-    assert bi.HotplugDevice(inst, "hotadd", "nic", inst["nics"][0], None,
-                            0) is None
+    with pytest.raises(backend.RPCFail, match="^Hotplug is not supported:"
+                       " Hotplug is not supported by this hypervisor$"):
+        bi.HotplugSupported(inst)
+    with pytest.raises(backend.RPCFail, match="^Hotplug failed: "):
+        bi.HotplugDevice(inst, "hotadd", "nic", inst["nics"][0], None, 0)
     with pytest.raises(backend.RPCFail, match="not supported"):
         bi.HotplugDevice(inst, "hotadd", "cdrom", {}, None, 0)
 

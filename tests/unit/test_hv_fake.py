@@ -142,6 +142,21 @@ def test_fake_lifecycle(fake):
         fake.RebootInstance(inst)
 
 
+def test_fake_run_files_are_upstreams(fake):
+    """An upstream 3.0 node's run file (three lines: 0, memory, vcpus) is
+    read as such, and ours are written the same way (in-place switch)."""
+    os.makedirs(pathutils.FAKE_RUN_DIR, exist_ok=True)
+    with open(os.path.join(pathutils.FAKE_RUN_DIR, "up.example.com"),
+              "w") as handle:
+        handle.write("0\n16\n1\n")
+    assert fake.GetInstanceInfo("up.example.com") == (
+        "up.example.com", -1, 16, 1, hv_base.HvInstanceState.RUNNING, 0)
+    inst = _instance()
+    fake.StartInstance(inst, [], False)
+    with open(os.path.join(pathutils.FAKE_RUN_DIR, inst.name)) as handle:
+        assert handle.read() == "0\n256\n2\n"
+
+
 def test_fake_startup_memory_between_minmem_and_maxmem(fake, monkeypatch):
     monkeypatch.setattr(hv_base, "LinuxNodeInfo", lambda: {
         "memory_total": 1024, "memory_free": 200, "memory_dom0": 0,
@@ -201,5 +216,9 @@ def test_fake_console_is_a_message():
 
 def test_fake_verify_and_hotplug(fake):
     assert fake.Verify() is None
-    fake.HotplugSupported(_instance())
-    assert fake.HotAddDevice(_instance(), "nic", None, None, 0) is None
+    # upstream 3.0's fake hypervisor has no hot-plugging
+    with pytest.raises(errors.HotplugError,
+                       match="^Hotplug is not supported by this hypervisor$"):
+        fake.HotplugSupported(_instance())
+    with pytest.raises(errors.HotplugError):
+        fake.HotAddDevice(_instance(), "nic", None, None, 0)
