@@ -414,8 +414,8 @@ def FileStoragePathProblem(path: Any) -> Optional[str]:
     if filestorage is not None:
         # Only directories the administrator allowed on this node.
         try:
-            filestorage.CheckFileStoragePathAcceptance(path,
-                                                       exact_match_ok=True)
+            filestorage.CheckFileStoragePathAcceptance(
+                LocalizeVirtualPath(path), exact_match_ok=True)
         except errors.GenericError as err:
             return str(err)
     local = LocalizeVirtualPath(path)
