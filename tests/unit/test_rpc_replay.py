@@ -15,7 +15,6 @@ answered here are listed below with the reason, never skipped silently.
 import json
 import os
 import shutil
-import stat
 
 import pytest
 
@@ -217,9 +216,15 @@ def node(ganeti_root, monkeypatch, certificates):
         os.getuid() if kind == "user" else os.getgid())
         if isinstance(value, str) and value.startswith("gnt-")
         else real_lookup(value, kind))
+    SetUpNodeState(*certificates)
+    return noded.NodeRequestHandler()
+
+
+def SetUpNodeState(server_cert, client_cert):
+    """The recording node's files below the current root (pathutils)."""
     os.makedirs(pathutils.DATA_DIR, exist_ok=True)
-    shutil.copy(certificates[0], pathutils.NODED_CERT_FILE)
-    shutil.copy(certificates[1], pathutils.NODED_CLIENT_CERT_FILE)
+    shutil.copy(server_cert, pathutils.NODED_CERT_FILE)
+    shutil.copy(client_cert, pathutils.NODED_CLIENT_CERT_FILE)
     (ssconf_example,) = [e for c, i, e in EXAMPLES
                          if c == "write_ssconf_files" and i == 0]
     backend.WriteSsconfFiles(ssconf_example["request"][0])
@@ -234,12 +239,22 @@ def node(ganeti_root, monkeypatch, certificates):
                         "instance-start-post.d", "50-rpccap"),
            "#!/bin/sh\necho rpc-capture hook ran for $GANETI_INSTANCE_NAME\n",
            0o755)
-    return noded.NodeRequestHandler()
 
 
-def _Prepare(call, example):
+def Prepare(call, example):
     """The node state the recorded answer implies."""
+    if call in ("all_instances_info", "node_verify"):
+        # exactly the recorded instances run (state left by other calls
+        # of a repeated replay removed)
+        shutil.rmtree(pathutils.FAKE_RUN_DIR, ignore_errors=True)
     os.makedirs(pathutils.FAKE_RUN_DIR, exist_ok=True)
+    stopped = {"instance_start": lambda r: r[0]["name"],
+               "instance_info": lambda r: r[0]}.get(call)
+    if stopped is not None:
+        run_file = os.path.join(pathutils.FAKE_RUN_DIR,
+                                stopped(example["request"]))
+        if os.path.exists(run_file):
+            os.unlink(run_file)
     for name in _Running(call, example):
         _Write(os.path.join(pathutils.FAKE_RUN_DIR, name), "0\n16\n1\n")
     request, (ok, _) = example["request"], example["response"]
@@ -248,8 +263,13 @@ def _Prepare(call, example):
         os.makedirs(os.path.dirname(_Localize(path)), exist_ok=True)
         if call != "blockdev_create" or create_fails:
             _Write(_Localize(path), "\0" * 1024)
+        elif os.path.exists(_Localize(path)):
+            os.unlink(_Localize(path))
     if call in ("file_storage_dir_remove", "file_storage_dir_rename"):
-        os.makedirs(_Localize(request[0]), exist_ok=True)
+        shutil.rmtree(_Localize(request[0]), ignore_errors=True)
+        os.makedirs(_Localize(request[0]))
+    if call == "file_storage_dir_rename":
+        shutil.rmtree(_Localize(request[1]), ignore_errors=True)
     if call == "node_verify" and ok:
         for name in example["response"][1].get("filelist") or {}:
             if not os.path.exists(_Localize(name)):
@@ -267,7 +287,7 @@ def _Deliver(handler, call, example):
 def test_replay(node, call, idx, example):
     if (call, idx) in HOST_SPECIFIC:
         pytest.skip(HOST_SPECIFIC[(call, idx)])
-    _Prepare(call, example)
+    Prepare(call, example)
     status, answer = _Deliver(node, call, example)
     recorded = example["response"]
     assert status == 200, answer
