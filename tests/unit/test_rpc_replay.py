@@ -19,6 +19,7 @@ import shutil
 import pytest
 
 from ganeti import backend
+from ganeti.backend import node_services
 from ganeti import netutils
 from ganeti import pathutils
 from ganeti.rpc import defs as rpc_defs
@@ -40,14 +41,6 @@ NOT_YET = {
     "finalize_export": "the import/export daemon stack is not implemented",
     "impexp_status": "the import/export daemon stack is not implemented",
     "impexp_cleanup": "the import/export daemon stack is not implemented",
-    "export_info": "exports (upstream's export directory) not implemented",
-    "export_list": "exports (upstream's export directory) not implemented",
-    "export_remove": "exports (upstream's export directory) not implemented",
-    "x509_cert_create": "per-import/export X509 certificates not"
-                        " implemented",
-    "restricted_command": "restricted commands not implemented",
-    "node_ensure_daemon": "node_ensure_daemon not implemented",
-    "extstorage_diagnose": "ExtStorage providers not implemented",
 }
 
 # Recorded examples whose answer depends on the host or changes it, and
@@ -64,7 +57,8 @@ HOST_SPECIFIC = {
 }
 
 # Upstream error messages clients parse or show: ours must be the same.
-EXACT_ERRORS = {"hotplug_supported"}
+EXACT_ERRORS = {"hotplug_supported", "restricted_command", "export_list",
+                "export_info"}
 
 # JSON paths whose list length depends on the host (recursion stops there).
 HOST_LENGTHS = {
@@ -216,6 +210,7 @@ def node(ganeti_root, monkeypatch, certificates):
         os.getuid() if kind == "user" else os.getgid())
         if isinstance(value, str) and value.startswith("gnt-")
         else real_lookup(value, kind))
+    monkeypatch.setattr(node_services, "RESTRICTED_COMMAND_FAIL_DELAY", 0)
     SetUpNodeState(*certificates)
     return noded.NodeRequestHandler()
 
@@ -270,6 +265,11 @@ def Prepare(call, example):
         os.makedirs(_Localize(request[0]))
     if call == "file_storage_dir_rename":
         shutil.rmtree(_Localize(request[1]), ignore_errors=True)
+    if call == "export_remove":
+        os.makedirs(os.path.join(pathutils.EXPORT_DIR, request[0]),
+                    exist_ok=True)
+    if call == "export_list" and not ok:
+        shutil.rmtree(pathutils.EXPORT_DIR, ignore_errors=True)
     if call == "node_verify" and ok:
         for name in example["response"][1].get("filelist") or {}:
             if not os.path.exists(_Localize(name)):
@@ -311,13 +311,10 @@ UPSTREAM_CALLS = frozenset(rpc_defs.CALLS) - {"x_config_newer_than"} | \
 # Served by upstream's noded, not (yet) by ours.
 NOT_SERVED = frozenset([
     "blockdev_addchildren", "blockdev_convert", "blockdev_image",
-    "blockdev_removechildren", "export_info", "export_list",
-    "export_remove", "export_start", "extstorage_diagnose",
-    "finalize_export", "get_file_info", "impexp_abort", "impexp_cleanup",
-    "impexp_status", "import_start", "node_configure_ovs",
-    "node_ensure_daemon", "node_ssh_key_add", "node_ssh_key_remove",
-    "node_ssh_keys_renew", "resize_disk", "restricted_command",
-    "x509_cert_create", "x509_cert_remove",
+    "blockdev_removechildren", "export_start", "finalize_export",
+    "get_file_info", "impexp_abort", "impexp_cleanup", "impexp_status",
+    "import_start", "node_configure_ovs", "node_ssh_key_add",
+    "node_ssh_key_remove", "node_ssh_keys_renew", "resize_disk",
 ])
 
 
