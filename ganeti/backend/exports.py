@@ -2,23 +2,30 @@
 
 ``export_list``, ``export_info``, ``export_remove`` work on the node's
 export directory (pathutils.EXPORT_DIR: one directory per exported
-instance, holding ``config.ini`` and the disk images); ``x509_cert_create``
-and ``x509_cert_remove`` keep the short-lived certificates of remote
+instance, holding ``config.ini`` and the disk images); ``impexp_status``, ``impexp_abort``
+and ``impexp_cleanup`` read and clean up after import/export daemons (one
+directory per transfer below pathutils.IMPORT_EXPORT_DIR, with their
+``status`` and ``pid`` files); ``x509_cert_create`` and
+``x509_cert_remove`` keep the short-lived certificates of remote
 imports/exports below pathutils.CRYPTO_KEYS_DIR (``<name>/key`` and
 ``<name>/cert``).  Answers and messages are upstream 3.0's.
 """
 
 import configparser
+import logging
 import os
 import shutil
+import signal
 import tempfile
 import time
 from typing import Any, Dict, List, Tuple
 
 from ganeti import netutils
 from ganeti import pathutils
+from ganeti import serializer
 from ganeti.backend import _Fail
 from ganeti.utils import io as utils_io
+from ganeti.utils import process as utils_process
 
 EXPORT_CONF_FILE = "config.ini"
 INISECT_EXP = "export"
@@ -105,7 +112,58 @@ def RemoveX509Certificate(name: str) -> None:
         _Fail("Cannot remove certificate directory '%s': %s", cert_dir, err)
 
 
+# --------------------------------------------------- import/export status
+
+_IMPEXP_STATUS_FILE = "status"
+_IMPEXP_PID_FILE = "pid"
+
+
+def _ImpExpDir(name: str) -> str:
+    if not isinstance(name, str) or not name or "/" in name or \
+            name in (".", ".."):
+        _Fail("Invalid import/export name '%s'", name)
+    return os.path.join(pathutils.IMPORT_EXPORT_DIR, name)
+
+
+def GetImportExportStatus(names: List[str]) -> List[Any]:
+    """``impexp_status``: per name, the status its import/export daemon
+    last wrote (a dict), or null when there is none."""
+    result = []
+    for name in names or []:
+        path = os.path.join(_ImpExpDir(name), _IMPEXP_STATUS_FILE)
+        try:
+            result.append(serializer.LoadJson(utils_io.ReadFile(path)))
+        except (EnvironmentError, ValueError):
+            result.append(None)
+    return result
+
+
+def AbortImportExport(name: str) -> None:
+    """``impexp_abort``: stop an import/export daemon (SIGTERM)."""
+    pid_file = os.path.join(_ImpExpDir(name), _IMPEXP_PID_FILE)
+    pid = utils_process.ReadLockedPidFile(pid_file)
+    if pid:
+        logging.info("Import/export %s is running with PID %s, sending"
+                     " SIGTERM", name, pid)
+        utils_process.KillProcess(pid, signal.SIGTERM, waitpid=False)
+
+
+def CleanupImportExport(name: str) -> None:
+    """``impexp_cleanup``: stop an import/export and remove its files."""
+    status_dir = _ImpExpDir(name)
+    pid = utils_process.ReadLockedPidFile(os.path.join(status_dir,
+                                                       _IMPEXP_PID_FILE))
+    if pid:
+        logging.info("Import/export %s is still running with PID %s",
+                     name, pid)
+        utils_process.KillProcess(pid, signal.SIGKILL, waitpid=False)
+    shutil.rmtree(status_dir, ignore_errors=True)
+
+
 RPC_CALLS: Dict[str, Any] = {
+    "impexp_status": GetImportExportStatus,
+    "impexp_abort": AbortImportExport,
+    "impexp_cleanup": CleanupImportExport,
     "export_list": ListExports,
     "export_info": ExportInfo,
     "export_remove": RemoveExport,

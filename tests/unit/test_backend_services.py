@@ -88,3 +88,16 @@ def test_extstorage_diagnose(ganeti_root, monkeypatch, tmp_path):
         ["bad", top + "/bad", False,
          "script 'remove' missing or not executable", []],
         ["good", top + "/good", True, "", [["size", "Disk size"]]]]
+
+
+def test_import_export_status_and_cleanup(ganeti_root):
+    status_dir = os.path.join(pathutils.IMPORT_EXPORT_DIR, "export-disk0-x")
+    _Script(os.path.join(status_dir, "status"),
+            '{"listen_port": 1234, "recent_output": []}', 0o600)
+    assert exports.GetImportExportStatus(["export-disk0-x", "gone"]) == [
+        {"listen_port": 1234, "recent_output": []}, None]
+    exports.AbortImportExport("export-disk0-x")   # no daemon: nothing to do
+    exports.CleanupImportExport("export-disk0-x")
+    assert not os.path.exists(status_dir)
+    with pytest.raises(backend.RPCFail, match="Invalid import/export name"):
+        exports.CleanupImportExport("../queue")

@@ -39,8 +39,6 @@ NOT_YET = {
     "export_start": "the import/export daemon stack is not implemented",
     "import_start": "the import/export daemon stack is not implemented",
     "finalize_export": "the import/export daemon stack is not implemented",
-    "impexp_status": "the import/export daemon stack is not implemented",
-    "impexp_cleanup": "the import/export daemon stack is not implemented",
 }
 
 # Recorded examples whose answer depends on the host or changes it, and
@@ -265,6 +263,12 @@ def Prepare(call, example):
         os.makedirs(_Localize(request[0]))
     if call == "file_storage_dir_rename":
         shutil.rmtree(_Localize(request[1]), ignore_errors=True)
+    if call == "impexp_status" and ok:
+        # what the import/export daemons had written
+        for name, status in zip(request[0], example["response"][1]):
+            if status is not None:
+                _Write(os.path.join(pathutils.IMPORT_EXPORT_DIR, name,
+                                    "status"), json.dumps(status))
     if call == "export_remove":
         os.makedirs(os.path.join(pathutils.EXPORT_DIR, request[0]),
                     exist_ok=True)
@@ -312,8 +316,7 @@ UPSTREAM_CALLS = frozenset(rpc_defs.CALLS) - {"x_config_newer_than"} | \
 NOT_SERVED = frozenset([
     "blockdev_addchildren", "blockdev_convert", "blockdev_image",
     "blockdev_removechildren", "export_start", "finalize_export",
-    "get_file_info", "impexp_abort", "impexp_cleanup", "impexp_status",
-    "import_start", "node_configure_ovs", "node_ssh_key_add",
+    "get_file_info", "import_start", "node_configure_ovs", "node_ssh_key_add",
     "node_ssh_key_remove", "node_ssh_keys_renew", "resize_disk",
 ])
 
