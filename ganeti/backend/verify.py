@@ -271,10 +271,8 @@ def _CheckNodeNetTest(value: Any, ctx: "_Ctx") -> Dict[str, str]:
                 " node list"}
     _, my_pip, my_sip = mine[0]
     port = _NodedPort()
-    result = {}
-    for name, pip, sip in entries:
-        if name == ctx.my_name:
-            continue
+
+    def failures(pip: str, sip: str) -> List[str]:
         failed = []
         if not netutils.TcpPing(pip, port, timeout=_NET_TEST_TIMEOUT,
                                 source=my_pip):
@@ -282,9 +280,22 @@ def _CheckNodeNetTest(value: Any, ctx: "_Ctx") -> Dict[str, str]:
         if sip != pip and not netutils.TcpPing(
                 sip, port, timeout=_NET_TEST_TIMEOUT, source=my_sip):
             failed.append("secondary")
-        if failed:
-            result[name] = "failure using the %s interface(s)" % \
-                " and ".join(failed)
+        return failed
+
+    peers = [e for e in entries if e[0] != ctx.my_name]
+    result = {}
+    if not peers:
+        return result
+    # in parallel: unreachable peers cost one timeout, not one each
+    with concurrent.futures.ThreadPoolExecutor(
+            min(_SSH_PARALLEL, len(peers))) as pool:
+        futures = [(name, pool.submit(failures, pip, sip))
+                   for name, pip, sip in peers]
+        for name, future in futures:
+            failed = future.result()
+            if failed:
+                result[name] = "failure using the %s interface(s)" % \
+                    " and ".join(failed)
     return result
 
 
@@ -547,6 +558,12 @@ _CHECKS: Dict[str, Callable[[Any, _Ctx], Any]] = {
 # Keys that only carry input for other checks (no answer of their own).
 _INPUT_ONLY = frozenset([constants.NV_NONVMNODES])
 
+# Checks talking to other machines, each bounded by its timeouts: they run
+# alongside each other and the local checks, so unreachable peers cost
+# node_verify one timeout rather than one per check.
+_NETWORK_CHECKS = (constants.NV_NODELIST, constants.NV_NODENETTEST,
+                   constants.NV_MASTERIP)
+
 
 def VerifyNode(what: Dict[str, Any], cluster_name: str,
                all_hvparams: Any = None) -> Dict[str, Any]:
@@ -558,14 +575,22 @@ def VerifyNode(what: Dict[str, Any], cluster_name: str,
         _Fail("Invalid node_verify argument: expected a dictionary")
     ctx = _Ctx(cluster_name, all_hvparams)
     result = {}
-    for key in sorted(what):
-        check = _CHECKS.get(key)
-        if key in _INPUT_ONLY:
-            continue
-        if check is None:
-            logging.info("node_verify: check '%s' not supported, skipped", key)
-            continue
-        value = check(what[key], ctx)
-        if value is not _OMIT:
-            result[key] = value
+    network = [key for key in _NETWORK_CHECKS if key in what]
+    with concurrent.futures.ThreadPoolExecutor(max(1, len(network))) as pool:
+        started = {key: pool.submit(_CHECKS[key], what[key], ctx)
+                   for key in network}
+        for key in sorted(what):
+            check = _CHECKS.get(key)
+            if key in _INPUT_ONLY:
+                continue
+            if check is None:
+                logging.info("node_verify: check '%s' not supported, skipped",
+                             key)
+                continue
+            if key in started:
+                value = started[key].result()
+            else:
+                value = check(what[key], ctx)
+            if value is not _OMIT:
+                result[key] = value
     return result

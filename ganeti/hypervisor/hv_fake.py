@@ -1,8 +1,9 @@
 """The fake hypervisor: instances are files, no VM ever runs.
 
 A running instance is a file ``<FAKE_RUN_DIR>/<name>`` of three lines, as
-upstream writes it: ``0``, its memory (MiB) and its vCPU count (the last two
-are read; older two-line files still are).  Migration "moves" that file: the
+upstream 3.0 writes it: ``0``, the memory (MiB) and the vCPU count (files
+of two lines, memory and vCPUs, written by earlier versions of this
+implementation, are still read).  Migration "moves" that file: the
 target writes it when the migration is finalized as a success, the source
 removes its own.  Used for tests and for clusters that only exercise the
 control plane.
@@ -17,6 +18,24 @@ from ganeti import errors
 from ganeti import pathutils
 from ganeti.hypervisor import hv_base
 from ganeti.utils import io as utils_io
+
+
+def FormatState(memory: int, vcpus: int) -> str:
+    """A run file's content (upstream's three lines)."""
+    return "0\n%d\n%d\n" % (memory, vcpus)
+
+
+def ParseState(text: str) -> Tuple[int, int]:
+    """(memory, vcpus) of a run file: upstream's three lines or our old two.
+
+    Raises ValueError if text is neither.
+    """
+    values = [int(v) for v in text.split()]
+    if len(values) == 3:
+        return values[1], values[2]
+    if len(values) == 2:
+        return values[0], values[1]
+    raise ValueError("expected 3 numbers, found %d" % len(values))
 
 
 class FakeHypervisor(hv_base.BaseHypervisor):
@@ -47,16 +66,12 @@ class FakeHypervisor(hv_base.BaseHypervisor):
 
     def _Write(self, name: str, memory: int, vcpus: int) -> None:
         self._EnsureDir()
-        utils_io.WriteFile(self._File(name),
-                           data="0\n%d\n%d\n" % (memory, vcpus))
+        utils_io.WriteFile(self._File(name), data=FormatState(memory, vcpus))
 
     def _Read(self, name: str) -> Tuple[int, int]:
         try:
-            lines = utils_io.ReadFile(self._File(name)).split()
-            if len(lines) < 2:
-                raise IndexError("%d line(s)" % len(lines))
-            return int(lines[-2]), int(lines[-1])
-        except (IndexError, ValueError) as err:
+            return ParseState(utils_io.ReadFile(self._File(name)))
+        except ValueError as err:
             raise errors.HypervisorError("Corrupt state file for instance %s:"
                                          " %s" % (name, err))
 
@@ -144,7 +159,7 @@ class FakeHypervisor(hv_base.BaseHypervisor):
     def MigrationInfo(self, instance: Any) -> str:
         """The state file's content, so the target keeps the memory size."""
         memory, vcpus = self._Read(instance.name)
-        return "%d\n%d\n" % (memory, vcpus)
+        return FormatState(memory, vcpus)
 
     def AcceptInstance(self, instance: Any, info: str, target: str) -> None:
         if self._IsAlive(instance.name):
@@ -163,7 +178,7 @@ class FakeHypervisor(hv_base.BaseHypervisor):
             return
         beparams = instance.beparams or {}
         try:
-            memory, vcpus = [int(v) for v in (info or "").split()[:2]]
+            memory, vcpus = ParseState(info or "")
         except ValueError:
             memory = beparams.get(hv_base.BE_MAXMEM, 128)
             vcpus = beparams.get(hv_base.BE_VCPUS, 1)

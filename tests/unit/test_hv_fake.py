@@ -142,21 +142,6 @@ def test_fake_lifecycle(fake):
         fake.RebootInstance(inst)
 
 
-def test_fake_run_files_are_upstreams(fake):
-    """An upstream 3.0 node's run file (three lines: 0, memory, vcpus) is
-    read as such, and ours are written the same way (in-place switch)."""
-    os.makedirs(pathutils.FAKE_RUN_DIR, exist_ok=True)
-    with open(os.path.join(pathutils.FAKE_RUN_DIR, "up.example.com"),
-              "w") as handle:
-        handle.write("0\n16\n1\n")
-    assert fake.GetInstanceInfo("up.example.com") == (
-        "up.example.com", -1, 16, 1, hv_base.HvInstanceState.RUNNING, 0)
-    inst = _instance()
-    fake.StartInstance(inst, [], False)
-    with open(os.path.join(pathutils.FAKE_RUN_DIR, inst.name)) as handle:
-        assert handle.read() == "0\n256\n2\n"
-
-
 def test_fake_startup_memory_between_minmem_and_maxmem(fake, monkeypatch):
     monkeypatch.setattr(hv_base, "LinuxNodeInfo", lambda: {
         "memory_total": 1024, "memory_free": 200, "memory_dom0": 0,
@@ -222,3 +207,32 @@ def test_fake_verify_and_hotplug(fake):
         fake.HotplugSupported(_instance())
     with pytest.raises(errors.HotplugError):
         fake.HotAddDevice(_instance(), "nic", None, None, 0)
+
+
+def test_fake_run_files_are_upstreams_three_lines(fake):
+    inst = _instance()
+    fake.StartInstance(inst, [], False)
+    with open(os.path.join(pathutils.FAKE_RUN_DIR, inst.name)) as handle:
+        assert handle.read() == "0\n256\n2\n"
+    assert fake.MigrationInfo(inst) == "0\n256\n2\n"
+
+
+def test_fake_reads_an_upstream_run_file(fake):
+    # A run file written by upstream 3.0.2's node daemon (16 MiB, 1 vCPU).
+    import shutil
+    import testdata
+    os.makedirs(pathutils.FAKE_RUN_DIR, exist_ok=True)
+    shutil.copy(os.path.join(testdata.DATA, "upstream-state",
+                             "fake-hypervisor", "inst1.ganeti.test"),
+                pathutils.FAKE_RUN_DIR)
+    info = fake.GetInstanceInfo("inst1.ganeti.test")
+    assert info[2:4] == (16, 1)
+    assert fake.ListInstances() == ["inst1.ganeti.test"]
+
+
+def test_fake_still_reads_two_line_run_files_and_refuses_garbage():
+    assert hv_fake.ParseState("128\n2\n") == (128, 2)
+    assert hv_fake.ParseState("0\n128\n2\n") == (128, 2)
+    for bad in ("", "1\n2\n3\n4\n", "x\ny\n"):
+        with pytest.raises(ValueError):
+            hv_fake.ParseState(bad)
