@@ -296,8 +296,9 @@ def JobQueuePurge() -> None:
         _CleanDirectory(pathutils.JOB_QUEUE_ARCHIVE_DIR)
 
 
-def JobQueueSetDrainFlag(flag: bool) -> bool:
-    """``jobqueue_set_drain_flag``: create or remove the queue's drain file."""
+def JobQueueSetDrainFlag(flag: bool) -> None:
+    """``jobqueue_set_drain_flag``: create or remove the queue's drain file
+    (answers null, as upstream's noded)."""
     with _QUEUE_LOCK:
         try:
             if flag:
@@ -306,7 +307,6 @@ def JobQueueSetDrainFlag(flag: bool) -> bool:
             _JobStore().SetDrained(bool(flag))
         except (OSError, errors.GenericError) as err:
             _Fail("Can't change the drain flag: %s", err)
-    return True
 
 
 # ------------------------------------------------------------------ hooks

@@ -142,15 +142,18 @@ def _HvInfo(spec: Sequence) -> Dict[str, Any]:
     return info
 
 
-def GetNodeInfo(storage_units: Sequence, hv_specs: Sequence
-                ) -> Tuple[str, List[Dict[str, Any]], List[Dict[str, Any]]]:
+def GetNodeInfo(storage_units: Optional[Sequence], hv_specs: Sequence
+                ) -> Tuple[str, Optional[List[Dict[str, Any]]],
+                           List[Dict[str, Any]]]:
     """``node_info``: (boot id, storage info per unit, info per hypervisor).
 
     storage_units: ``[[type, key, params], ...]`` (e.g. ``["lvm-vg",
     "xenvg", [exclusive_storage]]``, ``["file", path, []]``); hv_specs:
     ``[[hv_name, hvparams], ...]``.
     """
-    storage = [_StorageInfo(unit) for unit in storage_units or []]
+    # upstream answers null storage information for null storage_units
+    storage = None if storage_units is None else \
+        [_StorageInfo(unit) for unit in storage_units]
     hv_info = [_HvInfo(spec) for spec in hv_specs or []]
     return GetBootId(), storage, hv_info
 
@@ -249,8 +252,19 @@ def _NodedPort() -> int:
     return daemon.GetDaemonPort(constants.NODED)
 
 
+def _NetTestEntries(value: Any) -> List[tuple]:
+    """(name, primary, secondary) triples, from upstream's [triples,
+    master candidates] layout or a plain list of triples."""
+    value = value or []
+    if len(value) == 2 and isinstance(value[0], (list, tuple)) and \
+            all(isinstance(e, (list, tuple)) for e in value[0]):
+        value = value[0]
+    return [tuple(e) for e in value
+            if isinstance(e, (list, tuple)) and len(e) == 3]
+
+
 def _CheckNodeNetTest(value: Any, ctx: "_Ctx") -> Dict[str, str]:
-    entries = [tuple(e) for e in value or [] if len(e) == 3]
+    entries = _NetTestEntries(value)
     mine = [e for e in entries if e[0] == ctx.my_name]
     if not mine:
         return {ctx.my_name: "Can't find my own primary/secondary IP in the"
@@ -286,7 +300,9 @@ def _CheckNodeNetTest(value: Any, ctx: "_Ctx") -> Dict[str, str]:
 
 
 def _CheckMasterIp(value: Any, ctx: "_Ctx") -> bool:
-    master_name, master_ip = value
+    """Whether the master IP answers; value is upstream's [master name,
+    master IP, master candidates] (or just the first two)."""
+    master_name, master_ip = value[:2]
     source = None
     if master_name == ctx.my_name:
         source = "::1" if ":" in master_ip else "127.0.0.1"
@@ -409,8 +425,8 @@ def FileStoragePathProblem(path: Any) -> Optional[str]:
     if filestorage is not None:
         # Only directories the administrator allowed on this node.
         try:
-            filestorage.CheckFileStoragePathAcceptance(path,
-                                                       exact_match_ok=True)
+            filestorage.CheckFileStoragePathAcceptance(
+                LocalizeVirtualPath(path), exact_match_ok=True)
         except errors.GenericError as err:
             return str(err)
     local = LocalizeVirtualPath(path)
@@ -480,6 +496,22 @@ def _CheckOobPaths(value: Any, ctx: "_Ctx") -> List[Optional[str]]:
     return result
 
 
+def _CheckOsList(value: Any, ctx: "_Ctx") -> List[list]:
+    """The OS definitions of this node, as os_diagnose answers them."""
+    from ganeti.backend import osinstall  # pylint: disable=import-outside-toplevel
+    return osinstall.DiagnoseOS()
+
+
+def _CheckAcceptedStoragePaths(value: Any, ctx: "_Ctx") -> Any:
+    """On the node named by value (the master): the forbidden entries of
+    the allowed file storage paths file."""
+    if value != ctx.my_name:
+        return _OMIT
+    from ganeti.storage import filestorage  # pylint: disable=import-outside-toplevel
+    return filestorage.ComputeWrongFileStoragePaths(
+        filestorage.LoadAllowedFileStoragePaths())
+
+
 def _SplitTime(value: float) -> List[int]:
     seconds = int(value)
     return [seconds, int(round((value - seconds) * 1000000))]
@@ -519,7 +551,12 @@ _CHECKS: Dict[str, Callable[[Any, _Ctx], Any]] = {
     constants.NV_LVLIST: _CheckLvList,
     constants.NV_OOB_PATHS: _CheckOobPaths,
     constants.NV_FILE_DISKS: _ListFileStorage,
+    constants.NV_OSLIST: _CheckOsList,
+    constants.NV_ACCEPTED_STORAGE_PATHS: _CheckAcceptedStoragePaths,
 }
+
+# Keys that only carry input for other checks (no answer of their own).
+_INPUT_ONLY = frozenset([constants.NV_NONVMNODES])
 
 # Checks talking to other machines, each bounded by its timeouts: they run
 # alongside each other and the local checks, so unreachable peers cost
@@ -544,6 +581,8 @@ def VerifyNode(what: Dict[str, Any], cluster_name: str,
                    for key in network}
         for key in sorted(what):
             check = _CHECKS.get(key)
+            if key in _INPUT_ONLY:
+                continue
             if check is None:
                 logging.info("node_verify: check '%s' not supported, skipped",
                              key)

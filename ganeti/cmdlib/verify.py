@@ -353,21 +353,27 @@ class LUClusterVerifyGroup(LogicalUnit):
             if members:
                 others.append(members[0])
         names = [n.name for n in online]
+        # upstream's layouts carry the master candidates' names last
+        candidates = sorted(n.name for n in self.all_nodes.values()
+                            if n.master_candidate and not n.offline)
         hypervisors = list(cluster.enabled_hypervisors or [])
         params: Dict[str, Any] = {
             constants.NV_FILELIST: files,
-            constants.NV_NODELIST: [[], _SshPeers(names, others)],
+            constants.NV_NODELIST: [[], _SshPeers(names, others),
+                                    candidates],
             constants.NV_HYPERVISOR: hypervisors,
             constants.NV_HVPARAMS: vc.HvParamsToCheck(cluster,
                                                       self.my_instances),
-            constants.NV_NODENETTEST: [[n.name, n.primary_ip, n.secondary_ip]
-                                       for n in online],
+            constants.NV_NODENETTEST: [[[n.name, n.primary_ip,
+                                         n.secondary_ip] for n in online],
+                                       candidates],
             constants.NV_INSTANCELIST: hypervisors,
             constants.NV_VERSION: None,
             constants.NV_HVINFO: self.cfg.GetHypervisorType(),
             constants.NV_NODESETUP: None,
             constants.NV_TIME: None,
-            constants.NV_MASTERIP: [master.name, cluster.master_ip],
+            constants.NV_MASTERIP: [master.name, cluster.master_ip,
+                                    candidates],
             constants.NV_USERSCRIPTS: (
                 [pathutils.EXTERNAL_MASTER_SETUP_SCRIPT]
                 if cluster.use_external_mip_script else []),

@@ -60,6 +60,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from ganeti import constants
 from ganeti import errors
 
+# Upstream's HotplugError message for hypervisors without hot-plugging.
+HOTPLUG_UNSUPPORTED = "Hotplug is not supported by this hypervisor"
+
 # Value types of parameters (upstream's VTYPE_* names and values).
 VTYPE_STRING = "string"
 VTYPE_MAYBE_STRING = "maybe-string"
@@ -518,12 +521,11 @@ class BaseHypervisor:
                                 live: bool) -> None:
         """Drop (success) or resume the source instance."""
 
-    # ---- hotplug
+    # ---- hotplug (upstream's message for a hypervisor without it)
 
     def HotplugSupported(self, instance: Any) -> None:
         """Raise HotplugError unless hot-plugging works for instance."""
-        raise errors.HotplugError("Hotplug is not supported by the %s"
-                                  " hypervisor" % self.NAME)
+        raise errors.HotplugError(HOTPLUG_UNSUPPORTED)
 
     def VerifyHotplugSupport(self, instance: Any, action: str,
                              dev_type: str) -> None:
@@ -531,15 +533,12 @@ class BaseHypervisor:
 
     def HotAddDevice(self, instance: Any, dev_type: str, device: Any,
                      extra: Any, seq: int) -> Any:
-        raise errors.HotplugError("Hotplug is not supported by the %s"
-                                  " hypervisor" % self.NAME)
+        raise errors.HotplugError(HOTPLUG_UNSUPPORTED)
 
     def HotDelDevice(self, instance: Any, dev_type: str, device: Any,
                      extra: Any, seq: int) -> Any:
-        raise errors.HotplugError("Hotplug is not supported by the %s"
-                                  " hypervisor" % self.NAME)
+        raise errors.HotplugError(HOTPLUG_UNSUPPORTED)
 
     def HotModDevice(self, instance: Any, dev_type: str, device: Any,
                      extra: Any, seq: int) -> Any:
-        raise errors.HotplugError("Hotplug is not supported by the %s"
-                                  " hypervisor" % self.NAME)
+        raise errors.HotplugError(HOTPLUG_UNSUPPORTED)

@@ -188,20 +188,3 @@ class FakeHypervisor(hv_base.BaseHypervisor):
                                 live: bool) -> None:
         if success:
             utils_io.RemoveFile(self._File(instance.name))
-
-    # ---- hotplug: nothing to plug, so it always works
-
-    def HotplugSupported(self, instance: Any) -> None:
-        return None
-
-    def HotAddDevice(self, instance: Any, dev_type: str, device: Any,
-                     extra: Any, seq: int) -> Any:
-        return None
-
-    def HotDelDevice(self, instance: Any, dev_type: str, device: Any,
-                     extra: Any, seq: int) -> Any:
-        return None
-
-    def HotModDevice(self, instance: Any, dev_type: str, device: Any,
-                     extra: Any, seq: int) -> Any:
-        return None

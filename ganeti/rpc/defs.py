@@ -383,7 +383,12 @@ class EncodeContext:
         dparams = self._DiskParams(instance) if instance is not None else {}
         node_obj = self._node(node)
         node_uuid = getattr(node_obj, "uuid", None) or node
-        return [self._DiskDict(_to_dict(d), dparams, node_uuid) for d in disks]
+        result = [self._DiskDict(_to_dict(d), dparams, node_uuid)
+                  for d in disks]
+        for ddict in result:
+            # upstream sends the key for every disk (empty unless DRBD)
+            ddict.setdefault("dynamic_params", {})
+        return result
 
     def _DiskDict(self, ddict, dparams, node_uuid, child_params=None):
         dev_type = ddict.get("dev_type")

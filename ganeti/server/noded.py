@@ -17,7 +17,9 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from ganeti import backend
 from ganeti.backend import blockdev as backend_blockdev
+from ganeti.backend import exports as backend_exports
 from ganeti.backend import instance as backend_instance
+from ganeti.backend import node_services as backend_services
 from ganeti.backend import osinstall as backend_os
 from ganeti.backend import storage as backend_storage
 from ganeti.backend import verify as backend_verify
@@ -65,11 +67,17 @@ RPC_CALLS: Dict[str, Callable[..., Any]] = {
 RPC_CALLS.update(backend_blockdev.RPC_CALLS)
 RPC_CALLS.update(backend_instance.RPC_CALLS)
 RPC_CALLS.update(backend_os.RPC_CALLS)
+RPC_CALLS.update(backend_exports.RPC_CALLS)
+RPC_CALLS.update(backend_services.RPC_CALLS)
 RPC_CALLS.update(iallocator.RPC_CALLS)  # iallocator_runner
 # Volumes, storage units, power, OOB and demotion (ganeti.backend.storage);
 # entries above take precedence.
 for _name, _fn in backend_storage.RPC_CALLS.items():
     RPC_CALLS.setdefault(_name, _fn)
+
+# Calls whose JSON body is their single argument rather than a list of
+# arguments (upstream's Haskell daemons call them that way).
+BODY_IS_ARGUMENT = frozenset(["instance_console_info"])
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -109,6 +117,10 @@ class NodeRequestHandler:
         except (ValueError, UnicodeDecodeError) as err:
             return _Answer(400, False, "Invalid JSON in the body of RPC call"
                            " '%s': %s" % (name, err))
+        if name in BODY_IS_ARGUMENT:
+            args = [args]
+        elif isinstance(args, dict) and not args and _ArgCount(name) == 0:
+            args = []  # upstream's Haskell daemons send {} for no arguments
         if not isinstance(args, list):
             return _Answer(400, False, "The body of RPC call '%s' must be a"
                            " JSON list of arguments" % name)

@@ -49,6 +49,8 @@ def _write_exec(path, text, mode=0o755):
 def test_noded_table_matches_rpc_defs():
     """Every served call is declared in rpc.defs with a matching arity."""
     for name, fn in noded.RPC_CALLS.items():
+        if name in noded.BODY_IS_ARGUMENT:
+            continue  # called by upstream's Haskell daemons only
         assert name in rpc_defs.CALLS, name
         nargs = len(rpc_defs.CALLS[name].args)
         params = inspect.signature(fn).parameters.values()
@@ -149,7 +151,7 @@ def test_jobqueue_outside_queue_refused(root, bad):
 
 def test_drain_flag(root):
     drain = pathutils.JOB_QUEUE_DRAIN_FILE
-    assert backend.JobQueueSetDrainFlag(True) is True
+    assert backend.JobQueueSetDrainFlag(True) is None
     assert os.path.exists(drain)
     backend.JobQueueSetDrainFlag(False)
     assert not os.path.exists(drain)

@@ -191,9 +191,11 @@ def test_console_validate_and_hotplug(node):
     with pytest.raises(backend.RPCFail, match="kernel_path"):
         bi.ValidateHVParams("kvm", dict(defaults.HVC_DEFAULTS["kvm"],
                                         kernel_path="/nonexistent/kernel"))
-    bi.HotplugSupported(inst)
-    assert bi.HotplugDevice(inst, "hotadd", "nic", inst["nics"][0], None,
-                            0) is None
+    with pytest.raises(backend.RPCFail, match="^Hotplug is not supported:"
+                       " Hotplug is not supported by this hypervisor$"):
+        bi.HotplugSupported(inst)
+    with pytest.raises(backend.RPCFail, match="^Hotplug failed: "):
+        bi.HotplugDevice(inst, "hotadd", "nic", inst["nics"][0], None, 0)
     with pytest.raises(backend.RPCFail, match="not supported"):
         bi.HotplugDevice(inst, "hotadd", "cdrom", {}, None, 0)
 
@@ -225,3 +227,43 @@ def test_noded_serves_the_instance_calls(node):
     assert post("instance_reboot", inst, "gentle", 10, None) == \
         [False, "Invalid reboot_type received: 'gentle'"]
     assert post("instance_shutdown", inst, 5, None) == [True, None]
+
+
+def test_instance_metadata_modify(ganeti_root):
+    """Without a metadata daemon the call succeeds; with one, the instance
+    goes to it as a LUXI UpdateConfig request (and its error is ours)."""
+    import socket
+    import threading
+    from ganeti import luxi
+    inst = _idict(osparams_private={"secret": "x"})
+    assert bi.ModifyInstanceMetadata(inst) is None
+    with pytest.raises(backend.RPCFail, match="Invalid instance data"):
+        bi.ModifyInstanceMetadata(["not", "a", "dict"])
+    os.makedirs(pathutils.SOCKET_DIR, exist_ok=True)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(bi._MetadSocket())
+    server.listen(1)
+    seen = []
+
+    def serve(answers):
+        for success, result in answers:
+            conn, _ = server.accept()
+            with conn:
+                data = b""
+                while not data.endswith(luxi.LUXI_EOM):
+                    data += conn.recv(65536)
+                seen.append(luxi.ParseRequest(data[:-1]))
+                conn.sendall(luxi.FormatResponse(success, result) +
+                             luxi.LUXI_EOM)
+
+    thread = threading.Thread(target=serve, args=(
+        [(True, None), (False, "bad config")],), daemon=True)
+    thread.start()
+    assert bi.ModifyInstanceMetadata(inst) is None
+    with pytest.raises(backend.RPCFail,
+                       match="^Failed to modify instance metadata: "):
+        bi.ModifyInstanceMetadata(inst)
+    thread.join(10)
+    server.close()
+    method, args, _ = seen[0]
+    assert method == "UpdateConfig" and args == [inst]

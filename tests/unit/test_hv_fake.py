@@ -201,8 +201,12 @@ def test_fake_console_is_a_message():
 
 def test_fake_verify_and_hotplug(fake):
     assert fake.Verify() is None
-    fake.HotplugSupported(_instance())
-    assert fake.HotAddDevice(_instance(), "nic", None, None, 0) is None
+    # upstream 3.0's fake hypervisor has no hot-plugging
+    with pytest.raises(errors.HotplugError,
+                       match="^Hotplug is not supported by this hypervisor$"):
+        fake.HotplugSupported(_instance())
+    with pytest.raises(errors.HotplugError):
+        fake.HotAddDevice(_instance(), "nic", None, None, 0)
 
 
 def test_fake_run_files_are_upstreams_three_lines(fake):

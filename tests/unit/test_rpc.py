@@ -447,7 +447,7 @@ def test_instance_and_drbd_encodings():
                                                        {"stripes": 1}]
     assert inst.hvparams == {"acpi": False}  # the object is untouched
     plain = defs.ENCODINGS["SINGLE_DISK_DICT_DP"].fn(ctx, "node1", (data, inst))
-    assert plain["params"] == {"stripes": 3} and "dynamic_params" not in plain
+    assert plain["params"] == {"stripes": 3} and plain["dynamic_params"] == {}
 
 
 def test_config_resolver():
