@@ -171,12 +171,18 @@ def _back_file(loop: dict) -> str:
 
 
 def lab_loops(paths: StatePaths) -> tuple:
-    """(LV loop devices, PV loop devices) of this lab's state dir."""
+    """(LV loop devices, PV loop devices) of this lab's state dir.
+
+    A loop device over a PV loop device (an emulated active LV) shows the
+    PV's device as its backing file: "/loopN" (its path in devtmpfs) or
+    "/dev/loopN".
+    """
     loops = _loops()
     prefix = paths.root + "/"
     pvs = [l["name"] for l in loops if _back_file(l).startswith(prefix)
            and _back_file(l).endswith("/" + PV_FILE)]
-    lvs = [l["name"] for l in loops if _back_file(l) in pvs]
+    backs = set(pvs) | {"/" + os.path.basename(pv) for pv in pvs}
+    lvs = [l["name"] for l in loops if _back_file(l) in backs]
     return lvs, pvs
 
 

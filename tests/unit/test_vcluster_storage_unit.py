@@ -94,3 +94,15 @@ def test_holder_mounts_the_wrapper_over_lvm_and_a_private_vg_dir():
         "mount --bind '/st/node1.example.test/dev-xenvg' '/dev/xenvg'"]
     script = L.holder_script(L.Node(1), paths, "/usr/sbin/sshd", extra_mounts=lines)
     assert script.index("/dev/xenvg") < script.index("sshd_config")
+
+
+def test_down_finds_the_lab_loops_and_the_lv_loops_stacked_on_them(monkeypatch):
+    loops = [{"name": "/dev/loop0", "back-file": "/st/node1.example.test/storage/pv.img"},
+             {"name": "/dev/loop2", "back-file": "/loop0"},
+             {"name": "/dev/loop3", "back-file": "/dev/loop0"},
+             {"name": "/dev/loop4", "back-file": "/st2/node1.example.test/storage/pv.img"},
+             {"name": "/dev/loop5", "back-file": "/loop4"},
+             {"name": "/dev/loop6", "back-file": "/var/admin/disk.img"}]
+    monkeypatch.setattr(V, "_loops", lambda: loops)
+    assert V.lab_loops(L.StatePaths("/st")) == (["/dev/loop2", "/dev/loop3"],
+                                                ["/dev/loop0"])
