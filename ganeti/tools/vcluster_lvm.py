@@ -151,7 +151,7 @@ def PatchLvsLine(line: str, sep: str, attr_idx: list, major_idx: list,
     """One "lvs --noheadings --separator" line with the emulated state.
 
     The line's last field is lv_full_name (added by the wrapper) and is
-    dropped; active maps "vg/lv" to (major, minor) of its loop device.
+    dropped; active maps "vg/lv" to (major, minor, open) of its loop device.
     """
     body = line.lstrip()
     lead = line[:len(line) - len(body)]
@@ -161,7 +161,8 @@ def PatchLvsLine(line: str, sep: str, attr_idx: list, major_idx: list,
     for idx in attr_idx:
         attr = fields[idx]
         if len(attr) >= 6:
-            fields[idx] = attr[:4] + ("a" if state else "-") + "-" + attr[6:]
+            fields[idx] = (attr[:4] + ("a" if state else "-")
+                           + ("o" if state and state[2] else "-") + attr[6:])
     for idx, pos in [(i, 0) for i in major_idx] + [(i, 1) for i in minor_idx]:
         fields[idx] = str(state[pos]) if state else "-1"
     return lead + sep.join(fields)
@@ -193,19 +194,23 @@ class Emulation:
     def ListLvs(self) -> list:
         return [row[0] for row in self._Report("lvs", ["-o", "lv_name", self.vg])]
 
-    def Active(self) -> dict:
-        """"vg/lv" -> (major, minor) of every emulated active LV."""
+    def Active(self, with_open: bool = False) -> dict:
+        """"vg/lv" -> (major, minor, open) of every emulated active LV (open:
+        some process has its device open, only looked up with with_open)."""
         found = {}
         try:
             names = os.listdir(self.dev_dir)
         except OSError:
             return found
+        opened = OpenDevices() if with_open and names else set()
         for name in names:
+            link = os.path.join(self.dev_dir, name)
             try:
-                rdev = os.stat(os.path.join(self.dev_dir, name)).st_rdev
+                rdev = os.stat(link).st_rdev
             except OSError:
                 continue
-            found["%s/%s" % (self.vg, name)] = (os.major(rdev), os.minor(rdev))
+            found["%s/%s" % (self.vg, name)] = (os.major(rdev), os.minor(rdev),
+                                                os.readlink(link) in opened)
         return found
 
     def _Placement(self, lv: str) -> tuple:
@@ -281,6 +286,28 @@ class Emulation:
         return names
 
 
+def OpenDevices(proc: str = "/proc") -> set:
+    """Paths of the /dev/loop* devices some process holds open (the kernel's
+    open count of a device-mapper LV is what lvs shows as "o")."""
+    found = set()
+    for pid in os.listdir(proc):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        fd_dir = os.path.join(proc, pid, "fd")
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(os.path.join(fd_dir, fd))
+            except OSError:
+                continue
+            if target.startswith("/dev/loop"):
+                found.add(target)
+    return found
+
+
 def Clean(stderr: str) -> str:
     return "".join(line for line in stderr.splitlines(True)
                    if not any(noise in line for noise in _EMULATION_NOISE))
@@ -329,7 +356,7 @@ def Run(cmd: str, args: list, emu: Emulation) -> int:
     out = res.stdout
     if lvs_patch and res.returncode == 0:
         _, sep, a_idx, maj_idx, min_idx = lvs_patch
-        active = emu.Active()
+        active = emu.Active(with_open=bool(a_idx))
         out = "".join(PatchLvsLine(line.rstrip("\n"), sep, a_idx, maj_idx,
                                    min_idx, active) + "\n"
                       for line in out.splitlines() if line.strip())

@@ -27,7 +27,7 @@ from ganeti.tools.vcluster_layout import Node, StatePaths
 from ganeti.tools.vcluster_sys import Error
 
 VG_NAME = "xenvg"
-PV_SIZE = 4 << 30           # bytes of each node's sparse PV file
+PV_SIZE = 24 << 30          # bytes of each node's sparse PV file (verify wants 20 GiB)
 STORAGE_DIR = "storage"     # per-node sub-directory of the state dir
 PV_FILE = "pv.img"
 DEV_DIR = "dev-" + VG_NAME  # per-node directory mounted on /dev/VG_NAME

@@ -51,9 +51,11 @@ def test_loop_placement_refuses_what_one_loop_device_cannot_be(ranges):
 
 def test_lvs_report_shows_emulated_activation():
     line = "  -wi-XX----|-1|-1|4096.00|1|/dev/loop0(0)|xenvg/a"
-    active = {"xenvg/a": (7, 3)}
+    active = {"xenvg/a": (7, 3, False)}
     assert W.PatchLvsLine(line, "|", [0], [1], [2], active) == \
         "  -wi-a-----|7|3|4096.00|1|/dev/loop0(0)"
+    assert W.PatchLvsLine(line, "|", [0], [1], [2], {"xenvg/a": (7, 3, True)}) == \
+        "  -wi-ao----|7|3|4096.00|1|/dev/loop0(0)"
     assert W.PatchLvsLine(line.replace("xenvg/a", "xenvg/b"), "|", [0], [1], [2],
                           active) == "  -wi-------|-1|-1|4096.00|1|/dev/loop0(0)"
 
@@ -106,3 +108,12 @@ def test_down_finds_the_lab_loops_and_the_lv_loops_stacked_on_them(monkeypatch):
     monkeypatch.setattr(V, "_loops", lambda: loops)
     assert V.lab_loops(L.StatePaths("/st")) == (["/dev/loop2", "/dev/loop3"],
                                                 ["/dev/loop0"])
+
+
+def test_open_devices_are_found_through_proc_fds(tmp_path):
+    fd_dir = tmp_path / "4242" / "fd"
+    fd_dir.mkdir(parents=True)
+    (fd_dir / "3").symlink_to("/dev/loop5")
+    (fd_dir / "4").symlink_to("/dev/null")
+    (tmp_path / "self").mkdir()
+    assert W.OpenDevices(str(tmp_path)) == {"/dev/loop5"}
