@@ -160,3 +160,26 @@ def test_disk_bigger_than_the_volume_group_is_refused(cluster):
     assert cluster.lvs("node1") == before
     listed = cluster.ok("instance", "list", "--no-headers", "-o", "name").stdout
     assert name not in listed.split()
+
+
+def test_disk_in_a_missing_volume_group_is_refused_before_creation(cluster):
+    name = "novg." + DOMAIN
+    before = cluster.lvs("node1")
+    res = cluster.add(name, N1, "64m")  # a valid disk first, then one in "nosuch"
+    assert res.returncode == 0, res.stdout + res.stderr
+    try:
+        res = cluster.gnt("instance", "add", "-t", "plain", "-n", N1, "-o", "noop",
+                          "--disk", "0:size=64m,vg=nosuch", "-B", "memory=64",
+                          "--no-name-check", "--no-ip-check", "novg2." + DOMAIN)
+        assert res.returncode == 1, res.stdout + res.stderr
+        assert ("Can't compute free disk space on node %s for vg nosuch, result"
+                " was 'None'" % N1) in res.stderr, res.stderr
+        assert "creating instance disks" not in res.stdout
+        res = cluster.gnt("instance", "grow-disk", name, "0", "30g")
+        assert res.returncode == 1, res.stdout + res.stderr
+        assert re.search(r"^Not enough disk space on target node %s vg %s: required"
+                         r" 30720 MiB, available \d+ MiB$" % (re.escape(N1), VG),
+                         res.stderr, re.M), res.stderr
+    finally:
+        cluster.ok("instance", "remove", "-f", name)
+    assert cluster.lvs("node1") == before
