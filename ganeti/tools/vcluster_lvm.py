@@ -10,7 +10,8 @@ own PV) and emulates what the kernel would do on activation: an active
 linear LV is a loop device over the PV at the LV's extents, and
 /dev/VG/LV is a symlink to it (as /dev/VG/LV links to /dev/dm-N on a real
 node).  lvs reports such an LV active ("a" in lv_attr, the loop device's
-kernel major:minor).  The product's code is the same as on real hardware.
+kernel major:minor).  A snapshot (lvcreate -s, which LVM refuses without
+device-mapper) is a plain LV holding a copy of its origin taken at creation.  The product's code is the same as on real hardware.
 
 Only the Python standard library is used (it runs with the system python3).
 """
@@ -270,6 +271,24 @@ class Emulation:
         if os.path.basename(dev).startswith("loop"):
             self._Losetup(["-d", dev])
 
+    def CopyLv(self, origin: str, target: str) -> None:
+        """Copy origin's data into target (both activated), as far as fits."""
+        self.Activate(origin)
+        src, dst = (os.path.join(self.dev_dir, lv) for lv in (origin, target))
+        with open(src, "rb") as inp, open(dst, "r+b") as out:
+            left = min(os.lseek(inp.fileno(), 0, os.SEEK_END),
+                       os.lseek(out.fileno(), 0, os.SEEK_END))
+            inp.seek(0)
+            out.seek(0)
+            while left > 0:
+                chunk = inp.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                out.write(chunk)
+                left -= len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+
     def Rename(self, old: str, new: str) -> None:
         link = os.path.join(self.dev_dir, old)
         if os.path.islink(link):
@@ -344,8 +363,28 @@ def _LvsArgs(args: list):
     return new_args, sep, idx["a"], idx["M"], idx["m"]
 
 
+def SnapshotArgs(args: list, vg_name: str):
+    """(lvcreate args for a plain LV standing for the snapshot, origin LV)
+    of "lvcreate -s ... ORIGIN", or None if it is no snapshot of vg_name's.
+
+    LVM cannot create a snapshot without device-mapper; the emulation's
+    snapshot is a plain LV of the asked size holding a copy of the origin.
+    """
+    opts, words = SplitArgs(args)
+    if not any(n in ("-s", "--snapshot") for n, _ in opts) or len(words) != 1:
+        return None
+    origin = ParseLvArg(words[0], vg_name)
+    if origin is None or not origin[1]:
+        return None
+    new_args = [a for a in args if a not in ("-s", "--snapshot", words[0])]
+    return new_args + [vg_name], origin[1]
+
+
 def Run(cmd: str, args: list, emu: Emulation) -> int:
     """Run one lvm command with emulated activation; returns its exit status."""
+    snapshot = SnapshotArgs(args, emu.vg) if cmd == "lvcreate" else None
+    if snapshot:
+        args = snapshot[0]
     opts, words = SplitArgs(args)
     test = any(name in ("-t", "--test") for name, _ in opts)
     before = []
@@ -366,6 +405,8 @@ def Run(cmd: str, args: list, emu: Emulation) -> int:
         return res.returncode
     try:
         _Emulate(cmd, opts, words, before, emu)
+        if snapshot:
+            emu.CopyLv(snapshot[1], OptValue(opts, ("-n", "--name")))
     except (EmulationError, OSError) as err:
         sys.stderr.write("  vcluster storage emulation: %s\n" % err)
         return 5

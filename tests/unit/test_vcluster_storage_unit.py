@@ -117,3 +117,10 @@ def test_open_devices_are_found_through_proc_fds(tmp_path):
     (fd_dir / "4").symlink_to("/dev/null")
     (tmp_path / "self").mkdir()
     assert W.OpenDevices(str(tmp_path)) == {"/dev/loop5"}
+
+
+def test_snapshot_becomes_a_plain_lv_of_the_vg_copied_from_its_origin():
+    assert W.SnapshotArgs(["-L64m", "-s", "-na.snap", "/dev/xenvg/a"], "xenvg") == \
+        (["-L64m", "-na.snap", "xenvg"], "a")
+    assert W.SnapshotArgs(["-L64m", "-na", "xenvg"], "xenvg") is None
+    assert W.SnapshotArgs(["-L64m", "-s", "-nb", "othervg/a"], "xenvg") is None
