@@ -66,13 +66,20 @@ def ListVolumeGroups() -> Dict[str, int]:
 
 
 def _LvmVgInfo(vg_name: str, params: Sequence) -> Dict[str, Any]:
-    rows = _LvmReport(["vgs", "--noheadings", "--units=m", "--nosuffix",
-                       "--separator=|", "-o", "vg_free,vg_size", vg_name])
-    if not rows or len(rows[0]) < 2:
-        _Fail("Volume group %s not found", vg_name)
-    return {"type": constants.ST_LVM_VG, "name": vg_name,
-            "storage_free": int(float(rows[0][0])),
-            "storage_size": int(float(rows[0][1]))}
+    """Free and total MiB of a VG; both None if vgs cannot report it (as
+    upstream: the master then says it can't compute the free space)."""
+    info = {"type": constants.ST_LVM_VG, "name": vg_name,
+            "storage_free": None, "storage_size": None}
+    try:
+        rows = _LvmReport(["vgs", "--noheadings", "--units=m", "--nosuffix",
+                           "--separator=|", "-o", "vg_free,vg_size", vg_name])
+    except RPCFail as err:
+        logging.error("Can't get the VG information of %s: %s", vg_name, err)
+        return info
+    if rows and len(rows[0]) >= 2:
+        info["storage_free"] = int(round(float(rows[0][0])))
+        info["storage_size"] = int(round(float(rows[0][1])))
+    return info
 
 
 def _LvmPvInfo(vg_name: str, params: Sequence) -> Dict[str, Any]:

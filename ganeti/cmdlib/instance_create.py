@@ -251,7 +251,9 @@ class LUInstanceCreate(LogicalUnit):
         # storage
         if not self.adopt_disks:
             size = iallocator.ComputeDiskSize(op.disk_template, self.disks)
-            iu.CheckNodesFreeDisk(self, nodes, op.disk_template, size)
+            per_vg = iu.ComputeDiskSizePerVG(op.disk_template, self.disks,
+                                             cfg.GetVGName())
+            iu.CheckNodesFreeDisk(self, nodes, op.disk_template, size, per_vg)
         # OS
         declared = cmdlib_os.CheckNodeHasOs(self, self.pnode.uuid,
                                             op.os_type, op.force_variant)

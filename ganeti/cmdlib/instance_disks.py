@@ -212,7 +212,8 @@ class LUInstanceGrowDisk(_InstanceLU):
             sizes, template, self.op.disk, self.op.ignore_ipolicy,
             self.LogWarning)
         if template not in (C.DT_RBD, C.DT_EXT):
-            iu.CheckNodesFreeDisk(self, nodes, template, self.delta)
+            iu.CheckNodesFreeDisk(self, nodes, template, self.delta,
+                                  iu.DiskGrowthPerVG(disk, self.delta))
 
     def BuildHooksEnv(self):
         return self._Env(DISK=self.op.disk, AMOUNT=self.op.amount)

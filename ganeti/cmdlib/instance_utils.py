@@ -458,15 +458,38 @@ def StorageUnitFor(cluster, disk_template: str) -> Optional[list]:
     return None
 
 
-def CheckNodesFreeDisk(lu, node_uuids: List[str], disk_template: str,
-                       requested: int) -> None:
-    """Enough free space in the template's storage on every node."""
-    if requested <= 0:
-        return
-    unit = StorageUnitFor(lu.cfg.GetClusterInfo(), disk_template)
-    if unit is None:
-        return
+def ComputeDiskSizePerVG(disk_template: str, disks: List[Dict],
+                         default_vg: Optional[str]) -> Dict[str, int]:
+    """MiB each volume group must have free for the disks of an LVM
+    template (a disk's "vg" or default_vg; drbd adds its metadata)."""
+    sizes: Dict[str, int] = {}
+    if disk_template not in DTS_LVM:
+        return sizes
+    for disk in disks:
+        vg = disk.get("vg") or default_vg
+        if not vg:
+            continue
+        size = int(disk.get("size") or 0)
+        if disk_template == C.DT_DRBD8:
+            size += iallocator.DRBD_META_SIZE
+        sizes[vg] = sizes.get(vg, 0) + size
+    return sizes
+
+
+def DiskGrowthPerVG(disk, amount: int) -> Optional[Dict[str, int]]:
+    """{vg: MiB} growing an LVM disk by amount takes (a drbd disk grows its
+    data LV), or None for other disks."""
+    if disk.dev_type == C.DT_DRBD8 and disk.children:
+        disk = disk.children[0]
+    if disk.dev_type != C.DT_PLAIN or not disk.logical_id:
+        return None
+    return {disk.logical_id[0]: amount}
+
+
+def _CheckNodesFreeStorage(lu, node_uuids: List[str], unit: list,
+                           requested: int) -> None:
     result = lu.rpc.call_node_info(node_uuids, [unit], [])
+    lvm = unit[0] == C.ST_LVM_VG
     for node_uuid in node_uuids:
         res = result[node_uuid]
         node_name = NodeName(lu.cfg, node_uuid)
@@ -477,15 +500,38 @@ def CheckNodesFreeDisk(lu, node_uuids: List[str], disk_template: str,
         if not isinstance(free, (int, float)):
             raise errors.OpPrereqError("Can't compute free disk space on node"
                                        " %s for %s %s, result was '%s'"
-                                       % (node_name, unit[0], unit[1], free),
+                                       % (node_name, "vg" if lvm else unit[0],
+                                          unit[1], free),
                                        errors.ECODE_ENVIRON)
         if requested > free:
-            what = "vg" if unit[0] == C.ST_LVM_VG else "storage"
+            what = "vg" if lvm else "storage"
             raise errors.OpPrereqError("Not enough disk space on target node"
                                        " %s %s %s: required %d MiB, available"
                                        " %d MiB" % (node_name, what, unit[1],
                                                     requested, free),
                                        errors.ECODE_NORES)
+
+
+def CheckNodesFreeDisk(lu, node_uuids: List[str], disk_template: str,
+                       requested: int,
+                       per_vg: Optional[Dict[str, int]] = None) -> None:
+    """Enough free space in the template's storage on every node.
+
+    per_vg ({vg: MiB}, see ComputeDiskSizePerVG) checks each volume group
+    an LVM template's disks use instead of the cluster's only.
+    """
+    if per_vg is not None and disk_template in DTS_LVM:
+        for vg, size in sorted(per_vg.items()):
+            if size > 0:
+                _CheckNodesFreeStorage(lu, node_uuids,
+                                       [C.ST_LVM_VG, vg, [False]], size)
+        return
+    if requested <= 0:
+        return
+    unit = StorageUnitFor(lu.cfg.GetClusterInfo(), disk_template)
+    if unit is None:
+        return
+    _CheckNodesFreeStorage(lu, node_uuids, unit, requested)
 
 
 def CheckHVParams(lu, node_uuids: List[str], hvname: str,

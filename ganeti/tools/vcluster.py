@@ -23,6 +23,7 @@ import signal
 import sys
 
 from ganeti.tools import vcluster_layout as L
+from ganeti.tools import vcluster_storage
 from ganeti.tools import vcluster_sys as S
 from ganeti.tools.vcluster_layout import LayoutError, StatePaths
 from ganeti.tools.vcluster_lifecycle import cmd_down, cmd_up
@@ -158,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the /etc below every node's own files, Ganeti's"
                     " hidden (default $%s or %s)"
                     % (L.HOST_ETC_ENV, L.DEFAULT_HOST_ETC))
+    up.add_argument("--storage", action="store_true",
+                    help="give each node a volume group %s on a loop-backed PV"
+                    " (LV activation emulated: no device-mapper here)"
+                    % vcluster_storage.VG_NAME)
     sub.add_parser("down", parents=[common], help="stop and remove the lab")
     sub.add_parser("status", parents=[common], help="show the nodes")
     ex = sub.add_parser("exec", parents=[common], help="run a command in a node")
@@ -176,7 +181,7 @@ def main(argv: list = None) -> int:
         if args.command != "exec" and os.geteuid() != 0:
             raise Error("must run as root")
         if args.command == "up":
-            return cmd_up(paths, args.nodes, args.host_etc)
+            return cmd_up(paths, args.nodes, args.host_etc, args.storage)
         if args.command == "down":
             return cmd_down(paths)
         if args.command == "status":

@@ -321,13 +321,14 @@ def _q(text: str) -> str:
 
 
 def holder_script(node: Node, paths: StatePaths, sshd: str,
-                  host_etc: str = DEFAULT_HOST_ETC) -> str:
+                  host_etc: str = DEFAULT_HOST_ETC, extra_mounts: tuple = ()) -> str:
     """The /bin/sh program a node's holder runs inside its new namespaces.
 
     It gives the node its hostname, its /etc overlay (first: the other
     mounts below /etc land on it) and private directories, starts sshd,
     records its own PID (the ready signal) and then becomes a sleeping process
-    that keeps the namespaces alive.
+    that keeps the namespaces alive.  extra_mounts are shell lines run
+    after the other mounts (e.g. the --storage emulation's).
     """
     cmds = ["set -e",
             # "ip netns exec" copied the host's /run/netns mounts into this
@@ -341,6 +342,7 @@ def holder_script(node: Node, paths: StatePaths, sshd: str,
     cmds.append("mount --bind %s %s" % (_q(paths.shared_dir), _q(SHARED_MOUNT)))
     cmds.append("mount --bind %s %s" % (_q(paths.boot_id(node)),
                                         _q(BOOT_ID_PATH)))
+    cmds.extend(extra_mounts)
     cmds.append("%s -f /etc/ssh/sshd_config -E %s" % (_q(sshd), _q(paths.sshd_log(node))))
     cmds.append("echo $$ > %s" % _q(paths.holder_pid(node)))
     cmds.append("exec sleep infinity")

@@ -15,6 +15,7 @@ import uuid
 
 from ganeti.tools import make_guest
 from ganeti.tools import vcluster_layout as L
+from ganeti.tools import vcluster_storage
 from ganeti.tools import vcluster_sys as S
 from ganeti.tools.vcluster_layout import StatePaths
 from ganeti.tools.vcluster_sys import Error
@@ -203,15 +204,19 @@ def _setup_network(nodes: list) -> None:
     _wait_all(procs, "node network setup")
 
 
-def _start_holders(paths: StatePaths, nodes: list, host_etc: str) -> dict:
+def _start_holders(paths: StatePaths, nodes: list, host_etc: str,
+                   storage: bool = False) -> dict:
     """Start every node's holder; return node name -> lab.json entry."""
     argv0 = [S.tool("ip"), "netns", "exec"]
     unshare = [S.tool("unshare"), "--mount", "--uts", "--propagation", "private", "--",
                "/bin/sh", "-c"]
     sshd = S.tool("sshd")
     procs = {}
+    real_lvm = vcluster_storage.real_lvm_path() if storage else None
     for node in nodes:
-        script = L.holder_script(node, paths, sshd, host_etc)
+        extra = (vcluster_storage.holder_lines(node, paths, real_lvm)
+                 if storage else ())
+        script = L.holder_script(node, paths, sshd, host_etc, extra)
         with open(paths.holder_log(node), "wb") as log:
             procs[node.name] = subprocess.Popen(
                 argv0 + [node.netns] + unshare + [script],
@@ -268,8 +273,9 @@ def _check_host_etc(paths: StatePaths, nodes: list, host_etc: str) -> str:
 
 
 def cmd_up(paths: StatePaths, count: int,
-           host_etc: str = L.DEFAULT_HOST_ETC) -> int:
-    """Bring up a lab of count nodes whose /etc lies over host_etc."""
+           host_etc: str = L.DEFAULT_HOST_ETC, storage: bool = False) -> int:
+    """Bring up a lab of count nodes whose /etc lies over host_etc (with
+    storage: a volume group on each node, see vcluster_storage)."""
     started = time.monotonic()
     nodes = L.make_nodes(count)
     host_etc = _check_host_etc(paths, nodes, host_etc)
@@ -291,8 +297,12 @@ def cmd_up(paths: StatePaths, count: int,
         try:
             _prepare_files(paths, nodes, host_etc)
             S.save_lab(paths, lab)     # from here on, down knows what to clean
+            if storage:
+                lab["storage"] = {"vg": vcluster_storage.VG_NAME,
+                                  "pvs": vcluster_storage.setup(paths, nodes)}
+                S.save_lab(paths, lab)
             _setup_network(nodes)
-            entries = _start_holders(paths, nodes, host_etc)
+            entries = _start_holders(paths, nodes, host_etc, storage)
             lab["nodes"] = [entries[n.name] for n in nodes]
             S.save_lab(paths, lab)
             _wait_reachable(nodes)
@@ -309,6 +319,10 @@ def cmd_up(paths: StatePaths, count: int,
                    for e in lab["nodes"]])
     print("Cluster name %s, address %s (free for the master IP)"
           % (L.CLUSTER_NAME, L.cluster_ip()))
+    if storage:
+        print("Storage: volume group %s on each node (loop-backed PV of %d GiB,"
+              " LV activation emulated)" % (vcluster_storage.VG_NAME,
+                                            vcluster_storage.PV_SIZE >> 30))
     print("Lab netns %s, bridge %s (%s/%d), state %s; up in %.1fs"
           % (L.LAB_NETNS, L.LAB_BRIDGE, L.bridge_ip(), L.prefixlen(), paths.root,
              time.monotonic() - started))
@@ -373,6 +387,7 @@ def _teardown(paths: StatePaths) -> tuple:
                         % " ".join(map(str, sorted(left))))
     if names:
         S.run(["ip", "-batch", "-"], "".join("netns del %s\n" % n for n in names))
+    vcluster_storage.teardown(paths, lab)
     # Runtime bits; node data and logs stay for inspection until the next up.
     for entry in lab.get("nodes", []):
         node = L.Node(entry["index"])

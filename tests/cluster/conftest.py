@@ -224,17 +224,21 @@ class Cluster:
 @pytest.fixture(scope="module")
 def make_cluster(vcluster_tool, tmp_path_factory):
     """make_cluster(nodes, init_opts=(), join=True, prepare=None,
-    helpers=None) -> Cluster: a lab of `nodes` machines; prepare(cluster)
+    helpers=None, storage=False) -> Cluster: a lab of `nodes` machines
+    (with storage: "vcluster up --storage", a volume group xenvg on each
+    node, LV activation emulated); prepare(cluster)
     runs before "gnt-cluster init" (INIT_OPTS + init_opts) on node1; with
     join, the other machines are added with gnt-node add.  Torn down (nodes
     removed, cluster destroyed, lab down) at the end of the module."""
     from ganeti.tools import vcluster_layout
     made = []
 
-    def make(nodes, init_opts=(), join=True, prepare=None, helpers=None):
+    def make(nodes, init_opts=(), join=True, prepare=None, helpers=None,
+             storage=False):
         vc = vcluster_tool(os.environ.get("VCLUSTER_STATE") or
                            str(tmp_path_factory.mktemp("vcluster-state")))
-        res = vc.run("up", "--nodes", str(nodes), timeout=300)
+        res = vc.run("up", "--nodes", str(nodes), *(["--storage"] if storage else []),
+                     timeout=300)
         if res.returncode != 0:
             vc.run("down")
             pytest.fail("vcluster up failed: %s%s" % (res.stdout, res.stderr))
