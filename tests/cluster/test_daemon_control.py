@@ -1,0 +1,113 @@
+"""Daemons as an installed system, on a one-node cluster: daemon-util's
+verbs (start-all, stop-all, check, check-exitcode, upstream's daemon
+names) against the real daemons."""
+
+import os
+import sys
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PY = sys.executable
+NODE = "node1.example.test"
+DAEMON_UTIL = os.path.join(REPO, "daemons", "daemon-util")
+RUNNING = ["ganeti-noded", "ganeti-confd", "ganeti-masterd", "ganeti-rapi",
+           "ganeti-luxid", "ganeti-wconfd"]
+
+
+@pytest.fixture(scope="module")
+def cluster(make_cluster):
+    return make_cluster(1)
+
+
+def _util(cluster, *args, timeout=120):
+    return cluster.vc.exec(NODE, PY, DAEMON_UTIL, *args, timeout=timeout)
+
+
+def _running(cluster):
+    """{daemon name: whether daemon-util check says it runs}."""
+    return {name: _util(cluster, "check", name).returncode == 0
+            for name in RUNNING}
+
+
+def _wait_master(cluster, limit=60):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if cluster.gnt("cluster", "getmaster").returncode == 0:
+            return
+        time.sleep(0.3)
+    pytest.fail("the master daemon did not answer after start-all")
+
+
+def test_stop_all_then_start_all(cluster):
+    assert all(_running(cluster).values()), _running(cluster)
+    res = _util(cluster, "stop-all")
+    assert res.returncode == 0, res.stderr
+    assert not any(_running(cluster).values()), _running(cluster)
+    res = cluster.sh("ls /var/run/ganeti/*.pid 2>/dev/null; true")
+    assert res.stdout.split() == []
+    res = _util(cluster, "start-all")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert all(_running(cluster).values()), _running(cluster)
+    _wait_master(cluster)
+
+
+def test_upstream_pid_and_log_files(cluster):
+    res = cluster.sh("for d in masterd luxid wconfd; do"
+                     " cat /var/run/ganeti/ganeti-$d.pid; done")
+    pids = res.stdout.split()
+    assert len(pids) == 3 and len(set(pids)) == 1, res.stdout
+    res = cluster.sh("cat /var/log/ganeti/luxi-daemon.log"
+                     " /var/log/ganeti/wconf-daemon.log | grep -c startup")
+    assert int(res.stdout.strip() or 0) >= 2, res.stdout + res.stderr
+
+
+def test_killed_daemon_is_reported_by_check(cluster):
+    res = cluster.sh("kill -9 $(cat /var/run/ganeti/ganeti-confd.pid)")
+    assert res.returncode == 0, res.stderr
+    deadline = time.monotonic() + 30
+    while _util(cluster, "check", "ganeti-confd").returncode == 0:
+        assert time.monotonic() < deadline, "confd still reported running"
+        time.sleep(0.1)
+    assert _util(cluster, "check", "ganeti-noded").returncode == 0
+    # start-all starts what is missing and leaves the rest alone.
+    noded_pid = cluster.sh("cat /var/run/ganeti/ganeti-noded.pid").stdout
+    res = _util(cluster, "start-all")
+    assert res.returncode == 0, res.stderr
+    assert all(_running(cluster).values()), _running(cluster)
+    assert cluster.sh("cat /var/run/ganeti/ganeti-noded.pid").stdout == \
+        noded_pid
+
+
+def test_stopping_an_alias_stops_the_master_process(cluster):
+    res = _util(cluster, "stop", "ganeti-wconfd")
+    assert res.returncode == 0, res.stderr
+    running = _running(cluster)
+    assert not running["ganeti-luxid"] and not running["ganeti-masterd"]
+    assert running["ganeti-noded"]
+    res = _util(cluster, "start", "ganeti-luxid")
+    assert res.returncode == 0, res.stderr
+    assert all(_running(cluster).values()), _running(cluster)
+    _wait_master(cluster)
+
+
+def test_start_on_a_non_master_gives_not_master(cluster):
+    """A master daemon refusing to run where it is not the master exits
+    with EXIT_NOTMASTER, which check-exitcode accepts."""
+    res = _util(cluster, "stop", "ganeti-rapi")
+    assert res.returncode == 0
+    # Pretend another node is the master (ssconf only; restored below).
+    cluster.sh("cp /var/lib/ganeti/ssconf_master_node /var/run/ganeti/master_node.saved &&"
+               " echo node9.example.test > /var/lib/ganeti/ssconf_master_node")
+    try:
+        res = _util(cluster, "start", "ganeti-rapi")
+    finally:
+        cluster.sh("cp /var/run/ganeti/master_node.saved /var/lib/ganeti/ssconf_master_node")
+    assert res.returncode == 11, res.stdout + res.stderr
+    res = _util(cluster, "check-exitcode", "11")
+    assert (res.returncode, res.stdout) == (0, "Not master\n")
+    res = _util(cluster, "check-exitcode", "1")
+    assert res.returncode == 1
+    res = _util(cluster, "start", "ganeti-rapi")
+    assert res.returncode == 0, res.stderr
