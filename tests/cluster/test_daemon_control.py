@@ -1,6 +1,7 @@
 """Daemons as an installed system, on a one-node cluster: daemon-util's
 verbs (start-all, stop-all, check, check-exitcode, upstream's daemon
-names) against the real daemons."""
+names) against the real daemons, and the init script (examples/ganeti.initd.in)
+rendered as make install renders it."""
 
 import os
 import sys
@@ -18,7 +19,7 @@ RUNNING = ["ganeti-noded", "ganeti-confd", "ganeti-masterd", "ganeti-rapi",
 
 @pytest.fixture(scope="module")
 def cluster(make_cluster):
-    return make_cluster(1)
+    return make_cluster(2, join=False)  # node2: a machine in no cluster
 
 
 def _util(cluster, *args, timeout=120):
@@ -111,3 +112,53 @@ def test_start_on_a_non_master_gives_not_master(cluster):
     assert res.returncode == 1
     res = _util(cluster, "start", "ganeti-rapi")
     assert res.returncode == 0, res.stderr
+
+
+@pytest.fixture
+def init_script(tmp_path):
+    """The init script as installed, its daemon-util being this tree's."""
+    from ganeti.tools import sysfiles
+    libdir = tmp_path / "lib"
+    libdir.mkdir()
+    (libdir / "daemon-util").write_text(
+        '#!/bin/sh\nexec %s %s "$@"\n' % (PY, DAEMON_UTIL))
+    (libdir / "daemon-util").chmod(0o755)
+    sysfiles.WriteAll(str(tmp_path), {"PKGLIBDIR": str(libdir)})
+    return str(tmp_path / "ganeti.initd")
+
+
+def test_init_script_stop_status_start(cluster, init_script):
+    res = cluster.vc.exec(NODE, "sh", init_script, "status")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.splitlines() == [
+        "%s is running" % name for name in
+        ("ganeti-noded", "ganeti-confd", "ganeti-masterd", "ganeti-rapi")]
+    res = cluster.vc.exec(NODE, "sh", init_script, "stop", timeout=180)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.splitlines()[0] == "Stopping Ganeti cluster daemons:"
+    assert not any(_running(cluster).values()), _running(cluster)
+    res = cluster.vc.exec(NODE, "sh", init_script, "status")
+    assert res.returncode == 3
+    assert "ganeti-noded is not running" in res.stdout
+    res = cluster.vc.exec(NODE, "sh", init_script, "start", timeout=180)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.splitlines() == [
+        "Starting Ganeti cluster daemons:", "  ganeti-noded: ok",
+        "  ganeti-confd: ok", "  ganeti-masterd: ok", "  ganeti-rapi: ok"]
+    assert all(_running(cluster).values()), _running(cluster)
+    _wait_master(cluster)
+    res = cluster.vc.exec(NODE, "sh", init_script, "restart", timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert all(_running(cluster).values()), _running(cluster)
+    _wait_master(cluster)
+
+
+def test_init_script_on_a_node_outside_a_cluster(cluster, init_script):
+    """Without the node's certificate (not in a cluster) start does
+    nothing and says why."""
+    res = cluster.vc.exec("node2.example.test", "sh", init_script, "start")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout == \
+        "Ganeti cluster: incomplete configuration, will not run.\n"
+    res = cluster.vc.exec("node2.example.test", "sh", init_script, "status")
+    assert res.returncode == 3
