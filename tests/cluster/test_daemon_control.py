@@ -162,3 +162,48 @@ def test_init_script_on_a_node_outside_a_cluster(cluster, init_script):
         "Ganeti cluster: incomplete configuration, will not run.\n"
     res = cluster.vc.exec("node2.example.test", "sh", init_script, "status")
     assert res.returncode == 3
+
+
+NODE2 = "node2.example.test"
+CLEANER = os.path.join(REPO, "daemons", "ganeti-cleaner")
+NODE_CLEANUP = os.path.join(REPO, "tools", "node-cleanup")
+_OLD_JOB = "/var/lib/ganeti/queue/archive/0/job-999999"
+
+
+def test_cleaner_master_removes_old_archived_jobs_on_the_master(cluster):
+    for node in (NODE, NODE2):
+        res = cluster.sh("mkdir -p %s && echo {} > %s && touch -d '30 days"
+                         " ago' %s" % (os.path.dirname(_OLD_JOB), _OLD_JOB,
+                                       _OLD_JOB), node=node)
+        assert res.returncode == 0, res.stderr
+    res = cluster.vc.exec(NODE, PY, CLEANER, "master")
+    assert res.returncode == 0, res.stderr
+    assert cluster.sh("test -e %s" % _OLD_JOB).returncode == 1
+    res = cluster.sh("cat /var/log/ganeti/master-cleaner/*.log")
+    assert "Removed %s" % _OLD_JOB in res.stdout
+    # Not the master (node2 is in no cluster): master mode leaves it be.
+    res = cluster.vc.exec(NODE2, PY, CLEANER, "master")
+    assert res.returncode == 0, res.stderr
+    assert cluster.sh("test -e %s" % _OLD_JOB, node=NODE2).returncode == 0
+    res = cluster.vc.exec(NODE2, PY, CLEANER, "node")
+    assert res.returncode == 0, res.stderr
+    assert cluster.sh("ls /var/log/ganeti/cleaner/", node=NODE2).stdout
+
+
+def test_node_cleanup(cluster):
+    res = cluster.vc.exec(NODE, PY, NODE_CLEANUP, "--yes-do-it")
+    assert res.returncode == 1 and "master" in res.stderr
+    assert _util(cluster, "check-config").returncode == 0
+    # node2 with leftovers of a cluster it was removed from while down.
+    res = cluster.sh("cd /var/lib/ganeti && echo old > ssconf_cluster_name"
+                     " && echo {} > config.data && echo pem > server.pem",
+                     node=NODE2)
+    assert res.returncode == 0, res.stderr
+    res = cluster.vc.exec(NODE2, PY, NODE_CLEANUP)
+    assert res.returncode == 1 and "--yes-do-it" in res.stderr
+    res = cluster.vc.exec(NODE2, PY, NODE_CLEANUP, "--yes-do-it")
+    assert res.returncode == 0, res.stdout + res.stderr
+    res = cluster.sh("find /var/lib/ganeti -type f", node=NODE2)
+    assert res.stdout == "", res.stdout
+    res = cluster.vc.exec(NODE2, PY, DAEMON_UTIL, "check-config")
+    assert res.returncode == 1
