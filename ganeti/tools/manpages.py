@@ -13,7 +13,7 @@ import importlib
 import os
 import sys
 import time
-from typing import List
+from typing import List, Tuple
 
 from ganeti import constants
 
@@ -86,10 +86,14 @@ def RenderDaemonManPage(program: str, module_name: str, summary: str,
     return "\n".join(out) + "\n"
 
 
-def RenderManPage(program: str, module_name: str, summary: str) -> str:
+def CommandTable(module_name: str) -> Tuple[dict, dict]:
+    """(commands, aliases) of a gnt-* program's client module."""
     module = importlib.import_module("ganeti.client." + module_name)
-    commands = module.commands
-    aliases = getattr(module, "aliases", {}) or {}
+    return module.commands, getattr(module, "aliases", {}) or {}
+
+
+def RenderManPage(program: str, module_name: str, summary: str) -> str:
+    commands, aliases = CommandTable(module_name)
     out = _Header(program, summary) + [
         ".SH SYNOPSIS",
         "\\fB%s\\fR {command} [options...] [arguments...]" % _roff(program),
