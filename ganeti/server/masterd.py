@@ -155,7 +155,9 @@ def ExecMasterd(options, args, prep_data) -> None:
         ReleaseAliasFiles(alias_fds)
 
 
-def main(argv=None) -> None:
+def BuildParser() -> optparse.OptionParser:
+    """The option parser of ganeti-masterd (without the common daemon
+    options, which daemon.GenericMain adds)."""
     parser = optparse.OptionParser(description="Ganeti master daemon",
                                    usage="%prog [-f] [-d]",
                                    version="%%prog (ganeti) %s" %
@@ -171,6 +173,45 @@ def main(argv=None) -> None:
                       help="Do not check for the daemon's user and group"
                       " (accepted for upstream's ganeti-luxid and"
                       " ganeti-wconfd; the daemon runs as root)")
+    return parser
+
+
+# The prose of the ganeti-masterd(8) man page.
+MAN_SECTIONS = [
+    ("DESCRIPTION", [
+        "ganeti-masterd is the master daemon: it runs on the master node"
+        " only and holds the cluster configuration, the locks and the job"
+        " queue. Every gnt-* command and the remote API talk to it over"
+        " LUXI, JSON messages on the Unix sockets %s and %s."
+        % ("/var/run/ganeti/socket/ganeti-master",
+           "/var/run/ganeti/socket/ganeti-query"),
+        "Each change is a job of opcodes, written to the job queue before"
+        " its id is returned and run by worker threads; the configuration"
+        " is written atomically and copied to the master candidates, the"
+        " job queue to the candidates as well, so that a candidate can"
+        " become the master (gnt-cluster master-failover).",
+        "Before starting, the daemon asks the other nodes whether they"
+        " agree that this node is the master (master voting); without a"
+        " majority it refuses to start. On a node that is not the master"
+        " it exits with code %d." % constants.EXIT_NOTMASTER,
+    ]),
+    ("UPSTREAM DAEMON NAMES", [
+        "Upstream Ganeti 3.0 divides this work between ganeti-luxid (LUXI,"
+        " queries, job queue) and ganeti-wconfd (configuration, locks)."
+        " Here one process does both; the programs ganeti-luxid and"
+        " ganeti-wconfd start it with the same options, daemon-util start,"
+        " stop and check act on it under either name (stopping one stops"
+        " both roles), and it holds the pid files"
+        " /var/run/ganeti/ganeti-luxid.pid and ganeti-wconfd.pid. The log"
+        " files luxi-daemon.log and wconf-daemon.log are links to"
+        " master-daemon.log. In /etc/default/ganeti, MASTERD_ARGS,"
+        " WCONFD_ARGS and LUXID_ARGS all apply to it.",
+    ]),
+]
+
+
+def main(argv=None) -> None:
+    parser = BuildParser()
     daemon.GenericMain(constants.MASTERD, parser, CheckMasterd, PrepMasterd,
                        ExecMasterd, multithreaded=True, argv=argv)
 

@@ -33,6 +33,28 @@ _WATCHER_STATE_RE = re.compile(r"^watcher\.[0-9a-fA-F-]{36}\."
                                r"(data|instance-status)$")
 _USAGE = "Usage: ganeti-cleaner {node|master}"
 
+# The ganeti-cleaner(8) man page (ganeti.tools.manpages).
+MAN_SYNOPSIS = "ganeti-cleaner node|master"
+MAN_SECTIONS = [
+    ("DESCRIPTION", [
+        "ganeti-cleaner removes files Ganeti no longer needs. The cron file"
+        " /etc/cron.d/ganeti runs it nightly in both modes on every node.",
+        "node: removes the per-import/export X509 key directories below"
+        " /var/run/ganeti/crypto whose certificate has expired, and the"
+        " watcher's per-group state files (/var/lib/ganeti/watcher.*.data,"
+        " watcher.*.instance-status) not updated for %d days (their node"
+        " group is gone)." % WATCHER_STATE_DAYS,
+        "master: on the master node only (elsewhere it does nothing),"
+        " removes archived jobs (/var/lib/ganeti/queue/archive/) older"
+        " than %d days." % QUEUE_ARCHIVE_DAYS,
+        "Each run logs what it removed to /var/log/ganeti/cleaner/ (node)"
+        " or /var/log/ganeti/master-cleaner/ (master); logs older than %d"
+        " days are removed. A run finding another of the same mode at work"
+        " does nothing." % LOG_DAYS,
+    ]),
+    ("EXIT STATUS", ["0 on success, 1 on a usage error or a failure."]),
+]
+
 
 def _OlderThan(path: str, days: int, now: float) -> bool:
     try:

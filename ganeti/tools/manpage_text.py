@@ -1,0 +1,238 @@
+"""The written parts of the gnt-* man pages: per program a description,
+examples of the subcommands (a subcommand without written examples gets
+one built from its argument types, see SampleValue), and the sections
+common to every page.  The synopses, descriptions and options themselves
+come from the command tables (ganeti.tools.manpages)."""
+
+from typing import Dict, List, Optional, Tuple
+
+from ganeti import constants
+from ganeti.cli import opts
+
+_SAMPLES = [
+    (opts.ArgInstance, "instance1.example.com"),
+    (opts.ArgNode, "node2.example.com"),
+    (opts.ArgGroup, "group1"),
+    (opts.ArgJobId, "17"),
+    (opts.ArgOs, "debootstrap"),
+    (opts.ArgHost, "node4.example.com"),
+    (opts.ArgNetwork, "net1"),
+    (opts.ArgFile, "/root/file"),
+    (opts.ArgCommand, "uptime"),
+]
+
+
+def SampleValue(arg) -> Optional[str]:
+    """A value for an argument in a generated example, or None."""
+    if isinstance(arg, opts.ArgSuggest) and arg.choices:
+        return arg.choices[0]
+    for cls, sample in _SAMPLES:
+        if isinstance(arg, cls):
+            return sample
+    return None
+
+
+DESCRIPTIONS: Dict[str, List[str]] = {
+    "gnt-cluster": [
+        "gnt-cluster creates, inspects, changes and destroys the cluster as"
+        " a whole: its parameters (hypervisor, back-end, NIC, disk and"
+        " instance policy defaults), the master role and its IP address,"
+        " the cluster's certificates and keys, verification, the job"
+        " queue's drain flag and the watcher's pause.",
+        "Except for init, the commands run on the master node; changes are"
+        " jobs submitted to the master daemon.",
+    ],
+    "gnt-node": [
+        "gnt-node adds, removes, lists and changes the physical nodes of"
+        " the cluster, their roles (master candidate, drained, offline),"
+        " their storage, and moves instances off them (migrate, failover,"
+        " evacuate).",
+    ],
+    "gnt-group": [
+        "gnt-group manages node groups: sets of nodes sharing parameters"
+        " and an instance policy, within which the instances' nodes are"
+        " chosen. Every cluster has at least one group (default).",
+    ],
+    "gnt-instance": [
+        "gnt-instance creates, lists, starts, stops, moves, changes and"
+        " removes the virtual machines (instances) of the cluster, and"
+        " manages their disks and NICs.",
+        "Commands acting on several instances (startup, shutdown, reboot,"
+        " reinstall) take instance names, or with --node, --primary,"
+        " --secondary, --all, --tags and friends select them otherwise;"
+        " acting on more than one instance asks for confirmation unless"
+        " --force-multiple is given.",
+    ],
+    "gnt-job": [
+        "gnt-job lists and inspects the jobs of the master's job queue,"
+        " waits for them, changes their priority, cancels and archives"
+        " them. Every change made by a gnt-* command is a job.",
+    ],
+    "gnt-os": [
+        "gnt-os lists the OS definitions (instance installation scripts)"
+        " found on the nodes, checks that they are consistent across nodes"
+        " and sets per-OS parameters and flags (hidden, blacklisted).",
+    ],
+    "gnt-debug": [
+        "gnt-debug holds commands to test and debug the cluster: test jobs"
+        " (delay), iallocator runs, raw opcode submission and lock"
+        " inspection. They are meant for administrators and developers.",
+    ],
+}
+
+Example = Tuple[str, str]
+EXAMPLES: Dict[str, Dict[str, List[Example]]] = {
+    "gnt-cluster": {
+        "init": [("gnt-cluster init --enabled-hypervisors=kvm"
+                  " --master-netdev=eth0 cluster.example.com",
+                  "Create a KVM cluster whose master IP (the address of"
+                  " cluster.example.com) goes on eth0 of this node:")],
+        "info": [("gnt-cluster info", "Show the cluster's parameters:")],
+        "verify": [("gnt-cluster verify", "Check the whole cluster:"),
+                   ("gnt-cluster verify --error-codes -I ENODETIME",
+                    "Machine-readable errors, ignoring clock skew:")],
+        "modify": [("gnt-cluster modify -H kvm:kernel_path=",
+                    "Boot KVM instances from their own disks:"),
+                   ("gnt-cluster modify --candidate-pool-size=5",
+                    "Keep five master candidates:")],
+        "master-failover": [("gnt-cluster master-failover",
+                             "Run on a master candidate to make it the"
+                             " master:")],
+        "queue": [("gnt-cluster queue drain",
+                   "Refuse new jobs (e.g. before maintenance):"),
+                  ("gnt-cluster queue undrain", "Accept jobs again:")],
+        "watcher": [("gnt-cluster watcher pause 1h",
+                     "Stop the watcher from restarting anything for an"
+                     " hour:"),
+                    ("gnt-cluster watcher continue", "Resume it:")],
+        "command": [("gnt-cluster command uptime",
+                     "Run uptime on every node:")],
+        "copyfile": [("gnt-cluster copyfile /etc/hosts",
+                      "Copy this node's /etc/hosts to every node:")],
+        "renew-crypto": [("gnt-cluster renew-crypto --new-cluster-certificate",
+                          "Replace the cluster certificate (the daemons are"
+                          " restarted):")],
+        "destroy": [("gnt-cluster destroy --yes-do-it",
+                     "Remove the cluster (its instances must be removed"
+                     " first):")],
+    },
+    "gnt-node": {
+        "add": [("gnt-node add node4.example.com",
+                 "Join a node (root SSH access to it is needed):"),
+                ("gnt-node add --readd node3.example.com",
+                 "Re-add a node after reinstalling it:")],
+        "list": [("gnt-node list", "The nodes and their resources:"),
+                 ("gnt-node list --no-headers -o name,pinst_cnt",
+                  "Names and primary instance counts only:")],
+        "modify": [("gnt-node modify --offline=yes node3.example.com",
+                    "Mark a dead node offline:"),
+                   ("gnt-node modify -C yes node2.example.com",
+                    "Make a node a master candidate:")],
+        "migrate": [("gnt-node migrate node2.example.com",
+                     "Live-migrate the node's primary instances to their"
+                     " secondaries:")],
+        "evacuate": [("gnt-node evacuate -I hail node2.example.com",
+                      "Move every instance off the node, new nodes chosen"
+                      " by hail:")],
+        "remove": [("gnt-node remove node4.example.com",
+                    "Remove an empty node from the cluster:")],
+        "volumes": [("gnt-node volumes node2.example.com",
+                     "The logical volumes on a node:")],
+    },
+    "gnt-instance": {
+        "add": [("gnt-instance add -t drbd -o debootstrap --disk 0:size=20G"
+                 " -B maxmem=2G -n node1.example.com:node2.example.com"
+                 " instance1.example.com",
+                 "A mirrored instance with one 20 GiB disk on two given"
+                 " nodes:"),
+                ("gnt-instance add -t plain -o debootstrap -s 10G -I hail"
+                 " instance2.example.com",
+                 "A plain instance on a node chosen by hail:")],
+        "list": [("gnt-instance list", "The instances and their state:"),
+                 ("gnt-instance list -o +nic.ip/0,be/maxmem",
+                  "The default fields plus the first NIC's IP and the"
+                  " maximum memory:")],
+        "info": [("gnt-instance info instance1.example.com",
+                  "Configuration and live state of an instance:")],
+        "startup": [("gnt-instance startup instance1.example.com",
+                     "Start an instance:"),
+                    ("gnt-instance startup --node node2.example.com"
+                     " --force-multiple",
+                     "Start every instance of a node, without asking:")],
+        "shutdown": [("gnt-instance shutdown --timeout=60"
+                      " instance1.example.com",
+                      "Ask the instance to power off, forcing it after"
+                      " 60 s:")],
+        "modify": [("gnt-instance modify -B maxmem=4G instance1.example.com",
+                    "Give an instance more memory (from its next start):"),
+                   ("gnt-instance modify --disk add:size=5G"
+                    " instance1.example.com", "Add a disk:")],
+        "migrate": [("gnt-instance migrate instance1.example.com",
+                     "Live-migrate an instance to its secondary node:")],
+        "failover": [("gnt-instance failover instance1.example.com",
+                      "Restart an instance on its secondary node:")],
+        "console": [("gnt-instance console instance1.example.com",
+                     "Attach to an instance's serial console:")],
+        "grow-disk": [("gnt-instance grow-disk instance1.example.com 0 2G",
+                       "Grow the first disk by 2 GiB:")],
+        "remove": [("gnt-instance remove instance1.example.com",
+                    "Remove an instance and its disks:")],
+        "rename": [("gnt-instance rename instance1.example.com"
+                    " instance9.example.com", "Rename an instance:")],
+    },
+    "gnt-group": {
+        "add": [("gnt-group add group2", "Create a node group:")],
+        "assign-nodes": [("gnt-group assign-nodes group2 node3.example.com",
+                          "Move a node into group2:")],
+        "rename": [("gnt-group rename group2 rack2", "Rename a group:")],
+    },
+    "gnt-job": {
+        "list": [("gnt-job list", "The jobs in the queue:"),
+                 ("gnt-job list --running", "Only the running ones:")],
+        "watch": [("gnt-job watch 17",
+                   "Follow the log messages of job 17 until it ends:")],
+        "cancel": [("gnt-job cancel 17", "Cancel a queued job:")],
+        "autoarchive": [("gnt-job autoarchive 1d",
+                         "Archive finished jobs older than a day:")],
+    },
+    "gnt-os": {
+        "list": [("gnt-os list", "The OS definitions valid on all nodes:")],
+        "diagnose": [("gnt-os diagnose",
+                      "Where each OS definition was found and why it is"
+                      " invalid where it is:")],
+        "modify": [("gnt-os modify --hidden=yes debootstrap",
+                    "Hide an OS from gnt-os list:")],
+    },
+    "gnt-debug": {
+        "delay": [("gnt-debug delay 10",
+                   "A job that sleeps 10 s on the master:")],
+        "locks": [("gnt-debug locks", "The locks and their owners:")],
+    },
+}
+
+COMMON_SECTIONS = [
+    ("COMMON OPTIONS", [
+        "--submit: submit the job and print its id instead of waiting for"
+        " it (follow it with gnt-job watch); --print-jobid: print the job"
+        " id of a job waited for; --dry-run: check the request without"
+        " doing it; --priority low|normal|high: the job's priority"
+        " (default normal); -f/--force: do not ask for confirmation.",
+        "List commands: -o FIELDS (a comma-separated field list, or"
+        " +FIELDS to add to the default ones), --no-headers, --separator"
+        " SEP (instead of aligned columns), --units h|m|g|t (sizes), -v"
+        " (verbose). list-fields shows the available fields.",
+    ]),
+    ("EXIT STATUS", [
+        "0 on success; 1 on failure, with a one-line error on stderr;"
+        " %d when a confirmation was refused; %d for an unknown field name"
+        " in a list command; 2 for a usage error."
+        % (constants.EXIT_CONFIRMATION, constants.EXIT_UNKNOWN_FIELD),
+    ]),
+    ("FILES", [
+        "/var/lib/ganeti/config.data: the cluster configuration (master"
+        " candidates); /var/lib/ganeti/queue/: the job queue;"
+        " /var/log/ganeti/commands.log: every gnt-* command run;"
+        " /var/run/ganeti/socket/ganeti-master: the master daemon's"
+        " socket.",
+    ]),
+]
