@@ -210,6 +210,44 @@ EXAMPLES: Dict[str, Dict[str, List[Example]]] = {
     },
 }
 
+
+
+def _TagExamples(program: str, target: str) -> Dict[str, List[Example]]:
+    """The tag commands' examples of a program (target: the object's name
+    on the command line, "" for the cluster)."""
+    where = (" " + target) if target else ""
+    return {
+        "add-tags": [("%s add-tags%s web production" % (program, where),
+                      "Add two tags:")],
+        "list-tags": [("%s list-tags%s" % (program, where),
+                       "List the tags:")],
+        "remove-tags": [("%s remove-tags%s production" % (program, where),
+                         "Remove a tag:")],
+    }
+
+
+for _program, _target in (("gnt-cluster", ""),
+                          ("gnt-node", "node2.example.com"),
+                          ("gnt-group", "group1"),
+                          ("gnt-instance", "instance1.example.com")):
+    for _name, _examples in _TagExamples(_program, _target).items():
+        EXAMPLES[_program].setdefault(_name, _examples)
+EXAMPLES["gnt-cluster"]["search-tags"] = [
+    ("gnt-cluster search-tags ^prod",
+     "Every object with a tag matching the regular expression ^prod:")]
+EXAMPLES["gnt-debug"].update({
+    "iallocator": [("gnt-debug iallocator --mode=allocate -t drbd --mem=512"
+                    " --disks=1024 --nics=1 -I hail instance9.example.com",
+                    "Ask hail where a new instance would go, without"
+                    " creating it:")],
+    "wconfd": [("gnt-debug wconfd echo hello",
+                "Check that the configuration daemon answers:"),
+               ("gnt-debug wconfd listlocks 17",
+                "The locks job 17 holds:")],
+    "metad": [("gnt-debug metad echo hello",
+               "Check that the metadata daemon answers:")],
+})
+
 COMMON_SECTIONS = [
     ("COMMON OPTIONS", [
         "--submit: submit the job and print its id instead of waiting for"
@@ -225,7 +263,9 @@ COMMON_SECTIONS = [
     ("EXIT STATUS", [
         "0 on success; 1 on failure, with a one-line error on stderr;"
         " %d when a confirmation was refused; %d for an unknown field name"
-        " in a list command; 2 for a usage error."
+        " in a list command. A missing or unknown"
+        " command or wrong arguments exit with 1 after the usage, an"
+        " unknown option with 2."
         % (constants.EXIT_CONFIRMATION, constants.EXIT_UNKNOWN_FIELD),
     ]),
     ("FILES", [

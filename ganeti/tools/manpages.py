@@ -22,6 +22,7 @@ import time
 from typing import List, Optional, Tuple
 
 from ganeti import constants
+from ganeti.cli import opts as cli_opts
 from ganeti.tools import manpage_text
 
 PROGRAMS = {
@@ -271,6 +272,9 @@ def RenderManPage(program: str, module_name: str, summary: str) -> str:
             out.append(".TP")
             out.append("\\fB%s\\fR" % _roff(alias))
             out.append(_roff("Same as %s." % target))
+    out.append(".SH OPTIONS OF EVERY COMMAND")
+    for opt in cli_opts.COMMON_OPTS:
+        out.extend(_option_lines(opt))
     out += _Sections(manpage_text.COMMON_SECTIONS)
     out += _Trailer(["ganeti(7)"] + ["%s(8)" % p for p in sorted(PROGRAMS)
                                      if p != program])

@@ -52,6 +52,7 @@ def test_daemon_page_has_every_option_and_the_users_file():
 
 import pytest
 
+from ganeti.cli import opts as opts_module
 from ganeti.tools import manpage_text
 
 
@@ -89,7 +90,11 @@ def test_every_subcommand_has_synopsis_description_options_example(
             assert "# %s" % line in section
         if not written and manpages.GeneratedExample(program, name, args):
             assert "Example:" in section, name
-    for title in ("DESCRIPTION", "COMMANDS", "COMMON OPTIONS",
+    for opt in opts_module.COMMON_OPTS:
+        assert ".TP\n%s" % ", ".join(opt._short_opts + opt._long_opts) \
+            in page
+    for title in ("DESCRIPTION", "COMMANDS", "OPTIONS OF EVERY COMMAND",
+                  "COMMON OPTIONS",
                   "EXIT STATUS", "FILES", "SEE ALSO"):
         assert "\n.SH %s\n" % title in page
 
@@ -151,3 +156,28 @@ def test_main_writes_daemon_tool_and_alias_pages(tmp_path):
             ".so man8/ganeti-masterd.8\n"
     cleaner_page = _plain((tmp_path / "ganeti-cleaner.8").read_text())
     assert "/var/lib/ganeti/queue/archive/" in cleaner_page
+
+
+def _all_examples():
+    import shlex
+    for program, (module_name, _summary) in _programs():
+        commands, _aliases = manpages.CommandTable(module_name)
+        for name, (_fn, args, _o, _u, _d) in sorted(commands.items()):
+            written = manpage_text.EXAMPLES.get(program, {}).get(name)
+            lines = [line for line, _ in written] if written else \
+                [manpages.GeneratedExample(program, name, args)]
+            for line in lines:
+                if line:
+                    yield program, module_name, shlex.split(line)
+
+
+@pytest.mark.parametrize("program,module_name,words", list(_all_examples()),
+                         ids=lambda v: v if isinstance(v, str) else
+                         "-".join(v[:2]) if isinstance(v, list) else None)
+def test_every_example_is_a_valid_command_line(program, module_name, words):
+    """Each example parses with its subcommand's options and arguments."""
+    from ganeti import cli
+    commands, aliases = manpages.CommandTable(module_name)
+    assert words[0] == program and words[1] in commands
+    func, _opts, _args = cli.ParseArgs(program, words, commands, aliases)
+    assert func is commands[words[1]][0], words
