@@ -276,3 +276,135 @@ COMMON_SECTIONS = [
         " socket.",
     ]),
 ]
+
+# What some subcommands do, beyond their one-line description.
+DETAILS: Dict[str, Dict[str, List[str]]] = {
+    "gnt-cluster": {
+        "init": [
+            "Run on the node that becomes the first master. It creates the"
+            " cluster configuration, certificates and keys, starts the node"
+            " daemons and the master daemon here and brings up the master"
+            " IP address (the address the cluster name resolves to) on the"
+            " master network device. Further nodes join with gnt-node"
+            " add.",
+        ],
+        "verify": [
+            "Checks the configuration, every node (daemons, versions,"
+            " clocks, storage, hypervisors, OS definitions, files that must"
+            " be identical) and every instance (placement, disks, running"
+            " state), and reports each problem with its error code. The"
+            " exit code is 1 when an error (not a warning) was found.",
+        ],
+        "master-failover": [
+            "Run on a master candidate: the old master's daemons are"
+            " stopped and its master IP removed if it is reachable, and"
+            " this node starts the master daemons. The other nodes vote on"
+            " who holds the most recent configuration; without a majority"
+            " the command refuses unless --no-voting is given.",
+        ],
+        "modify": [
+            "Changes the cluster-wide defaults: hypervisor (-H), back-end"
+            " (-B), NIC (-N), disk (-D) and node (--node-parameters)"
+            " parameters, the enabled hypervisors and disk templates, the"
+            " instance policy and the candidate pool size. Instances and"
+            " nodes without their own value of a parameter get the new"
+            " default.",
+        ],
+        "renew-crypto": [
+            "Replaces certificates and keys (cluster and node certificates,"
+            " the RAPI certificate, the confd HMAC key, the cluster domain"
+            " secret) on every node. The daemons are stopped while files are"
+            " replaced and started again afterwards.",
+        ],
+        "destroy": [
+            "Stops the master role and removes the cluster's state from the"
+            " master node. The cluster must have no instances and no other"
+            " nodes.",
+        ],
+        "watcher": [
+            "pause DURATION stops the watcher (the cron job restarting"
+            " daemons and instances) until the time given; continue lifts"
+            " the pause; info shows it.",
+        ],
+        "queue": [
+            "drain makes the master refuse new jobs (running and queued"
+            " ones go on), undrain accepts them again, info shows the"
+            " state.",
+        ],
+    },
+    "gnt-node": {
+        "add": [
+            "Connects to the new node over SSH as root, copies the cluster's"
+            " certificates and keys to it and starts its node daemon; the"
+            " node then receives the configuration files. With --readd a"
+            " node already in the configuration (e.g. after a reinstall)"
+            " joins again with its old settings.",
+        ],
+        "remove": [
+            "The node must hold no instances (move them with gnt-node"
+            " evacuate or migrate first). It is told to leave the cluster"
+            " and forgets it; a node that is down keeps its state, which"
+            " $libdir/ganeti/tools/node-cleanup removes later.",
+        ],
+        "modify": [
+            "Changes a node's role (--master-candidate, --drained,"
+            " --offline; at most one can be yes), its secondary IP, its"
+            " capabilities (--master-capable, --vm-capable) and its node"
+            " parameters. Setting a node offline makes the cluster stop"
+            " contacting it.",
+        ],
+        "evacuate": [
+            "Moves the instances off a node: primary instances (-p),"
+            " secondary ones (-s) or both; new nodes are given with -n or"
+            " chosen by an iallocator (-I).",
+        ],
+    },
+    "gnt-instance": {
+        "add": [
+            "Creates the instance's disks with the disk template given"
+            " (-t), installs the OS definition (-o) on them unless"
+            " --no-install, and starts the instance unless --no-start. The"
+            " nodes are given with -n PRIMARY[:SECONDARY] or chosen by an"
+            " iallocator (-I, or the cluster's default). The name must"
+            " resolve unless --no-name-check.",
+        ],
+        "remove": [
+            "Shuts the instance down and removes it and its disks from all"
+            " its nodes. --ignore-failures removes it from the"
+            " configuration even if its disks cannot be removed.",
+        ],
+        "shutdown": [
+            "The hypervisor asks the instance to power off and stops it"
+            " after --timeout seconds. The instance is marked down, so the"
+            " watcher does not restart it (unless --no-remember).",
+        ],
+        "migrate": [
+            "Moves a running instance to its secondary node (mirrored disk"
+            " templates) or to the node given with -n (shared storage),"
+            " live unless --non-live. --cleanup repairs the state after a"
+            " migration that failed half-way.",
+        ],
+        "failover": [
+            "Stops the instance, activates its disks on the secondary node"
+            " (or the node given for shared storage) and starts it there if"
+            " it was running. Works when the primary node is down"
+            " (--ignore-consistency).",
+        ],
+        "modify": [
+            "Changes hypervisor (-H), back-end (-B) and OS (-O) parameters"
+            " and adds, changes or removes NICs (--net) and disks (--disk)."
+            " Most changes take effect at the next start of the instance.",
+        ],
+    },
+    "gnt-job": {
+        "cancel": [
+            "A queued or waiting job is cancelled at once; a running job"
+            " only with --kill (its process is killed and its locks"
+            " freed).",
+        ],
+        "archive": [
+            "Moves finished jobs to the archive (queue/archive/), where"
+            " ganeti-cleaner removes them after 21 days.",
+        ],
+    },
+}

@@ -263,6 +263,8 @@ def RenderManPage(program: str, module_name: str, summary: str) -> str:
         out.append(_Synopsis(program, name, options, usage or ""))
         out.append(".PP")
         out.append(_roff(description or ""))
+        for paragraph in manpage_text.DETAILS.get(program, {}).get(name, []):
+            out += [".PP", _roff(paragraph)]
         for opt in options:
             out.extend(_option_lines(opt))
         out.extend(_Examples(program, name, args))

@@ -181,3 +181,20 @@ def test_every_example_is_a_valid_command_line(program, module_name, words):
     assert words[0] == program and words[1] in commands
     func, _opts, _args = cli.ParseArgs(program, words, commands, aliases)
     assert func is commands[words[1]][0], words
+
+
+def test_details_name_real_subcommands_and_options():
+    import re
+    for program, details in manpage_text.DETAILS.items():
+        module_name, summary = manpages.PROGRAMS[program]
+        commands, _aliases = manpages.CommandTable(module_name)
+        page = _plain(manpages.RenderManPage(program, module_name, summary))
+        for name, paragraphs in details.items():
+            assert name in commands, (program, name)
+            flags = {f for opt in commands[name][2]
+                     for f in opt._short_opts + opt._long_opts}
+            for paragraph in paragraphs:
+                assert paragraph in page, (program, name)
+                for flag in re.findall(r"(?<![\w/-])(--?[a-zA-Z][\w-]*)",
+                                       paragraph):
+                    assert flag in flags, (program, name, flag)
