@@ -305,6 +305,11 @@ def _CheckConfigAction(rest: List[str]) -> int:
     return constants.EXIT_FAILURE if missing else constants.EXIT_SUCCESS
 
 
+def _RotateAllLogsAction() -> int:
+    RotateAllLogs()
+    return constants.EXIT_SUCCESS
+
+
 def _List(names: List[str]) -> int:
     for name in names:
         print(name)
@@ -318,7 +323,7 @@ _GROUP_ACTIONS = {
     "stop-master": lambda: _StopGroup(MASTER_DAEMONS[::-1]),
     "list-start-daemons": lambda: _List(START_ORDER),
     "list-stop-daemons": lambda: _List(START_ORDER[::-1]),
-    "rotate-all-logs": lambda: (RotateAllLogs(), constants.EXIT_SUCCESS)[1],
+    "rotate-all-logs": _RotateAllLogsAction,
 }
 
 

@@ -207,3 +207,34 @@ def test_node_cleanup(cluster):
     assert res.stdout == "", res.stdout
     res = cluster.vc.exec(NODE2, PY, DAEMON_UTIL, "check-config")
     assert res.returncode == 1
+
+
+def test_rotate_all_logs_reopens_the_log_files(cluster):
+    """What logrotate's postrotate does: after a rename the daemons write
+    their next messages (here: those of stopping) to new files."""
+    logs = ["node-daemon", "conf-daemon", "master-daemon", "rapi-daemon"]
+
+    def shutdowns(path):
+        res = cluster.sh("grep -c 'Shutdown requested' %s" % path)
+        return int(res.stdout.strip() or 0)
+
+    before = {log: shutdowns("/var/log/ganeti/%s.log" % log) for log in logs}
+    res = cluster.sh(" && ".join("mv /var/log/ganeti/%s.log"
+                                 " /var/log/ganeti/%s.log.1" % (log, log)
+                                 for log in logs))
+    assert res.returncode == 0, res.stderr
+    res = _util(cluster, "rotate-all-logs")
+    assert res.returncode == 0, res.stderr
+    res = _util(cluster, "stop-all")
+    assert res.returncode == 0, res.stderr
+    try:
+        for log in logs:
+            assert shutdowns("/var/log/ganeti/%s.log" % log) == 1, log
+            assert shutdowns("/var/log/ganeti/%s.log.1" % log) == \
+                before[log], log
+        res = cluster.sh("cat /var/log/ganeti/luxi-daemon.log")
+        assert "Shutdown requested" in res.stdout
+    finally:
+        res = _util(cluster, "start-all")
+    assert res.returncode == 0, res.stderr
+    _wait_master(cluster)

@@ -205,3 +205,14 @@ def test_every_daemon_name_has_a_program_with_version(name):
     assert res.returncode == 0, res.stderr
     assert res.stdout == "%s (ganeti) %s\n" % (name,
                                                 constants.RELEASE_VERSION)
+
+
+def test_rotate_all_logs_signals_the_running_daemons(monkeypatch, capsys):
+    sent = []
+    monkeypatch.setattr(daemon_util, "daemon_pid",
+                        lambda name: 4242 if name == "ganeti-noded" else None)
+    monkeypatch.setattr(daemon_util.os, "kill",
+                        lambda pid, signum: sent.append((pid, signum)))
+    assert _run(capsys, "rotate-all-logs")[0] == 0
+    import signal
+    assert sent == [(4242, signal.SIGHUP)]
