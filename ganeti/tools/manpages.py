@@ -179,7 +179,8 @@ def RenderDaemonManPage(program: str, module_name: str, summary: str,
     out.extend([".TP", "\\fB\\-\\-version\\fR",
                 _roff("Print \"%s (ganeti) %s\" and exit." %
                       (program, constants.RELEASE_VERSION))])
-    out += _Sections(_DaemonFacts(program, daemon_name))
+    if daemon_name is not None:  # a program with the daemon frame
+        out += _Sections(_DaemonFacts(program, daemon_name))
     out += _Trailer(["ganeti(7)", "daemon-util", "gnt-cluster(8)"] +
                     ["%s(8)" % d for d in sorted(DAEMONS) if d != program])
     return "\n".join(out) + "\n"
