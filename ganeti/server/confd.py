@@ -193,7 +193,9 @@ def ExecConfd(options: Any, args: Sequence[str], server: ConfdServer) -> None:
         server.Close()
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
+def BuildParser() -> optparse.OptionParser:
+    """The option parser of ganeti-confd (without the common daemon
+    options, which daemon.GenericMain adds)."""
     parser = optparse.OptionParser(
         description="Ganeti configuration query daemon",
         usage="%prog [-f] [-d] [-p port] [-b ADDRESS] [-i INTERFACE]",
@@ -201,5 +203,30 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_option("--no-user-checks", dest="no_user_checks",
                       action="store_true", default=False,
                       help="Do not check for the daemon's user and group")
+    return parser
+
+
+# The prose of the ganeti-confd(8) man page.
+MAN_SECTIONS = [
+    ("DESCRIPTION", [
+        "ganeti-confd answers configuration queries over UDP port %d:"
+        " the master node, a node's role, the instances with a given IP"
+        " address, the node and instance lists and the like. Clients (such"
+        " as htools and the confd-client tool) ask several master"
+        " candidates at once and take the answer with the highest"
+        " configuration serial number." % constants.DEFAULT_CONFD_PORT,
+        "Requests and answers are signed with the cluster's HMAC key"
+        " (/var/lib/ganeti/hmac.key, renewed by gnt-cluster renew-crypto"
+        " --new-confd-hmac-key); unsigned, forged, stale or replayed"
+        " packets are dropped without an answer.",
+        "The daemon runs on every node but answers only where a copy of"
+        " the configuration is, i.e. on master candidates; it reloads the"
+        " configuration when the file changes.",
+    ]),
+]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = BuildParser()
     daemon.GenericMain(constants.CONFD, parser, CheckConfd, PrepConfd,
                        ExecConfd, argv=list(argv) if argv is not None else None)

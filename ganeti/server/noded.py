@@ -232,7 +232,9 @@ def ExecNoded(options: Any, args: Sequence[str],
     server.Serve()
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
+def BuildParser() -> optparse.OptionParser:
+    """The option parser of ganeti-noded (without the common daemon
+    options, which daemon.GenericMain adds)."""
     parser = optparse.OptionParser(
         description="Ganeti node daemon",
         usage="%prog [-f] [-d] [-p port] [-b ADDRESS] [-i INTERFACE]",
@@ -244,6 +246,32 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                       default=constants.NODED_MAX_CLIENTS,
                       help="Number of simultaneous connections accepted"
                       " by noded (default: %default)")
+    return parser
+
+
+# The prose of the ganeti-noded(8) man page (ganeti.tools.manpages adds the
+# synopsis, the options and the common daemon sections).
+MAN_SECTIONS = [
+    ("DESCRIPTION", [
+        "ganeti-noded is the node daemon: it runs on every node of a cluster"
+        " and does the work on that node that the master asks for: block"
+        " devices (LVM, DRBD, files), instances (start, stop, migrate),"
+        " OS installation scripts, hooks, file uploads (configuration,"
+        " ssconf, job queue replication), storage reports and node"
+        " verification. It runs as root.",
+        "It answers node RPC calls, HTTPS POST requests with JSON bodies,"
+        " on TCP port %d. The client must present a certificate signed by"
+        " the cluster certificate (%s); once the master candidates are"
+        " known, only theirs are accepted." % (constants.DEFAULT_NODED_PORT,
+                                              "/var/lib/ganeti/server.pem"),
+        "Instances started by the node daemon keep running when it stops or"
+        " restarts.",
+    ]),
+]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = BuildParser()
     daemon.GenericMain(constants.NODED, parser, CheckNoded, PrepNoded,
                        ExecNoded, multithreaded=True,
                        argv=list(argv) if argv is not None else None)

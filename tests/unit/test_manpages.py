@@ -47,3 +47,157 @@ def test_daemon_page_has_every_option_and_the_users_file():
         assert ".SH %s\n" % title in page
     assert "/var/lib/ganeti/rapi/users" in page and "{ha1}" in page
     assert "\\-\\-help" not in page
+
+
+# ------------------------------------------------ content of the pages
+
+import pytest
+
+from ganeti.cli import opts as opts_module
+from ganeti.tools import manpage_text
+
+
+def _programs():
+    return sorted(manpages.PROGRAMS.items())
+
+
+def _plain(text):
+    return text.replace("\\-", "-").replace("\\fB", "").replace("\\fR", "") \
+        .replace("\\fI", "").replace("\\&", "")
+
+
+@pytest.mark.parametrize("program,entry", _programs())
+def test_every_subcommand_has_synopsis_description_options_example(
+        program, entry):
+    module_name, summary = entry
+    commands, aliases = manpages.CommandTable(module_name)
+    page = _plain(manpages.RenderManPage(program, module_name, summary))
+    sections = page.split("\n.SS ")
+    assert len(sections) == len(commands) + 1
+    for name, section in zip(sorted(commands), sections[1:]):
+        _fn, args, options, _usage, description = commands[name]
+        assert section.startswith(name.upper() + "\n%s %s" % (program, name))
+        synopsis = section.split("\n.PP\n")[0]
+        assert (description or "").replace("\\", "\\\\") in section
+        for opt in options:
+            flags = "|".join(opt._short_opts + opt._long_opts)
+            assert flags in synopsis, (name, flags)
+            assert sum(synopsis.count(form % flags) for form in
+                       ("[%s]", "[%s ", "[{%s}")) == 1, (name, flags)
+            assert ".TP\n%s" % ", ".join(opt._short_opts + opt._long_opts) \
+                in section, (name, flags)
+        written = manpage_text.EXAMPLES.get(program, {}).get(name, [])
+        for line, _ in written:
+            assert "# %s" % line in section
+        if not written and manpages.GeneratedExample(program, name, args):
+            assert "Example:" in section, name
+    for opt in opts_module.COMMON_OPTS:
+        assert ".TP\n%s" % ", ".join(opt._short_opts + opt._long_opts) \
+            in page
+    for title in ("DESCRIPTION", "COMMANDS", "OPTIONS OF EVERY COMMAND",
+                  "COMMON OPTIONS",
+                  "EXIT STATUS", "FILES", "SEE ALSO"):
+        assert "\n.SH %s\n" % title in page
+
+
+def test_options_state_their_choices_and_defaults():
+    from ganeti.client import gnt_instance
+    page = _plain(manpages.RenderManPage("gnt-instance", "gnt_instance",
+                                         "Ganeti instance administration"))
+    shown = 0
+    for _fn, _args, options, _u, _d in gnt_instance.commands.values():
+        for opt in options:
+            if manpages._ShowsDefault(opt):
+                assert "Default: %s." % (opt.default,) in page, opt
+                shown += 1
+    assert shown > 0
+
+
+def test_generated_example_uses_sample_names():
+    from ganeti.cli import opts
+    assert manpages.GeneratedExample(
+        "gnt-node", "info", [opts.ArgNode(min=1, max=1)]) == \
+        "gnt-node info node2.example.com"
+    assert manpages.GeneratedExample(
+        "gnt-job", "list", [opts.ArgJobId(min=0)]) == "gnt-job list"
+    assert manpages.GeneratedExample(
+        "gnt-x", "y", [opts.ArgUnknown(min=1, max=1)]) is None
+
+
+@pytest.mark.parametrize("program", sorted(
+    program for program, entry in manpages.DAEMONS.items()
+    if entry[2] is not None))  # programs without the daemon frame differ
+def test_daemon_pages_have_options_files_and_signals(program):
+    module_name, summary, name = manpages.DAEMONS[program]
+    page = _plain(manpages.RenderDaemonManPage(program, module_name,
+                                               summary, name))
+    for title in ("SYNOPSIS", "DESCRIPTION", "OPTIONS",
+                  "STARTING AND STOPPING", "SIGNALS", "FILES"):
+        assert "\n.SH %s\n" % title in page
+    assert "/var/run/ganeti/%s.pid" % name in page
+    assert "/var/log/ganeti/%s.log" % constants.DAEMONS_LOGBASE[name] in page
+    for flag in ("-f, --foreground", "-d, --debug", "--syslog",
+                 "--version"):
+        assert ".TP\n%s" % flag in page
+
+
+def test_masterd_page_explains_the_upstream_names():
+    page = _plain(manpages.RenderDaemonManPage(
+        "ganeti-masterd", "masterd", "Ganeti master daemon",
+        constants.MASTERD))
+    assert "\n.SH UPSTREAM DAEMON NAMES\n" in page
+    assert "WCONFD_ARGS" in page and "LUXID_ARGS" in page
+
+
+def test_main_writes_daemon_tool_and_alias_pages(tmp_path):
+    assert manpages.main([str(tmp_path)]) == 0
+    for name in ("ganeti-noded", "ganeti-confd", "ganeti-masterd",
+                 "ganeti-cleaner"):
+        assert (tmp_path / (name + ".8")).read_text().startswith(".TH ")
+    for alias in ("ganeti-luxid", "ganeti-wconfd"):
+        assert (tmp_path / (alias + ".8")).read_text() == \
+            ".so man8/ganeti-masterd.8\n"
+    cleaner_page = _plain((tmp_path / "ganeti-cleaner.8").read_text())
+    assert "/var/lib/ganeti/queue/archive/" in cleaner_page
+
+
+def _all_examples():
+    import shlex
+    for program, (module_name, _summary) in _programs():
+        commands, _aliases = manpages.CommandTable(module_name)
+        for name, (_fn, args, _o, _u, _d) in sorted(commands.items()):
+            written = manpage_text.EXAMPLES.get(program, {}).get(name)
+            lines = [line for line, _ in written] if written else \
+                [manpages.GeneratedExample(program, name, args)]
+            for line in lines:
+                if line:
+                    yield program, module_name, shlex.split(line)
+
+
+@pytest.mark.parametrize("program,module_name,words", list(_all_examples()),
+                         ids=lambda v: v if isinstance(v, str) else
+                         "-".join(v[:2]) if isinstance(v, list) else None)
+def test_every_example_is_a_valid_command_line(program, module_name, words):
+    """Each example parses with its subcommand's options and arguments."""
+    from ganeti import cli
+    commands, aliases = manpages.CommandTable(module_name)
+    assert words[0] == program and words[1] in commands
+    func, _opts, _args = cli.ParseArgs(program, words, commands, aliases)
+    assert func is commands[words[1]][0], words
+
+
+def test_details_name_real_subcommands_and_options():
+    import re
+    for program, details in manpage_text.DETAILS.items():
+        module_name, summary = manpages.PROGRAMS[program]
+        commands, _aliases = manpages.CommandTable(module_name)
+        page = _plain(manpages.RenderManPage(program, module_name, summary))
+        for name, paragraphs in details.items():
+            assert name in commands, (program, name)
+            flags = {f for opt in commands[name][2]
+                     for f in opt._short_opts + opt._long_opts}
+            for paragraph in paragraphs:
+                assert paragraph in page, (program, name)
+                for flag in re.findall(r"(?<![\w/-])(--?[a-zA-Z][\w-]*)",
+                                       paragraph):
+                    assert flag in flags, (program, name, flag)
