@@ -247,6 +247,7 @@ OP_PRIO_SUBMIT_VALID = frozenset([OP_PRIO_HIGH, OP_PRIO_NORMAL, OP_PRIO_LOW])
 # Reason trail sources.
 OPCODE_REASON_SRC_USER = "gnt:user"
 OPCODE_REASON_SRC_RLIB2 = "gnt:library:rlib2"
+OPCODE_REASON_SRC_NODED = "gnt:daemon:noded"
 # Job and opcode statuses.
 JOB_STATUS_QUEUED = "queued"
 JOB_STATUS_WAITING = "waiting"
