@@ -107,9 +107,27 @@ def _recorded_jobs():
             if name.startswith("job-")}
 
 
+# Upstream's daemon users and groups (a switched node still has them); the
+# node's /etc is its own overlay layer, so this changes nothing outside it.
+_USERS = r"""
+set -e
+for group in gnt-daemons gnt-admin gnt-confd gnt-rapi gnt-masterd; do
+    groupadd --system $group
+done
+useradd --system --no-create-home --no-log-init -g gnt-masterd \
+    -G gnt-daemons,gnt-confd gnt-masterd
+useradd --system --no-create-home --no-log-init -g gnt-confd \
+    -G gnt-daemons gnt-confd
+useradd --system --no-create-home --no-log-init -g gnt-rapi \
+    -G gnt-daemons,gnt-masterd gnt-rapi
+"""
+
+
 def _take_over(cluster):
     """Lay out upstream's state on node1 and start our daemons on it, as
     doc/switching-from-upstream.md tells an administrator to."""
+    res = cluster.sh(_USERS)
+    assert res.returncode == 0, res.stdout + res.stderr
     res = cluster.py(_PREPARE % {"src": STATE, "node": NODE,
                                  "cluster": CLUSTER, "up_node": UP_NODE,
                                  "up_cluster": UP_CLUSTER})
@@ -336,3 +354,29 @@ def test_run_files_keep_upstream_shape(cluster):
     theirs = json.loads(_recorded("instance-reason", "bu1.ganeti.test"))
     assert _shape(reason) == _shape(theirs)
     assert reason[-1][0] == "gnt:daemon:noded:shutdown"
+
+
+def test_rewritten_files_keep_upstream_owners(cluster):
+    cluster.ok("cluster", "add-tags", "owners-check")  # config.data rewritten
+    res = cluster.ok("debug", "delay", "0.01")
+    res = cluster.ok("job", "list", "--no-headers", "-o", "id")
+    newest = max(int(i) for i in res.stdout.split())
+    paths = ["config.data", "queue", "queue/archive", "queue/serial",
+             "queue/job-%d" % newest, "server.pem", "hmac.key"]
+    res = cluster.sh("cd %s && stat -c '%%n %%A %%U %%G' %s"
+                     % (LIB, " ".join(paths)))
+    ours = {line.split()[0]: line.split()[1:] for line in
+            res.stdout.splitlines()}
+    listing = {}
+    for line in _recorded("LISTING-var-lib-ganeti.txt").splitlines():
+        fields = line.split()
+        if len(fields) == 9:
+            listing[fields[8]] = [fields[0], fields[2], fields[3]]
+    for name in ("config.data", "queue", "server.pem", "hmac.key"):
+        assert ours[name] == listing[name], name
+    # The queue's files and archive: upstream's job-1 and archive lines.
+    queue_file = ["-rw-r-----", "gnt-masterd", "gnt-daemons"]
+    assert ours["queue/serial"] == queue_file
+    assert ours["queue/job-%d" % newest] == queue_file
+    assert ours["queue/archive"] == ["drwxr-x---", "gnt-masterd",
+                                     "gnt-daemons"]
