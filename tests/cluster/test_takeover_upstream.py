@@ -380,3 +380,9 @@ def test_rewritten_files_keep_upstream_owners(cluster):
     assert ours["queue/job-%d" % newest] == queue_file
     assert ours["queue/archive"] == ["drwxr-x---", "gnt-masterd",
                                      "gnt-daemons"]
+    cluster.ok("cluster", "queue", "drain")
+    try:
+        res = cluster.sh("stat -c '%%s %%A %%U %%G' %s/queue/drain" % LIB)
+        assert res.stdout.split() == ["0"] + queue_file
+    finally:
+        cluster.ok("cluster", "queue", "undrain")

@@ -84,6 +84,13 @@ def test_reboot(node):
     assert bi.GetInstanceInfo(inst["name"], "fake", {})["memory"] == 200
     bi.InstanceReboot(inst, "hard", 10, None)     # stop + start: memory reset
     assert bi.GetInstanceInfo(inst["name"], "fake", {})["memory"] == 256
+    bi.InstanceReboot(inst, "soft", 10, [["gnt:user", "reboot", 3]])
+    with open(os.path.join(pathutils.INSTANCE_REASON_DIR,
+                           inst["name"])) as handle:
+        trail = json.load(handle)
+    assert trail[0] == ["gnt:user", "reboot", 3]
+    assert [entry[:2] for entry in trail[1:]] == \
+        [["gnt:daemon:noded:reboot", ""]]
     with pytest.raises(backend.RPCFail, match="Invalid reboot_type"):
         bi.InstanceReboot(inst, "gentle", 10, None)
 
