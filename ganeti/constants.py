@@ -86,7 +86,7 @@ SS_FILE_PERMS = 0o444
 CONFIG_FILE_MODE = 0o640
 SECURE_FILE_MODE = 0o600
 JOB_QUEUE_FILES_PERMS = 0o640
-JOB_QUEUE_DIR_MODE = 0o700
+JOB_QUEUE_DIR_MODE = 0o750  # upstream's drwxr-x---
 
 # Process running defaults.
 CHILD_KILL_TIMEOUT = 5.0
@@ -254,6 +254,7 @@ OP_PRIO_SUBMIT_VALID = frozenset([OP_PRIO_HIGH, OP_PRIO_NORMAL, OP_PRIO_LOW])
 # Reason trail sources.
 OPCODE_REASON_SRC_USER = "gnt:user"
 OPCODE_REASON_SRC_RLIB2 = "gnt:library:rlib2"
+OPCODE_REASON_SRC_NODED = "gnt:daemon:noded"
 # Job and opcode statuses.
 JOB_STATUS_QUEUED = "queued"
 JOB_STATUS_WAITING = "waiting"

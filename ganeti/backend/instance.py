@@ -60,15 +60,19 @@ def _DisksInfo(idict: Any) -> List[Dict[str, Any]]:
             for d in idict.get("disks_info") or []]
 
 
-def _StoreReasonTrail(instance_name: str, reason: Any) -> None:
-    """Remember why the instance last changed state (instance-reason dir)."""
+def _StoreReasonTrail(instance_name: str, reason: Any, action: str) -> None:
+    """Remember why the instance last changed state (instance-reason dir):
+    the trail received, ending, as upstream's, with the node daemon's own
+    entry ["gnt:daemon:noded:<action>", "", <epoch ns>]."""
     if reason is None:
         return
+    trail = list(reason) + [["%s:%s" % (constants.OPCODE_REASON_SRC_NODED,
+                                        action), "", time.time_ns()]]
     try:
         os.makedirs(pathutils.INSTANCE_REASON_DIR, mode=0o755, exist_ok=True)
         utils_io.WriteFile(os.path.join(pathutils.INSTANCE_REASON_DIR,
                                         instance_name),
-                           data=json.dumps(reason))
+                           data=json.dumps(trail))
     except OSError as err:
         logging.warning("Can't store the reason trail of %s: %s",
                         instance_name, err)
@@ -157,7 +161,7 @@ def StartInstance(instance: Any, startup_paused: bool, reason: Any,
         _RemoveBlockDevLinks(inst.name, len(disks))
         _Fail("Hypervisor error: %s", err, exc=True)
     if store_reason:
-        _StoreReasonTrail(inst.name, reason)
+        _StoreReasonTrail(inst.name, reason, "start")
 
 
 def _WaitStopped(hv: hv_base.BaseHypervisor, inst: objects.Instance,
@@ -200,7 +204,7 @@ def InstanceShutdown(instance: Any, timeout: Any, reason: Any,
         logging.warning("Failed to clean up after %s: %s", inst.name, err)
     _RemoveBlockDevLinks(inst.name, len(disks))
     if store_reason:
-        _StoreReasonTrail(inst.name, reason)
+        _StoreReasonTrail(inst.name, reason, "shutdown")
 
 
 def InstanceReboot(instance: Any, reboot_type: str, shutdown_timeout: Any,
@@ -224,7 +228,7 @@ def InstanceReboot(instance: Any, reboot_type: str, shutdown_timeout: Any,
             _Fail("Failed to hard reboot instance '%s': %s", inst.name, err)
     else:
         _Fail("Invalid reboot_type received: '%s'", reboot_type)
-    _StoreReasonTrail(inst.name, reason)
+    _StoreReasonTrail(inst.name, reason, "reboot")
 
 
 # ------------------------------------------------------------- information

@@ -67,10 +67,8 @@ def GenerateClusterCrypto(hostname: str) -> str:
     digest = x509.GenerateClientCert(pathutils.NODED_CLIENT_CERT_FILE,
                                      pathutils.NODED_CERT_FILE, hostname)
     x509.GenerateSelfSignedServerCert(pathutils.RAPI_CERT_FILE)
-    uio.WriteFile(pathutils.CONFD_HMAC_KEY, data=x509.GenerateSecret() + "\n",
-                  mode=0o400)
-    uio.WriteFile(pathutils.CLUSTER_DOMAIN_SECRET_FILE,
-                  data=x509.GenerateSecret() + "\n", mode=0o400)
+    x509.GenerateHmacKey(pathutils.CONFD_HMAC_KEY)
+    x509.GenerateClusterDomainSecret(pathutils.CLUSTER_DOMAIN_SECRET_FILE)
     return digest
 
 

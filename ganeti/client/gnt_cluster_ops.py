@@ -293,9 +293,10 @@ def _ReadAndVerifyCert(filename: str, with_key: bool = False) -> str:
     return pem
 
 
-def _WriteSecretFile(filename: str, data: str) -> None:
+def _WriteSecretFile(filename: str, data: str, mode: int = 0o440) -> None:
+    """Write a certificate or secret (mode: upstream's, see utils.x509)."""
     from ganeti.utils import io as utils_io
-    utils_io.WriteFile(filename, data=data, mode=0o400)
+    utils_io.WriteFile(filename, data=data, mode=mode)
 
 
 class _CryptoRequest:
@@ -341,7 +342,8 @@ def _RenewFiles(req: _CryptoRequest, ctx: _StoppedCluster) -> None:
     if req.new_cds:
         x509.GenerateClusterDomainSecret(pathutils.CLUSTER_DOMAIN_SECRET_FILE)
     elif req.cds is not None:
-        _WriteSecretFile(pathutils.CLUSTER_DOMAIN_SECRET_FILE, req.cds)
+        _WriteSecretFile(pathutils.CLUSTER_DOMAIN_SECRET_FILE, req.cds,
+                         x509.DOMAIN_SECRET_MODE)
     if req.new_cds or req.cds is not None:
         files.append(pathutils.CLUSTER_DOMAIN_SECRET_FILE)
     for node in ctx.nonmaster_nodes:

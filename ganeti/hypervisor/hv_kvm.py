@@ -344,7 +344,8 @@ class KVMHypervisor(KvmHotplugMixin, hv_base.BaseHypervisor):
                                     taps[idx])
             _LocalizeRuntime(runtime, paths)
             argv = cmdline.ExecArgs(runtime, features, taps,
-                                    incoming=incoming, paused=paused)
+                                    incoming=incoming, paused=paused,
+                                    qmp_socket=paths.qmp)
             runtime.Save(paths)
             log_start = _FileSize(paths.log)
             result = utils_process.RunCmd(argv, output=paths.log,

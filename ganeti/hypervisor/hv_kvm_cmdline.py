@@ -480,8 +480,6 @@ def BuildRuntime(instance: Any, block_devices: Sequence,
         cmd += ["-serial", UnixServer(paths.serial, features)]
     else:
         cmd += ["-serial", "none"]
-    if features.Has("-qmp"):
-        cmd += ["-qmp", UnixServer(paths.qmp, features)]
     cmd += _Display(instance, hvp, features, paths)
     cmd += _Boot(hvp)
     cmd += _Media(hvp)
@@ -575,10 +573,18 @@ def _NicArgs(idx: int, ndict: Dict[str, Any], tap: str,
 def ExecArgs(runtime: KvmRuntime, features: KvmFeatures,
              taps: Dict[int, str],
              incoming: Optional[Tuple[str, int]] = None,
-             paused: bool = False) -> List[str]:
-    """The argv that starts the qemu described by runtime."""
+             paused: bool = False,
+             qmp_socket: Optional[str] = None) -> List[str]:
+    """The argv that starts the qemu described by runtime.
+
+    As upstream's, the QMP socket is added here, not kept in the runtime
+    file: a runtime written by upstream (migrated from, or left on, a node
+    it ran) has none, and upstream adds its own to a runtime of ours.
+    """
     hvp = runtime.hvparams
     argv = [str(arg) for arg in runtime.cmd]
+    if qmp_socket and features.Has("-qmp") and "-qmp" not in argv:
+        argv += ["-qmp", UnixServer(qmp_socket, features)]
     if paused:
         argv.append("-S")
     for idx, entry in enumerate(runtime.disks):

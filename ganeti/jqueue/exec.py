@@ -223,10 +223,7 @@ class JobExecutionMixin:
                                              errors.OpExecError(msg))
                     break
                 op.status = C.OP_STATUS_WAITING
-                if op.start_timestamp is None:
-                    op.start_timestamp = TimestampNow()
-                if job.start_timestamp is None:
-                    job.start_timestamp = op.start_timestamp
+                job.MarkStarted(op)
                 self._WriteJob(job)
                 job.interruptor = interrupt.Interruptor()
                 if self._stopping:
@@ -336,10 +333,7 @@ class JobExecutionMixin:
                             job.id)
                         if op.status != C.OP_STATUS_WAITING:
                             op.status = C.OP_STATUS_WAITING
-                            if op.start_timestamp is None:
-                                op.start_timestamp = TimestampNow()
-                            if job.start_timestamp is None:
-                                job.start_timestamp = op.start_timestamp
+                            job.MarkStarted(op)
                             self._WriteJob(job)
                     return _DEP_WAIT, ""
             if status == C.JOB_STATUS_CANCELED and \

@@ -8,12 +8,20 @@ Job file (``job-<id>``)::
             "priority": 0, "start_timestamp": [sec, usec],
             "exec_timestamp": [sec, usec], "end_timestamp": [sec, usec]}],
    "received_timestamp": [sec, usec], "start_timestamp": [sec, usec],
-   "end_timestamp": [sec, usec]}
+   "end_timestamp": [sec, usec],
+   "livelock": "/var/run/ganeti/livelocks/job_000016_<sec>",
+   "process_id": <pid>}
+
+livelock and process_id, as upstream's, name the process that ran the job
+(here the master daemon, whose threads run the jobs) and appear once the
+job has started; upstream's luxid, finding such a job unfinished and its
+livelock file not locked, knows its process is gone.
 
 Callers hold ``job.lock`` while reading or changing a job.
 """
 
 import logging
+import os
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional
@@ -21,6 +29,7 @@ from typing import Any, Callable, Dict, List, Optional
 from ganeti import constants
 from ganeti import errors
 from ganeti import opcodes_base
+from ganeti import pathutils
 
 C = constants
 
@@ -142,6 +151,8 @@ class QueuedJob:
         self.received_timestamp = received_timestamp
         self.start_timestamp: Optional[list] = None
         self.end_timestamp: Optional[list] = None
+        self.livelock: Optional[str] = None
+        self.process_id: Optional[int] = None
         self.archived = archived
         self.log_serial = 0
         self.lock = threading.Lock()
@@ -162,18 +173,36 @@ class QueuedJob:
                   archived=archived)
         job.start_timestamp = state.get("start_timestamp")
         job.end_timestamp = state.get("end_timestamp")
+        job.livelock = state.get("livelock")
+        job.process_id = state.get("process_id")
         serials = [entry[0] for op in ops for entry in op.log]
         job.log_serial = max(serials) if serials else 0
         return job
 
     def Serialize(self) -> dict:
-        return {
+        state = {
             "id": self.id,
             "ops": [op.Serialize() for op in self.ops],
             "received_timestamp": self.received_timestamp,
             "start_timestamp": self.start_timestamp,
             "end_timestamp": self.end_timestamp,
         }
+        if self.livelock is not None:
+            state["livelock"] = self.livelock
+            state["process_id"] = self.process_id
+        return state
+
+    def MarkStarted(self, op: "QueuedOpCode") -> None:
+        """op leaves the queue: stamp it and, if it is the job's first, the
+        job, naming this process as the one running it."""
+        if op.start_timestamp is None:
+            op.start_timestamp = TimestampNow()
+        if self.start_timestamp is None:
+            self.start_timestamp = op.start_timestamp
+        if self.livelock is None:
+            self.livelock = "%s/job_%06d_%d" % (
+                pathutils.LIVELOCK_DIR, self.id, self.start_timestamp[0])
+            self.process_id = os.getpid()
 
     def __repr__(self) -> str:
         return "<QueuedJob %s %s>" % (self.id, self.CalcStatus())

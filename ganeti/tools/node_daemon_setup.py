@@ -59,7 +59,7 @@ _KEY_TYPES = {
 
 TOOL_NAME = "node-daemon-setup"
 # Modes of the files written here (upstream's).
-NODED_CERT_MODE = 0o400
+NODED_CERT_MODE = x509.CERT_FILE_MODE
 # Seconds the remote setup may take, and the new noded to answer.
 SETUP_TIMEOUT = 120.0
 NODED_WAIT = 30.0

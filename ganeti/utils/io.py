@@ -14,6 +14,7 @@ import time
 from typing import Callable, Iterable, List, Optional, Sequence, Union
 
 from ganeti import errors
+from ganeti.utils import owners
 
 Data = Union[str, bytes]
 
@@ -36,6 +37,9 @@ def WriteFile(file_name: str, fn: Optional[Callable[[int], None]] = None,
               postwrite: Optional[Callable[[int], None]] = None
               ) -> Optional[int]:
     """Atomically replace file_name with data (or what fn(fd) writes).
+
+    Without uid/gid, the file gets upstream's owner and group where
+    upstream's daemon users exist (ganeti.utils.owners).
 
     prewrite(fd) runs before writing, postwrite(fd) after the data is
     fsynced but before the rename.  With close=False the open fd of the
@@ -62,6 +66,8 @@ def WriteFile(file_name: str, fn: Optional[Callable[[int], None]] = None,
     do_remove = True
     result = None
     try:
+        if uid == -1 and gid == -1:
+            uid, gid = owners.UpstreamOwner(file_name)
         if uid != -1 or gid != -1:
             os.chown(tmp_name, uid, gid)
         if mode is not None:
@@ -162,6 +168,8 @@ def MakeDirWithPerm(path: str, perm: int, uid: int = -1,
             raise errors.GenericError("%s exists and is not a directory"
                                       % path)
     os.chmod(path, perm)
+    if uid == -1 and gid == -1:
+        uid, gid = owners.UpstreamOwner(path)
     if uid != -1 or gid != -1:
         os.chown(path, uid, gid)
 

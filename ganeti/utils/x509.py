@@ -27,7 +27,11 @@ from ganeti.utils.x509_digest import (  # noqa: F401 (re-exported)
 
 PemData = Union[str, bytes]
 
-CERT_FILE_MODE = 0o400
+# Upstream's modes: certificates and the HMAC key r--r----- (readable by
+# the owning daemon's group, see ganeti.utils.owners), the cluster domain
+# secret rw-r-----.
+CERT_FILE_MODE = 0o440
+DOMAIN_SECRET_MODE = 0o640
 # Certificates count as valid from a little before their creation, so that
 # nodes with slightly late clocks accept them.
 _NOT_BEFORE_SLACK = datetime.timedelta(days=1)
@@ -173,15 +177,15 @@ def GenerateSecret(numbytes: int = 20) -> str:
 
 
 def GenerateHmacKey(filename: str) -> None:
-    """Write a new confd HMAC key (hmac.key): random hex text, mode 0400."""
+    """Write a new confd HMAC key (hmac.key): random hex text, mode 0440."""
     utils_io.WriteFile(filename, data=GenerateSecret() + "\n",
                        mode=CERT_FILE_MODE)
 
 
 def GenerateClusterDomainSecret(filename: str) -> None:
-    """Write a new cluster domain secret (random hex text), mode 0400."""
+    """Write a new cluster domain secret (random hex text), mode 0640."""
     utils_io.WriteFile(filename, data=GenerateSecret() + "\n",
-                       mode=CERT_FILE_MODE)
+                       mode=DOMAIN_SECRET_MODE)
 
 
 # ---------------------------------------------------------------- loading

@@ -224,17 +224,18 @@ class Cluster:
 @pytest.fixture(scope="module")
 def make_cluster(vcluster_tool, tmp_path_factory):
     """make_cluster(nodes, init_opts=(), join=True, prepare=None,
-    helpers=None, storage=False) -> Cluster: a lab of `nodes` machines
-    (with storage: "vcluster up --storage", a volume group xenvg on each
-    node, LV activation emulated); prepare(cluster)
-    runs before "gnt-cluster init" (INIT_OPTS + init_opts) on node1; with
-    join, the other machines are added with gnt-node add.  Torn down (nodes
+    helpers=None, storage=False, init=True) -> Cluster: a lab of `nodes`
+    machines (with storage: "vcluster up --storage", a volume group xenvg
+    on each node, LV activation emulated); prepare(cluster) runs before
+    "gnt-cluster init" (INIT_OPTS + init_opts) on node1 (without init,
+    prepare makes the cluster itself); with join, the other machines are
+    added with gnt-node add.  Torn down (nodes
     removed, cluster destroyed, lab down) at the end of the module."""
     from ganeti.tools import vcluster_layout
     made = []
 
     def make(nodes, init_opts=(), join=True, prepare=None, helpers=None,
-             storage=False):
+             storage=False, init=True):
         vc = vcluster_tool(os.environ.get("VCLUSTER_STATE") or
                            str(tmp_path_factory.mktemp("vcluster-state")))
         res = vc.run("up", "--nodes", str(nodes), *(["--storage"] if storage else []),
@@ -249,8 +250,10 @@ def make_cluster(vcluster_tool, tmp_path_factory):
         try:
             if prepare is not None:
                 prepare(cluster)
-            cluster.ok("cluster", "init", *(INIT_OPTS + list(init_opts) +
-                                            [vcluster_layout.CLUSTER_NAME]))
+            if init:
+                cluster.ok("cluster", "init", *(
+                    INIT_OPTS + list(init_opts) +
+                    [vcluster_layout.CLUSTER_NAME]))
             for name in cluster.nodes[1:] if join else []:
                 cluster.ok("node", "add", name, timeout=300)
         except BaseException:

@@ -59,12 +59,18 @@ def test_start_list_info_shutdown(node):
         inst["name"]: {"memory": 256, "vcpus": 1, "state": 0, "time": 0}}
     reason = os.path.join(pathutils.INSTANCE_REASON_DIR, inst["name"])
     with open(reason) as handle:
-        assert json.load(handle) == [["gnt:user", "start", 1]]
+        trail = json.load(handle)
+    # As upstream's: the trail received, then noded's own entry.
+    assert trail[:1] == [["gnt:user", "start", 1]]
+    assert trail[1][:2] == ["gnt:daemon:noded:start", ""]
+    assert isinstance(trail[1][2], int) and len(trail) == 2
     bi.InstanceShutdown(inst, 10, [["gnt:user", "stop", 2]])
     assert bi.GetInstanceList(["fake"], {}) == []
     bi.InstanceShutdown(inst, 10, None)             # not running: no-op
     with open(reason) as handle:
-        assert json.load(handle) == [["gnt:user", "stop", 2]]
+        trail = json.load(handle)
+    assert trail[:1] == [["gnt:user", "stop", 2]]
+    assert trail[1][:2] == ["gnt:daemon:noded:shutdown", ""]
 
 
 def test_reboot(node):
@@ -78,6 +84,13 @@ def test_reboot(node):
     assert bi.GetInstanceInfo(inst["name"], "fake", {})["memory"] == 200
     bi.InstanceReboot(inst, "hard", 10, None)     # stop + start: memory reset
     assert bi.GetInstanceInfo(inst["name"], "fake", {})["memory"] == 256
+    bi.InstanceReboot(inst, "soft", 10, [["gnt:user", "reboot", 3]])
+    with open(os.path.join(pathutils.INSTANCE_REASON_DIR,
+                           inst["name"])) as handle:
+        trail = json.load(handle)
+    assert trail[0] == ["gnt:user", "reboot", 3]
+    assert [entry[:2] for entry in trail[1:]] == \
+        [["gnt:daemon:noded:reboot", ""]]
     with pytest.raises(backend.RPCFail, match="Invalid reboot_type"):
         bi.InstanceReboot(inst, "gentle", 10, None)
 

@@ -151,8 +151,17 @@ def test_recorded_runtime_file():
     again = KvmRuntime.FromText(runtime.ToText())
     assert again == runtime
     argv = cmdline.ExecArgs(runtime, _features(), {0: "tap7"},
-                            incoming=("192.168.1.2", 8102))
+                            incoming=("192.168.1.2", 8102),
+                            qmp_socket=_paths("xen-test-inst2").qmp)
     assert all(isinstance(arg, str) for arg in argv)
+    # Upstream's runtime has no QMP socket; ours is added, once.
+    assert "-qmp" not in runtime.cmd
+    assert _after(argv, "-qmp") == [
+        "unix:%s,server,nowait" % _paths("xen-test-inst2").qmp]
+    again = cmdline.ExecArgs(KvmRuntime(cmd=[str(a) for a in argv[:argv.index(
+        "-qmp") + 2]], nics=[], hvparams=runtime.hvparams, disks=[]),
+        _features(), {}, qmp_socket=_paths("xen-test-inst2").qmp)
+    assert again.count("-qmp") == 1
     assert "file=/var/run/ganeti/instance-disks/xen-test-inst2:0,format=raw," \
         "if=none,id=disk-7c079136-2573-4112" in _after(argv, "-drive")
     assert "virtio-blk-pci,drive=disk-9f5c5bd4-6f60-480b,id=disk-9f5c5bd4-" \
@@ -187,7 +196,7 @@ def test_localize_runtime_points_to_this_nodes_run_dir():
     local = KvmPaths("/srv/node2/run/kvm", "inst1.example.com")
     hv_kvm._LocalizeRuntime(runtime, local)
     assert _after(runtime.cmd, "-pidfile") == [local.pidfile]
-    assert "unix:%s,server,nowait" % local.qmp in runtime.cmd
+    assert "unix:%s,server,nowait" % local.monitor in runtime.cmd
     assert not any("/var/run/ganeti" in str(arg) for arg in runtime.cmd)
 
 
@@ -200,8 +209,11 @@ def test_cmdline_defaults_tcg_serial_kernel():
                                    .options, vhost=True)
     runtime = cmdline.BuildRuntime(inst, [], features, _paths(),
                                    machine_default="pc-i440fx-7.2")
-    argv = cmdline.ExecArgs(runtime, features, {})
     paths = _paths()
+    # As upstream's runtime file (tests/data/recorded/kvm_runtime.json), ours
+    # has no QMP socket: it is added when qemu is started.
+    assert "-qmp" not in runtime.cmd
+    argv = cmdline.ExecArgs(runtime, features, {}, qmp_socket=paths.qmp)
     assert argv[:9] == [pathutils.KVM_PATH, "-name", inst.name, "-m", "512",
                         "-smp", "2", "-pidfile", paths.pidfile]
     assert "-daemonize" in argv
@@ -321,7 +333,8 @@ def test_cmdline_old_qemu():
     inst = _instance(kvm_flag="disabled", nics=[_nic(0)])
     runtime = cmdline.BuildRuntime(inst, [(_disk(0), "/dev/a", None)],
                                    features, _paths(), machine_default="")
-    argv = cmdline.ExecArgs(runtime, features, {0: "tap0"})
+    argv = cmdline.ExecArgs(runtime, features, {0: "tap0"},
+                            qmp_socket=_paths().qmp)
     assert "-no-kvm" in argv and "-machine" not in argv
     assert _after(argv, "-balloon") == ["virtio"] or \
         "virtio-balloon-pci,id=balloon,bus=pci.0,addr=0x3" in \
@@ -331,7 +344,8 @@ def test_cmdline_old_qemu():
     ancient = _features("0.9.1")
     runtime = cmdline.BuildRuntime(inst, [(_disk(0), "/dev/a", None)],
                                    ancient, _paths())
-    argv = cmdline.ExecArgs(runtime, ancient, {0: "tap0"})
+    argv = cmdline.ExecArgs(runtime, ancient, {0: "tap0"},
+                            qmp_socket=_paths().qmp)
     assert _after(argv, "-drive") == ["file=/dev/a,format=raw,if=virtio,"
                                       "boot=on"]
     assert _after(argv, "-net") == [

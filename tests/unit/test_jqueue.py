@@ -216,9 +216,15 @@ def test_job_file_format(env):
                               messages=["hello"])])
     assert _WaitFinal(q, job_id) == "success"
     data = _ReadJobFile(job_id)
+    # Upstream's keys (tests/data/upstream-state/queue/job-*): the process
+    # that ran the job and its livelock file.
     assert set(data) == {"id", "ops", "received_timestamp",
-                         "start_timestamp", "end_timestamp"}
+                         "start_timestamp", "end_timestamp", "livelock",
+                         "process_id"}
     assert data["id"] == job_id
+    assert data["process_id"] == os.getpid()
+    assert data["livelock"] == "%s/job_%06d_%d" % (
+        pathutils.LIVELOCK_DIR, job_id, data["start_timestamp"][0])
     for key in ("received_timestamp", "start_timestamp", "end_timestamp"):
         sec, usec = data[key]
         assert isinstance(sec, int) and 0 <= usec < 1000000
@@ -240,6 +246,24 @@ def test_job_file_format(env):
     assert text == "job=%d;index=0" % job_id
     sec, usec = data["received_timestamp"]
     assert stamp == sec * 1000000000 + usec * 1000
+
+
+def test_upstream_job_file_kept(env):
+    """An upstream job file is read and written back with its keys."""
+    with open(os.path.join(REPO_ROOT, "tests", "data", "upstream-state",
+                           "queue", "job-1")) as handle:
+        text = handle.read()
+    os.makedirs(pathutils.QUEUE_DIR, exist_ok=True)
+    with open(os.path.join(pathutils.QUEUE_DIR, "job-1"), "w") as handle:
+        handle.write(text)
+    q = env.make()
+    (info, ) = q.QueryJobs([1], ["id", "status"])
+    assert info == [1, "success"]
+    upstream = serializer.LoadJson(text)
+    state = jqueue.QueuedJob.Restore(upstream, lambda op: op).Serialize()
+    assert set(state) == set(upstream)
+    assert state["livelock"] == upstream["livelock"]
+    assert state["process_id"] == upstream["process_id"]
 
 
 def test_invalid_submissions(env):

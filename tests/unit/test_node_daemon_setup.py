@@ -129,9 +129,10 @@ def test_setup_node_writes_files_with_upstream_modes(ganeti_root, cluster_pem):
     result = nds.SetupNode(_Data(cluster_pem))
     assert result["success"] and result["node_name"] == "node2.example.com"
     assert result["node_daemon_started"] is False
-    assert _Mode(pathutils.NODED_CERT_FILE) == 0o400
-    assert _Mode(pathutils.CONFD_HMAC_KEY) == 0o400
-    assert _Mode(pathutils.NODED_CLIENT_CERT_FILE) == 0o400
+    # Upstream's modes (tests/data/upstream-state/LISTING-var-lib-ganeti.txt).
+    assert _Mode(pathutils.NODED_CERT_FILE) == 0o440
+    assert _Mode(pathutils.CONFD_HMAC_KEY) == 0o440
+    assert _Mode(pathutils.NODED_CLIENT_CERT_FILE) == 0o440
     with open(pathutils.NODED_CERT_FILE) as handle:
         assert handle.read() == cluster_pem
     with open(pathutils.CONFD_HMAC_KEY) as handle:

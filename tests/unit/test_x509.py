@@ -32,7 +32,7 @@ def certs(tmp_path_factory):
 
 def test_server_pem_layout_and_mode(certs):
     server, _, digest, _ = certs
-    assert stat.S_IMODE(os.stat(server).st_mode) == 0o400
+    assert stat.S_IMODE(os.stat(server).st_mode) == 0o440  # upstream's
     text = open(server).read()
     assert text.index("PRIVATE KEY-----") < text.index("BEGIN CERTIFICATE")
     x509.CheckKeyCertPair(text)
@@ -133,7 +133,7 @@ def test_secrets(tmp_path):
     x509.GenerateHmacKey(hmac_file)
     content = open(hmac_file).read()
     assert re.match(r"^[0-9a-f]{40}\n$", content)
-    assert stat.S_IMODE(os.stat(hmac_file).st_mode) == 0o400
+    assert stat.S_IMODE(os.stat(hmac_file).st_mode) == 0o440
     secret_file = str(tmp_path / "cluster-domain-secret")
     x509.GenerateClusterDomainSecret(secret_file)
     assert open(secret_file).read().strip() != content.strip()
