@@ -25,15 +25,15 @@ import time
 
 import pytest
 
+from test_kvm_instance import _guest, _install_image_os
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PY = sys.executable
 QEMU = shutil.which("qemu-system-x86_64")
 N1 = "node1.example.test"
 NAME = "kvmup1.example.test"
 MESSAGE = "started by upstream"
-OS_SRC = os.path.join(REPO, "examples", "os")
 RECORDED = os.path.join(REPO, "tests", "data", "recorded", "kvm_runtime.json")
-GUEST_CACHE = "/var/cache/ganeti-guest"
 KVM_DIR = "/var/run/ganeti/kvm-hypervisor"
 BOOT_TIMEOUT = 240
 _COUNTER_RE = re.compile(r"guest counter (\d+)")
@@ -123,29 +123,6 @@ subprocess.run(argv, check=True, timeout=60)
 with open("%%s/pid/%%s" %% (KVM_DIR, NAME)) as handle:
     print(handle.read().strip())
 """
-
-
-def _guest():
-    """(vmlinuz, initrd.img) built by tools/make-guest, or skip."""
-    if QEMU is None:
-        pytest.skip("qemu-system-x86_64 not installed")
-    try:
-        proc = subprocess.run([PY, os.path.join(REPO, "tools", "make-guest"),
-                               "--cache-dir", GUEST_CACHE],
-                              capture_output=True, text=True, timeout=900)
-    except subprocess.TimeoutExpired:
-        pytest.skip("make-guest did not finish in 900 s")
-    if proc.returncode != 0:
-        lines = (proc.stderr or proc.stdout).strip().splitlines() or ["?"]
-        pytest.skip("guest unavailable: %s" % lines[-1])
-    return (os.path.join(GUEST_CACHE, "vmlinuz"),
-            os.path.join(GUEST_CACHE, "initrd.img"))
-
-
-def _install_image_os(cluster):
-    res = cluster.sh("mkdir -p /srv/ganeti/os && cp -r %s/image"
-                     " /srv/ganeti/os/" % OS_SRC)
-    assert res.returncode == 0, res.stderr
 
 
 @pytest.fixture(scope="module")
