@@ -19,7 +19,8 @@ def test_node_names_and_addresses():
                                        "node3.example.test"]
     assert [n.short for n in nodes] == ["node1", "node2", "node3"]
     assert [n.address for n in nodes] == ["10.250.0.11", "10.250.0.12", "10.250.0.13"]
-    assert [n.netns for n in nodes] == ["gnt-node1", "gnt-node2", "gnt-node3"]
+    assert [n.netns for n in nodes] == ["%s-node%d" % (L.LAB_PREFIX, i)
+                                        for i in (1, 2, 3)]
 
 
 def test_addresses_unique_private_and_never_the_documentation_net():
@@ -214,8 +215,10 @@ def test_holder_script_quotes_paths():
 
 def test_lab_network_never_uses_the_host_namespace():
     batch = L.lab_net_batch(L.make_nodes(2)).splitlines()
-    assert "link add gnt-v1 type veth peer name eth0 netns gnt-node1" in batch
-    assert "link set gnt-v2 master gnt-labbr" in batch
+    prefix = L.LAB_PREFIX  # "gnt" unless VCLUSTER_LAB names another lab
+    assert "link add %s-v1 type veth peer name eth0 netns %s-node1" % (
+        prefix, prefix) in batch
+    assert "link set %s-v2 master %s-labbr" % (prefix, prefix) in batch
     assert not [line for line in batch if "route" in line or "default" in line]
     node = L.node_net_batch(L.Node(2)).splitlines()
     assert "addr add 10.250.0.12/24 dev xen-br0" in node
@@ -224,8 +227,10 @@ def test_lab_network_never_uses_the_host_namespace():
 
 
 def test_lab_netns_names():
-    listing = "gnt-node2 (id: 1)\nother\ngnt-lab (id: 0)\ngnt-nodex\ngnt-node10\n"
-    assert L.lab_netns_names(listing) == ["gnt-node2", "gnt-lab", "gnt-node10"]
+    listing = ("P-node2 (id: 1)\nother\nP-lab (id: 0)\nP-nodex\nP-node10\n"
+               .replace("P-", L.LAB_PREFIX + "-"))
+    assert L.lab_netns_names(listing) == [
+        L.LAB_PREFIX + suffix for suffix in ("-node2", "-lab", "-node10")]
 
 
 def test_nsenter_argv():
