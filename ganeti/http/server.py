@@ -44,6 +44,8 @@ PeerCheck = Callable[[bytes], bool]
 DEFAULT_KEEPALIVE_TIMEOUT = 60.0
 DEFAULT_REQUEST_TIMEOUT = 60.0
 HANDSHAKE_TIMEOUT = 10.0
+# Open connections (one thread each) allowed per request slot by default.
+CONNECTIONS_PER_CLIENT_SLOT = 10
 # How often the deadline watchdog looks for connections past their deadline.
 _DEADLINE_CHECK_INTERVAL = 0.5
 _MAX_REQUEST_LINE = 65536
@@ -271,14 +273,19 @@ class HttpServer:
                  keepalive_timeout: float = DEFAULT_KEEPALIVE_TIMEOUT,
                  request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
                  error_format: ErrorFormatter = _DefaultErrorFormat,
-                 name: str = "http") -> None:
+                 name: str = "http",
+                 max_connections: Optional[int] = None) -> None:
         """Bind the listening socket (errors raise OSError right here).
 
         ssl_cert/ssl_key enable TLS; max_clients bounds the requests being
         processed at once (further ones wait); max_body_size bounds the
         request body (413 beyond it); keepalive_timeout bounds the wait for
         a connection's next request, request_timeout the reading of one
-        (after its request line) and the sending of its answer.
+        (after its request line) and the sending of its answer;
+        max_connections (default CONNECTIONS_PER_CLIENT_SLOT per request
+        slot) bounds the open connections, each with its own thread: one
+        more is closed at once, so a flood of idle clients costs a bounded
+        number of threads.
         """
         self.handler = handler
         self.name = name
@@ -288,6 +295,10 @@ class HttpServer:
         self.error_format = error_format
         self.stopping = False
         self._slots = threading.BoundedSemaphore(max(1, max_clients))
+        self.max_connections = max(1, max_connections or
+                                   CONNECTIONS_PER_CLIENT_SLOT *
+                                   max(1, max_clients))
+        self._open_connections = 0
         self._busy = 0
         self._cond = threading.Condition()
         self._conns: Set[socket.socket] = set()
@@ -312,6 +323,17 @@ class HttpServer:
         class Server(_TcpServer):
             address_family = (socket.AF_INET6 if ":" in bind_address
                               else socket.AF_INET)
+
+            def process_request(self, request, client_address):
+                if not owner._AdmitConnection(client_address):
+                    request.close()
+                    return
+                try:
+                    super().process_request(request, client_address)
+                except Exception:  # no thread: the connection is not served
+                    owner._ReleaseConnection()
+                    request.close()
+                    raise
 
             def finish_request(self, request, client_address):
                 owner._ServeConnection(request, client_address, self,
@@ -375,6 +397,24 @@ class HttpServer:
                 except OSError:
                     pass
 
+    def _AdmitConnection(self, client_address) -> bool:
+        """Count one more open connection, unless max_connections are."""
+        with self._cond:
+            if self._open_connections >= self.max_connections:
+                full = True
+            else:
+                self._open_connections += 1
+                full = False
+        if full:
+            logging.warning("%s: %d connections open, refusing one more"
+                            " from %s", self.name, self.max_connections,
+                            client_address[0])
+        return not full
+
+    def _ReleaseConnection(self) -> None:
+        with self._cond:
+            self._open_connections -= 1
+
     def _ServeConnection(self, sock: socket.socket, client_address,
                          server: socketserver.BaseServer,
                          handler_class) -> None:
@@ -421,6 +461,7 @@ class HttpServer:
             finally:
                 if conn is not sock:
                     sock.close()
+                self._ReleaseConnection()
 
     def Serve(self) -> None:
         """Serve in this thread until Shutdown() is called."""

@@ -128,3 +128,46 @@ def test_requests_in_time_are_served_on_a_kept_connection(make_server):
             assert resp.getheader("Connection") != "close"
     finally:
         conn.close()
+
+
+def _Closed(sock, timeout=10):
+    """Whether the server closed sock (EOF or reset) within timeout."""
+    sock.settimeout(timeout)
+    try:
+        return sock.recv(100) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_connections_beyond_the_cap_are_closed_at_once(make_server):
+    srv = make_server(max_clients=1, max_connections=2)
+    idle = [socket.create_connection(("127.0.0.1", srv.port), 10)
+            for _ in range(2)]
+    try:
+        # Both idle connections are being served (their threads wait for a
+        # request line); a third one is refused without a thread.
+        deadline = time.monotonic() + 10
+        while srv._open_connections < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        extra = socket.create_connection(("127.0.0.1", srv.port), 10)
+        assert _Closed(extra)
+        extra.close()
+        # Once one idle client leaves, a normal request is answered again.
+        idle.pop().close()
+        deadline = time.monotonic() + 10
+        while srv._open_connections > 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+        conn.request("POST", "/x", body=b"hi")
+        assert conn.getresponse().read() == b"ok:hi"
+        conn.close()
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_default_cap_scales_with_the_request_slots(make_server):
+    srv = make_server(max_clients=3)
+    assert srv.max_connections == 3 * http_server.CONNECTIONS_PER_CLIENT_SLOT
