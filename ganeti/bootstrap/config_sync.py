@@ -57,9 +57,11 @@ def FetchConfigOverSsh(cluster_name: str, ssh_ports: Dict[str, int]
     return _Fetch
 
 
+REFUSAL_SUFFIX = "; refusing the master failover"
+
+
 def _Refuse(msg: str) -> errors.OpPrereqError:
-    return errors.OpPrereqError(msg + "; refusing the master failover",
-                                errors.ECODE_STATE)
+    return errors.OpPrereqError(msg + REFUSAL_SUFFIX, errors.ECODE_STATE)
 
 
 def _Serial(node: str, text: str) -> int:

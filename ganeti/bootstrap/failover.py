@@ -11,7 +11,8 @@ replicated to every candidate on each write.  The steps:
 3. (also with no_voting) the other online candidates are asked for their
    configuration: a newer one (higher serial, missed while this node was
    cut off) replaces ours, one that cannot be used refuses the failover,
-   before anything is changed (ganeti.bootstrap.config_sync);
+   before anything is changed (ganeti.bootstrap.config_sync), unless
+   forced (``--no-voting --yes-do-it``: a warning says what is not taken);
 3b. the old master loses the master IP and its master daemon (both may
    fail: the old master may be dead); the candidates that answered in 3
    are asked again, for the writes the old master made until it stopped;
@@ -231,12 +232,23 @@ def _SyncFromCandidates(cfg, myself: str, runner,
                         fetch: Optional[config_sync.ConfigFetcher],
                         warnings: List[str],
                         feedback_fn: Callable[[str], None],
-                        nodes: Optional[Sequence[str]] = None
+                        nodes: Optional[Sequence[str]] = None,
+                        force: bool = False
                         ) -> Tuple[object, List[str]]:
     """Take the newest candidate config.data (see config_sync); returns
-    (this node's config, the nodes that answered)."""
-    taken, answered, unknown = config_sync.UpdateFromCandidates(
-        cfg, myself, runner, fetch, nodes=nodes)
+    (this node's config, the nodes that answered).  With force, a newer
+    configuration that cannot be used is a warning, not a refusal."""
+    try:
+        taken, answered, unknown = config_sync.UpdateFromCandidates(
+            cfg, myself, runner, fetch, nodes=nodes)
+    except errors.OpPrereqError as err:
+        if not force:
+            raise
+        reason = str(err.args[0]).replace(config_sync.REFUSAL_SUFFIX, "")
+        _Warn(warnings, "%s; continuing with this node's configuration as"
+              " forced (--no-voting --yes-do-it): the changes only that"
+              " configuration holds are not taken over" % reason)
+        return cfg, []
     for node, err in sorted(unknown.items()):
         msg = ("Could not ask node %s for its configuration (%s); changes"
                " only it holds, if any, are not taken over" % (node, err))
@@ -256,7 +268,8 @@ def MasterFailover(no_voting: bool = False,
                    myself: Optional[str] = None,
                    runner=None,
                    master_ip_timeout: float = MASTER_IP_GONE_TIMEOUT,
-                   fetch_config: Optional[config_sync.ConfigFetcher] = None
+                   fetch_config: Optional[config_sync.ConfigFetcher] = None,
+                   force: bool = False
                    ) -> Tuple[int, List[str]]:
     """Make this node the master; returns (exit code, warnings).
 
@@ -265,7 +278,9 @@ def MasterFailover(no_voting: bool = False,
     taken (or the failover refused, see config_sync); they are asked again
     once the old master is stopped, for the writes it made meanwhile.
     fetch_config(node) reads a candidate's config.data when its node
-    daemon does not know the RPC for it (default: over SSH).
+    daemon does not know the RPC for it (default: over SSH).  force (only
+    with no_voting) goes on with this node's configuration where a newer
+    one cannot be used, with a warning.
     """
     from ganeti import bootstrap  # pylint: disable=import-outside-toplevel
     from ganeti import config  # pylint: disable=import-outside-toplevel
@@ -293,8 +308,9 @@ def MasterFailover(no_voting: bool = False,
     # This candidate may have missed writes (cut off for a while): take
     # the newest copy any reachable candidate holds, or refuse, before
     # anything is changed.
+    force = force and no_voting
     cfg, answered = _SyncFromCandidates(cfg, myself, runner, fetch_config,
-                                        warnings, feedback_fn)
+                                        warnings, feedback_fn, force=force)
     if cfg.GetMasterNodeName() not in (myself, old_master):
         # The newest configuration knows a later master than our ssconf.
         old_master = cfg.GetMasterNodeName()
@@ -321,7 +337,8 @@ def MasterFailover(no_voting: bool = False,
     # candidates that answered.
     if answered:
         cfg, _ = _SyncFromCandidates(cfg, myself, runner, fetch_config,
-                                     warnings, feedback_fn, nodes=answered)
+                                     warnings, feedback_fn, nodes=answered,
+                                     force=force)
     cfg, node = _LoadConfig(myself)
     feedback_fn("Setting master to %s, old master: %s" % (myself, old_master))
     push_runner = rpc.RpcRunner.for_config(cfg)

@@ -12,7 +12,9 @@ from ganeti.cli.opts_objects import NOVOTING_OPT
 
 FORCE_FAILOVER_OPT = cli_option(
     "--yes-do-it", dest="yes_do_it", default=False, action="store_true",
-    help="Do not ask for confirmation before a failover without voting")
+    help="Do not ask for confirmation before a failover without voting;"
+    " with --no-voting, also go on when another candidate's newer"
+    " configuration cannot be used (its changes are not taken over)")
 
 # Upstream declares it with a (string) argument and a true default.
 IGNORE_OFFLINE_NODES_FAILOVER_OPT = cli_option(
@@ -49,8 +51,11 @@ def MasterFailover(opts, args) -> int:
     if opts.no_voting and not opts.yes_do_it:
         if not AskUser(NO_VOTING_QUESTION):
             return EXIT_FAILURE
-    rcode, msgs = bootstrap_failover.MasterFailover(
-        no_voting=opts.no_voting, ignore_offline_nodes=ignore_offline)
+    kwargs = dict(no_voting=opts.no_voting,
+                  ignore_offline_nodes=ignore_offline)
+    if opts.no_voting and opts.yes_do_it:
+        kwargs["force"] = True  # even past a newer, unusable configuration
+    rcode, msgs = bootstrap_failover.MasterFailover(**kwargs)
     for msg in msgs:
         ToStderr(msg)
     return rcode if rcode is not None else constants.EXIT_SUCCESS

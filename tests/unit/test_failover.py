@@ -403,7 +403,9 @@ def test_client_no_voting_asks_and_stops_when_declined(monkeypatch):
     assert calls == [] and "dangerous" in questions[0]
     assert client.MasterFailover(_opts(no_voting=True, yes_do_it=True),
                                  []) == 0
-    assert calls == [dict(no_voting=True, ignore_offline_nodes=True)]
+    # --yes-do-it with --no-voting also forces past an unusable newer config
+    assert calls == [dict(no_voting=True, ignore_offline_nodes=True,
+                          force=True)]
     assert len(questions) == 1
 
 
@@ -505,6 +507,32 @@ def test_unusable_newer_config_refuses_before_anything_changes(env,
     assert open(pathutils.CLUSTER_CONF_FILE).read() == before
     assert ssconf.SimpleStore().GetMasterNode() == N1
     assert env.started == []
+
+
+def test_forced_no_voting_goes_on_past_an_unusable_newer_config(env):
+    broken = _on_disk()
+    broken["serial_no"] += 2
+    broken["cluster"]["master_node"] = "no-such-node"
+    env.runner.configs[N1] = serializer.DumpJson(broken)
+    own = _on_disk()["serial_no"]
+    rcode, warnings = _failover(env, no_voting=True, force=True,
+                                fetch_config=_no_ssh)
+    assert rcode == constants.EXIT_SUCCESS
+    forced = [w for w in warnings if "as forced" in w]
+    assert len(forced) == 1 and "refusing" not in forced[0], warnings
+    assert forced[0].startswith("Node %s holds a newer configuration" % N1)
+    data = _on_disk()
+    assert data["serial_no"] == own + 1
+    assert data["cluster"]["master_node"] == env.uuids[N2]
+
+
+def test_force_without_no_voting_still_refuses(env):
+    broken = _on_disk()
+    broken["serial_no"] += 2
+    broken["cluster"]["master_node"] = "no-such-node"
+    env.runner.configs[N1] = serializer.DumpJson(broken)
+    with pytest.raises(errors.OpPrereqError):
+        _failover(env, force=True, fetch_config=_no_ssh)
 
 
 def test_no_voting_takes_the_newest_config_too(env):
