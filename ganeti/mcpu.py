@@ -228,6 +228,9 @@ class Processor:
             self._cbs = None
             if self._ec_id is not None:
                 locking.set_owner_name(None)
+                drop = getattr(self.cfg, "DropECReservations", None)
+                if drop is not None:
+                    drop(self._ec_id)
 
     def _Priority(self, op, failures: int, last: bool) -> int:
         """Lock priority of an attempt: the opcode's, more urgent by one

@@ -21,6 +21,7 @@ _LU_MODULES = (
     "node",
     "node_membership",
     "group",
+    "network",
     "os",
     "test",
     "instance_create",

@@ -12,6 +12,7 @@ from ganeti.cmdlib.base import (HTYPE_INSTANCE, LogicalUnit, NoHooksLU,
                                 ResultWithJobs)
 from ganeti.cmdlib import instance_params
 from ganeti.cmdlib import ipolicy
+from ganeti.cmdlib import network as cmdlib_network
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
 from ganeti.cmdlib import os as cmdlib_os
@@ -105,6 +106,7 @@ class LUInstanceCreate(LogicalUnit):
                  and str(n.get(C.INIC_NAME)).lower() != "none"]
         names += [d.get("name") for d in op.disks if d.get("name")
                   and str(d.get("name")).lower() != "none"]
+        cmdlib_network.CheckNetworkNicSpecs(op.nics)
         dups = sorted({n for n in names if names.count(n) > 1})
         if dups:
             raise errors.OpPrereqError("Duplicate NIC/disk names: %s"
@@ -265,6 +267,8 @@ class LUInstanceCreate(LogicalUnit):
                                     osparams, op.force_variant, declared)
         if op.hvparams:
             iu.CheckHVParams(self, nodes, op.hypervisor, self.hv_full)
+        cmdlib_network.ReserveNicAddresses(self, self.nics, self.pnode,
+                                           op.conflicts_check)
         iu.CheckBridgesExist(self, self.nics, self.pnode.uuid)
         if op.start:
             iu.CheckNodeFreeMemory(self, self.pnode.uuid,

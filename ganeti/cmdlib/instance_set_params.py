@@ -12,6 +12,7 @@ from ganeti.cmdlib import instance_params
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
 from ganeti.cmdlib import ipolicy
+from ganeti.cmdlib import network as cmdlib_network
 from ganeti.cmdlib import os as cmdlib_os
 from ganeti.cmdlib.instance_ops import _InstanceLU
 from ganeti.iallocator import ComputeDiskSize
@@ -257,7 +258,11 @@ class LUInstanceSetParams(_InstanceLU):
                                                " interfaces (%d), cannot add"
                                                " more" % C.MAX_NICS,
                                                errors.ECODE_STATE)
+                cmdlib_network.CheckNetworkNicSpecs([params])
                 new = iu.ComputeNics(self, [params], None)[0]
+                cmdlib_network.ReserveNicAddress(
+                    self, idx, new, self._PrimaryNode(instance),
+                    self.op.conflicts_check)
                 nics.insert(idx, new)
                 self.nic_plan.append((action, new, params))
             elif action == C.DDM_REMOVE:
@@ -274,7 +279,12 @@ class LUInstanceSetParams(_InstanceLU):
                 spec.update(params)
                 if C.INIC_BRIDGE in params:
                     spec["link"] = None
+                if C.INIC_NETWORK in params:
+                    cmdlib_network.CheckNetworkNicSpecs([params])
                 check = iu.ComputeNics(self, [spec], None)[0]
+                if (check.network, check.ip) != (nic.network, nic.ip):
+                    self._ReserveChangedAddress(instance, idx, nic, check,
+                                                params)
                 self.nic_plan.append((action, nic, (params, check)))
         self.new_nics = nics
         for action, nic, params in self.nic_plan:
@@ -286,6 +296,26 @@ class LUInstanceSetParams(_InstanceLU):
                     params[1].mac = self.cfg.GenerateMAC(params[1].network)
                 elif mac != nic.mac:
                     iu.GenerateMacs(self, [params[1]])
+
+    @staticmethod
+    def _NicAddress(nic) -> Any:
+        return (nic.network, nic.ip) if nic.network and nic.ip else None
+
+    def _PrimaryNode(self, instance):
+        return self.cfg.GetNodeInfo(instance.primary_node)
+
+    def _ReserveChangedAddress(self, instance, idx: int, nic, new,
+                               params: Dict[str, Any]) -> None:
+        """A NIC changing its network or address: the new address (and the
+        network's NIC parameters) reserved; the old one released at Exec."""
+        if new.network == nic.network and C.INIC_IP not in params:
+            return
+        if new.network != nic.network and new.network is not None:
+            # the new network's connection replaces the NIC's parameters
+            new.nicparams = {}
+        cmdlib_network.ReserveNicAddress(self, idx, new,
+                                         self._PrimaryNode(instance),
+                                         self.op.conflicts_check)
 
     # -- hooks -------------------------------------------------------------
 
@@ -332,7 +362,8 @@ class LUInstanceSetParams(_InstanceLU):
                 instance.osparams_private, op.osparams_private)
             for key in op.osparams_private:
                 result.append(("os_private/%s" % key, "<hidden>"))
-        self.cfg.Update(instance, feedback_fn)
+        self.cfg.Update(instance, feedback_fn,
+                        ec_id=cmdlib_network.ECId(self))
         if op.runtime_mem:
             res = self.rpc.call_instance_balloon_memory(
                 instance.primary_node, instance, op.runtime_mem)
@@ -351,7 +382,13 @@ class LUInstanceSetParams(_InstanceLU):
         result = []
         if not self.nic_plan:
             return result
+        ec_id = cmdlib_network.ECId(self)
         for action, nic, params in self.nic_plan:
+            old = self._NicAddress(nic)
+            if old is not None and (action == C.DDM_REMOVE or (
+                    action == C.DDM_MODIFY and
+                    self._NicAddress(params[1]) != old)):
+                self.cfg.ReleaseIp(old[0], old[1], ec_id)
             if action == C.DDM_MODIFY:
                 changes, new = params
                 for key in sorted(changes):

@@ -274,10 +274,10 @@ def _job_ctx(context, q, names):
 def _network_ctx(context, q, names):
     from ganeti.query.misc import NetworkQueryData
     cfg = context.cfg
+    from ganeti.cmdlib.network import NetworkQueryInputs
     networks = SelectWanted(cfg.GetAllNetworksInfo().values(), names,
                             "Network")
-    # Group and instance membership are not gathered (fields show nodata)
-    return NetworkQueryData(networks)
+    return NetworkQueryData(networks, *NetworkQueryInputs(cfg, networks))
 
 
 def _lock_ctx(context, q, names):

@@ -14,6 +14,7 @@ from typing import Callable, Collection, Dict, List, Optional
 
 from ganeti import constants
 from ganeti.config.instances import InstanceConfigMixin
+from ganeti.config.networks import NetworkConfigMixin
 from ganeti import errors
 from ganeti import objects
 from ganeti import pathutils
@@ -106,7 +107,7 @@ def _locked(fn):
     return wrapper
 
 
-class ConfigWriter(InstanceConfigMixin):
+class ConfigWriter(InstanceConfigMixin, NetworkConfigMixin):
     """In-memory configuration with atomic persistence."""
 
     def __init__(self, cfg_file: Optional[str] = None, offline: bool = False,
@@ -382,8 +383,9 @@ class ConfigWriter(InstanceConfigMixin):
     # -- generic updates ---------------------------------------------------
 
     @_locked
-    def Update(self, target, feedback_fn=None) -> None:
-        """Persist changes made in place to a config object."""
+    def Update(self, target, feedback_fn=None, ec_id=None) -> None:
+        """Persist changes made in place to a config object (with ec_id,
+        the addresses that job reserved or released are committed too)."""
         if isinstance(target, objects.Cluster):
             container = None
         elif isinstance(target, objects.Node):
@@ -401,6 +403,8 @@ class ConfigWriter(InstanceConfigMixin):
             raise errors.ConfigurationError("Configuration updated since %s"
                                             " has been read or unknown object"
                                             % target)
+        if ec_id is not None:
+            self._CommitTemporaryIps(ec_id)
         target.serial_no = (target.serial_no or 0) + 1
         target.mtime = time.time()
         if container is not None and not isinstance(target, objects.Cluster):

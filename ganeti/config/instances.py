@@ -286,6 +286,7 @@ class InstanceConfigMixin:
             # as upstream, attaching the disks is a second change
             instance.serial_no += 1
         self._data.instances[instance.uuid] = instance
+        self._CommitInstanceIps(instance)
         self.ReleaseMACs(n.mac for n in instance.nics or [])
         self.ReleaseDRBDMinors()
         self._TouchCluster()
@@ -304,6 +305,7 @@ class InstanceConfigMixin:
             pool = self._data.cluster.tcpudp_port_pool
             if pool is not None and inst.network_port not in pool:
                 pool.append(inst.network_port)
+        self._ReleaseInstanceIps(inst)
         self._TouchCluster()
         self._write()
 

@@ -15,8 +15,8 @@ Data holders and what their getters read:
   providers and filters objects or dicts with the field names as keys.
 ``NetworkQueryData(networks, network_to_groups, network_to_instances,
   stats)`` -- Network objects (``uuid name network gateway network6 gateway6
-  mac_prefix tags serial_no ctime mtime``), {uuid: [(group name, mode,
-  link), ...]}, {uuid: [instance names]}, {uuid: {"free_count",
+  mac_prefix tags serial_no ctime mtime``), {uuid: [[group name, mode,
+  link, vlan], ...]}, {uuid: [instance names]}, {uuid: {"free_count",
   "reserved_count", "map", "external_reservations"}}.
 """
 

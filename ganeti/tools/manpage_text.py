@@ -53,6 +53,13 @@ DESCRIPTIONS: Dict[str, List[str]] = {
         " and an instance policy, within which the instances' nodes are"
         " chosen. Every cluster has at least one group (default).",
     ],
+    "gnt-network": [
+        "gnt-network manages IP networks: an IPv4 subnet (with optional"
+        " gateway, IPv6 subnet and MAC prefix) whose address pool hands out"
+        " the addresses of instance NICs created with network=NAME,ip=pool."
+        " A network is connected to node groups with a NIC mode, link and"
+        " VLAN, which the NICs on it inherit.",
+    ],
     "gnt-instance": [
         "gnt-instance creates, lists, starts, stops, moves, changes and"
         " removes the virtual machines (instances) of the cluster, and"
@@ -186,6 +193,14 @@ EXAMPLES: Dict[str, Dict[str, List[Example]]] = {
                           "Move a node into group2:")],
         "rename": [("gnt-group rename group2 rack2", "Rename a group:")],
     },
+    "gnt-network": {
+        "add": [("gnt-network add --network=10.1.0.0/24 --gateway=10.1.0.1"
+                 " lan", "Create a network:")],
+        "connect": [("gnt-network connect -N mode=bridged,link=br0 lan"
+                     " default", "Connect it to the default group:")],
+        "modify": [("gnt-network modify --add-reserved-ips=10.1.0.10 lan",
+                    "Keep an address out of the pool:")],
+    },
     "gnt-job": {
         "list": [("gnt-job list", "The jobs in the queue:"),
                  ("gnt-job list --running", "Only the running ones:")],
@@ -229,7 +244,8 @@ def _TagExamples(program: str, target: str) -> Dict[str, List[Example]]:
 for _program, _target in (("gnt-cluster", ""),
                           ("gnt-node", "node2.example.com"),
                           ("gnt-group", "group1"),
-                          ("gnt-instance", "instance1.example.com")):
+                          ("gnt-instance", "instance1.example.com"),
+                          ("gnt-network", "lan")):
     for _name, _examples in _TagExamples(_program, _target).items():
         EXAMPLES[_program].setdefault(_name, _examples)
 EXAMPLES["gnt-cluster"]["search-tags"] = [

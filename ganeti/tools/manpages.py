@@ -32,6 +32,7 @@ PROGRAMS = {
     "gnt-instance": ("gnt_instance", "Ganeti instance administration"),
     "gnt-job": ("gnt_job", "Ganeti job administration"),
     "gnt-filter": ("gnt_filter", "Ganeti job filter rule administration"),
+    "gnt-network": ("gnt_network", "Ganeti network administration"),
     "gnt-os": ("gnt_os", "Instance operating system administration"),
     "gnt-debug": ("gnt_debug", "Debug commands"),
 }

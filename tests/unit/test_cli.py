@@ -450,8 +450,8 @@ def test_main_usage_and_version(capsys, no_logging):
 
 @pytest.mark.parametrize("binary", ["gnt-cluster", "gnt-debug",
                                     "gnt-filter", "gnt-group",
-                                    "gnt-instance", "gnt-job", "gnt-node",
-                                    "gnt-os"])
+                                    "gnt-instance", "gnt-job",
+                                    "gnt-network", "gnt-node", "gnt-os"])
 def test_unknown_subcommand_of_the_real_scripts(binary):
     import importlib
     import os
