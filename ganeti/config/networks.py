@@ -17,18 +17,10 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 from ganeti import errors
 from ganeti import network
 from ganeti import objects
+from ganeti.config.instances import _locked
 
 RESERVE_ACTION = "reserve"
 RELEASE_ACTION = "release"
-
-
-def _locked(fn):
-    def wrapper(self, *args, **kwargs):
-        with self._lock:
-            return fn(self, *args, **kwargs)
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
 
 
 def InstanceNetworkIps(instance: Any) -> List[Tuple[str, str]]:

@@ -277,3 +277,38 @@ def test_rename_tags_and_list_fields(ctx):
     assert row == {"name": "wan", "network": SUBNET, "gateway": "10.99.0.14",
                    "network6": None, "tags": ["b"], "group_cnt": 0,
                    "inst_cnt": 0, "serial_no": 4}
+
+
+def test_modify_moves_a_nic_onto_and_off_a_network(ctx):
+    _add(ctx)
+    _connect(ctx)
+    _create(ctx, nics=[{"ip": "10.97.0.50"}])
+    ctx.Run(opcodes.OpInstanceSetParams(
+        instance_name=INST, nics=[["modify", 0, {"network": NET,
+                                                 "ip": "pool"}]]))
+    nic = ctx.cfg.GetInstanceInfoByName(INST).nics[0]
+    assert (nic.network, nic.ip) == (_net(ctx).uuid, "10.99.0.4")
+    assert nic.nicparams == {"mode": "bridged", "link": "br-lan", "vlan": ""}
+    assert _net(ctx).reservations[4] == "1"
+    ctx.Run(opcodes.OpInstanceSetParams(
+        instance_name=INST, nics=[["modify", 0, {"network": "none",
+                                                 "ip": "none"}]]))
+    nic = ctx.cfg.GetInstanceInfoByName(INST).nics[0]
+    assert (nic.network, nic.ip) == (None, None)
+    assert _net(ctx).reservations == "0" * 16
+
+
+def test_hooks_environment(ctx):
+    _add(ctx, tags=["a"])
+    env = [args for _node, args in ctx.fake.Calls("hooks_runner")
+           if args[0] == "network-add"][0][2]
+    assert {k: v for k, v in env.items() if "NETWORK" in k} == {
+        "GANETI_NETWORK_NAME": NET, "GANETI_NETWORK_SUBNET": SUBNET,
+        "GANETI_NETWORK_GATEWAY": "10.99.0.14", "GANETI_NETWORK_TAGS": "a"}
+    _connect(ctx, network_vlan="100")
+    env = [args for _node, args in ctx.fake.Calls("hooks_runner")
+           if args[0] == "network-connect"][0][2]
+    assert (env["GANETI_GROUP_NAME"], env["GANETI_GROUP_NETWORK_MODE"],
+            env["GANETI_GROUP_NETWORK_LINK"],
+            env["GANETI_GROUP_NETWORK_VLAN"]) == ("default", "bridged",
+                                                  "br-lan", "100")
