@@ -3,6 +3,10 @@ encodings, simulated nodes): add, connect, instances taking addresses
 from the pool and giving them back, modify, disconnect, remove, rename,
 tags, queries and bad input."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from ganeti import constants as C
@@ -16,6 +20,8 @@ from instance_fakes import MASTER, Context, FakeNodes, MakeConfig
 NET = "lan"
 SUBNET = "10.99.0.0/28"        # holds the fake nodes' addresses .1-.3
 INST = "inst1.example.com"
+SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "scripts", "gnt-network")
 
 
 @pytest.fixture
@@ -312,3 +318,33 @@ def test_hooks_environment(ctx):
             env["GANETI_GROUP_NETWORK_LINK"],
             env["GANETI_GROUP_NETWORK_VLAN"]) == ("default", "bridged",
                                                   "br-lan", "100")
+
+
+def test_concurrent_jobs_get_different_addresses(ctx):
+    _add(ctx, mac_prefix="aa:bb:cc")
+    uuid = _net(ctx).uuid
+    first = ctx.cfg.GenerateIp(uuid, 101)
+    second = ctx.cfg.GenerateIp(uuid, 102)
+    assert (first, second) == ("10.99.0.4", "10.99.0.5")
+    with pytest.raises(errors.ReservationError):
+        ctx.cfg.ReserveIp(uuid, "10.99.0.5", 103)
+    ctx.cfg.DropECReservations(102)
+    ctx.cfg.ReserveIp(uuid, "10.99.0.5", 103)
+    # nothing of it is in the configuration until an instance commits it
+    assert _net(ctx).reservations == "0" * 16
+    _connect(ctx)
+    _create(ctx)
+    nic = ctx.cfg.GetInstanceInfoByName(INST).nics[0]
+    assert nic.ip == "10.99.0.6" and nic.mac.startswith("aa:bb:cc:")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["add", NET], "Failure: prerequisites not met for this operation:\n"
+     "error type: wrong_input, error details:\n"
+     "The --network option must be given\n"),
+    (["modify", NET], "Please give at least one of the parameters.\n"),
+])
+def test_client_refuses_before_submitting(args, message):
+    res = subprocess.run([sys.executable, SCRIPT] + args,
+                         capture_output=True, text=True, timeout=60)
+    assert (res.returncode, res.stderr, res.stdout) == (1, message, "")
