@@ -189,6 +189,13 @@ def test_info_layout(cluster):
         "  used by 2 instances:",
         "    %s: 0:%s" % (inst(1), expected[0]),
         "    %s: 0:%s" % (inst(2), expected[1])]
+    info = cluster.ok("instance", "info", inst(1)).stdout.splitlines()
+    assert "network: %s" % NET in [l.strip() for l in info]
+    assert "IP: %s" % expected[0] in [l.strip() for l in info]
+    # instances on networks verify cleanly
+    res = cluster.gnt("cluster", "verify", "--ignore-errors=ENODESETUP",
+                      timeout=400)
+    assert res.returncode == 0, res.stdout + res.stderr
 
 
 def test_nic_changes_and_removal_give_addresses_back(cluster):
