@@ -175,3 +175,18 @@ class AddressPool:
             self.Reserve(address)
             return address
         raise errors.AddressPoolError("%s is full" % self.network)
+
+
+def HooksDict(net: Any, prefix: str = "") -> dict:
+    """The <prefix>NETWORK_* hook variables of a network object (upstream's
+    Network.HooksDict: the instance hooks of a NIC on a network)."""
+    result = {"%sNETWORK_NAME" % prefix: net.name,
+              "%sNETWORK_UUID" % prefix: net.uuid,
+              "%sNETWORK_TAGS" % prefix: " ".join(net.tags or [])}
+    for attr, var in (("network", "SUBNET"), ("gateway", "GATEWAY"),
+                      ("network6", "SUBNET6"), ("gateway6", "GATEWAY6"),
+                      ("mac_prefix", "MAC_PREFIX")):
+        value = getattr(net, attr, None)
+        if value:
+            result["%sNETWORK_%s" % (prefix, var)] = value
+    return result

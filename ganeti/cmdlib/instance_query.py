@@ -145,7 +145,7 @@ class LUInstanceQueryData(NoHooksLU):
         pgroup = self._NodeGroup(instance.primary_node)
         sgroups = [self._NodeGroup(n) for n in snodes]
         nics = []
-        for (name, uuid, ip, mac, mode, link, vlan, netname) in \
+        for (name, uuid, ip, mac, mode, link, vlan, netname, _) in \
                 iu.NicTuples(self, instance.nics or []):
             nic = next(n for n in instance.nics if n.uuid == uuid)
             nics.append((name, uuid, ip, mac, mode, link, vlan, nic.network,

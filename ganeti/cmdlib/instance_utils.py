@@ -8,6 +8,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 from ganeti import constants as C
 from ganeti import errors
 from ganeti import iallocator
+from ganeti import network
 from ganeti import objects
 from ganeti.cmdlib.base import (  # noqa: F401 (re-exported for the LUs)
     ExpandNodeUuidAndName, NodeName)
@@ -157,7 +158,8 @@ def BuildInstanceHookEnv(name: str, primary_node_name: str,
                          ) -> Dict[str, str]:
     """The INSTANCE_* hook variables (without the GANETI_ prefix).
 
-    nics: (name, uuid, ip, mac, mode, link, vlan, network name) tuples;
+    nics: (name, uuid, ip, mac, mode, link, vlan, network name, network
+    object or None) tuples;
     disks: (name, uuid, size, mode, dev_type, logical_id) tuples.
     """
     env = {
@@ -177,7 +179,7 @@ def BuildInstanceHookEnv(name: str, primary_node_name: str,
         "INSTANCE_DISK_COUNT": len(disks),
         "INSTANCE_TAGS": " ".join(tags or []),
     }
-    for idx, (nname, nuuid, ip, mac, mode, link, vlan, netname) in \
+    for idx, (nname, nuuid, ip, mac, mode, link, vlan, netname, netobj) in \
             enumerate(nics):
         prefix = "INSTANCE_NIC%d_" % idx
         env[prefix + "NAME"] = _Str(nname)
@@ -187,7 +189,9 @@ def BuildInstanceHookEnv(name: str, primary_node_name: str,
         env[prefix + "MODE"] = _Str(mode)
         env[prefix + "LINK"] = _Str(link)
         env[prefix + "VLAN"] = _Str(vlan)
-        if netname:
+        if netobj is not None:
+            env.update(network.HooksDict(netobj, prefix))
+        elif netname:
             env[prefix + "NETWORK_NAME"] = netname
         if mode == C.NIC_MODE_BRIDGED:
             env[prefix + "BRIDGE"] = _Str(link)
@@ -228,13 +232,13 @@ def NicTuples(lu, nics) -> List[tuple]:
     for nic in nics:
         params = dict(default)
         params.update(nic.nicparams or {})
-        netname = None
+        netname = net = None
         if nic.network:
             net = networks.get(nic.network)
             netname = net.name if net is not None else nic.network
         result.append((nic.name, nic.uuid, nic.ip, nic.mac,
                        params.get("mode"), params.get("link"),
-                       params.get("vlan", ""), netname))
+                       params.get("vlan", ""), netname, net))
     return result
 
 

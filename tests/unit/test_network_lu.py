@@ -348,3 +348,25 @@ def test_client_refuses_before_submitting(args, message):
     res = subprocess.run([sys.executable, SCRIPT] + args,
                          capture_output=True, text=True, timeout=60)
     assert (res.returncode, res.stderr, res.stdout) == (1, message, "")
+
+
+def test_instance_hooks_carry_the_nic_network(ctx):
+    _add(ctx, tags=["t"])
+    _connect(ctx)
+    _create(ctx)
+    env = [args for _node, args in ctx.fake.Calls("hooks_runner")
+           if args[0] == "instance-add"][0][2]
+    assert {k: v for k, v in env.items() if "NIC0_" in k} == {
+        "GANETI_INSTANCE_NIC0_NAME": "",
+        "GANETI_INSTANCE_NIC0_UUID": env["GANETI_INSTANCE_NIC0_UUID"],
+        "GANETI_INSTANCE_NIC0_IP": "10.99.0.4",
+        "GANETI_INSTANCE_NIC0_MAC": env["GANETI_INSTANCE_NIC0_MAC"],
+        "GANETI_INSTANCE_NIC0_MODE": "bridged",
+        "GANETI_INSTANCE_NIC0_LINK": "br-lan",
+        "GANETI_INSTANCE_NIC0_VLAN": "",
+        "GANETI_INSTANCE_NIC0_BRIDGE": "br-lan",
+        "GANETI_INSTANCE_NIC0_NETWORK_NAME": NET,
+        "GANETI_INSTANCE_NIC0_NETWORK_UUID": _net(ctx).uuid,
+        "GANETI_INSTANCE_NIC0_NETWORK_TAGS": "t",
+        "GANETI_INSTANCE_NIC0_NETWORK_SUBNET": SUBNET,
+        "GANETI_INSTANCE_NIC0_NETWORK_GATEWAY": "10.99.0.14"}
