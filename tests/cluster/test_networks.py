@@ -4,15 +4,17 @@ to the default group; instances get addresses from its pool, give them
 back when removed or when a NIC goes; reserved addresses are never handed
 out; list, list-fields and info layouts; tags; bad input (an address
 outside the network or in use, removing a connected network, connecting
-twice) with upstream's messages and exit codes.
+twice) with upstream's messages and exit codes; the life cycle of a network
+through RAPI /2/networks.
 
 VCLUSTER_LAB / VCLUSTER_STATE are honoured.
 """
 
 import ipaddress
-import json
 
 import pytest
+
+from test_rapi_daemon import _wait_rapi, _write_users, ok, wait_job
 
 DOMAIN = "example.test"
 N1, N2 = ("node%d.%s" % (i, DOMAIN) for i in (1, 2))
@@ -245,3 +247,45 @@ def test_modify_tags_disconnect_and_remove(cluster):
     assert cluster.config()["networks"] == {}
     assert cluster.ok("network", "list", "--no-headers").stdout == ""
     cluster.fails("network", "info", "wan", text="Network name wan not found")
+
+
+def test_rapi_network_life_cycle(cluster):
+    _write_users(cluster, "admin secret write\n")
+    _wait_rapi(cluster, N1)
+
+    def job(path, method="PUT", body=None):
+        answer = wait_job(cluster, ok(cluster, path, method=method,
+                                      user="admin:secret", body=body))
+        assert answer["status"] == "success", answer
+        return answer
+
+    job("/2/networks", "POST", {"network_name": "rnet",
+                                "network": "10.96.0.0/28",
+                                "gateway": "10.96.0.1",
+                                "add_reserved_ips": ["10.96.0.2"],
+                                "tags": ["r"]})
+    assert ok(cluster, "/2/networks") == [{"name": "rnet",
+                                           "uri": "/2/networks/rnet"}]
+    job("/2/networks/rnet/connect", body={"group_name": "default",
+                                          "network_mode": "bridged",
+                                          "network_link": LINK,
+                                          "network_vlan": "7"})
+    job("/2/networks/rnet/modify", body={"add_reserved_ips": ["10.96.0.9"],
+                                         "mac_prefix": "aa:cc:00"})
+    job("/2/networks/rnet/tags?tag=s")
+    net = ok(cluster, "/2/networks/rnet")
+    assert (net["map"], net["free_count"], net["reserved_count"],
+            net["external_reservations"], net["group_list"], net["tags"],
+            net["mac_prefix"], net["gateway"]) == (
+        "XXX......X.....X", 11, 5,
+        "10.96.0.0, 10.96.0.1, 10.96.0.2, 10.96.0.9, 10.96.0.15",
+        [["default", "bridged", LINK, "7"]], ["r", "s"], "aa:cc:00",
+        "10.96.0.1")
+    assert sorted(ok(cluster, "/2/networks/rnet/tags")) == ["r", "s"]
+    [bulk] = ok(cluster, "/2/networks?bulk=1")
+    assert bulk == net
+    job("/2/networks/rnet/disconnect", body={"group_name": "default"})
+    job("/2/networks/rnet/rename", body={"new_name": "rnet2"})
+    job("/2/networks/rnet2", "DELETE")
+    assert ok(cluster, "/2/networks") == []
+    assert cluster.config()["networks"] == {}
