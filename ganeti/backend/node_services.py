@@ -14,12 +14,15 @@ from ganeti import daemon_util
 from ganeti import errors
 from ganeti import pathutils
 from ganeti.backend import _Fail
+from ganeti.utils import io as utils_io
 from ganeti.utils import process as utils_process
 
 # A failed restricted command answers only after this delay, with one
 # message whatever the reason (upstream: no probing of what exists).
 RESTRICTED_COMMAND_FAIL_DELAY = 10.0
 RESTRICTED_COMMAND_TIMEOUT = 3600
+# How long a restricted command waits for the one running before it.
+RESTRICTED_COMMAND_LOCK_TIMEOUT = RESTRICTED_COMMAND_TIMEOUT + 60
 _COMMAND_NAME_RE = re.compile(r"^[-_.a-zA-Z0-9]+$")
 
 # Daemons node_ensure_daemon may start or stop on a node.
@@ -47,7 +50,25 @@ def _SafelyOwned(path: str, want_dir: bool) -> bool:
 
 def RunRestrictedCmd(cmd: str) -> str:
     """``restricted_command``: run a command of the restricted-commands
-    directory (no arguments, clean environment); answers its output."""
+    directory (no arguments, clean environment); answers its output.
+
+    One restricted command runs at a time on a node (the lock file is
+    held while it runs and during the delay after a failure)."""
+    os.makedirs(os.path.dirname(pathutils.RESTRICTED_COMMANDS_LOCK_FILE),
+                exist_ok=True)
+    lock = utils_io.FileLock.Open(pathutils.RESTRICTED_COMMANDS_LOCK_FILE)
+    try:
+        try:
+            lock.Exclusive(blocking=True,
+                           timeout=RESTRICTED_COMMAND_LOCK_TIMEOUT)
+        except errors.LockError:
+            _Fail("Executing command '%s' failed", cmd)
+        return _RunRestrictedCmdLocked(cmd)
+    finally:
+        lock.Close()
+
+
+def _RunRestrictedCmdLocked(cmd: str) -> str:
     directory = pathutils.RESTRICTED_COMMANDS_DIR
     path = os.path.join(directory, cmd) if isinstance(cmd, str) else ""
     result = None

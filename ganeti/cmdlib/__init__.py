@@ -20,6 +20,7 @@ _LU_MODULES = (
     "query",
     "node",
     "node_membership",
+    "node_commands",
     "group",
     "os",
     "test",
@@ -30,6 +31,7 @@ _LU_MODULES = (
     "instance_migration",
     "instance_move",
     "instance_query",
+    "group_change",
 )
 
 

@@ -9,6 +9,7 @@ from ganeti import constants
 from ganeti import pathutils
 from ganeti.backend import exports
 from ganeti.backend import node_services
+from ganeti.utils import io as utils_io
 from ganeti.utils import x509
 
 
@@ -68,6 +69,25 @@ def test_restricted_commands(ganeti_root, monkeypatch):
     os.chmod(directory, 0o777)  # writable by others: nothing runs
     with pytest.raises(backend.RPCFail, match="failed"):
         node_services.RunRestrictedCmd("hello")
+
+
+def test_restricted_commands_run_one_at_a_time(ganeti_root, monkeypatch):
+    monkeypatch.setattr(node_services, "RESTRICTED_COMMAND_FAIL_DELAY", 0)
+    monkeypatch.setattr(node_services, "RESTRICTED_COMMAND_LOCK_TIMEOUT", 0)
+    directory = pathutils.RESTRICTED_COMMANDS_DIR
+    _Script(os.path.join(directory, "hello"), "#!/bin/sh\necho hi\n")
+    os.chmod(directory, 0o755)
+    os.makedirs(pathutils.LOCK_DIR, exist_ok=True)
+    other = utils_io.FileLock.Open(pathutils.RESTRICTED_COMMANDS_LOCK_FILE)
+    other.Exclusive()
+    try:
+        with pytest.raises(backend.RPCFail,
+                           match="^Executing command 'hello' failed$"):
+            node_services.RunRestrictedCmd("hello")
+    finally:
+        other.Close()
+    if os.getuid() == 0:
+        assert node_services.RunRestrictedCmd("hello") == "hi\n"
 
 
 def test_ensure_daemon(ganeti_root):
