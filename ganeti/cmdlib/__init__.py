@@ -23,6 +23,7 @@ _LU_MODULES = (
     "node_commands",
     "group",
     "os",
+    "extstorage",
     "test",
     "instance_create",
     "instance_ops",

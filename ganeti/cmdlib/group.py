@@ -220,7 +220,11 @@ def UpdateDiskParams(current: Optional[dict], update: dict) -> dict:
                                        " unknown disk template '%s'"
                                        % template, errors.ECODE_INVAL)
         new = GetUpdatedParams(result.get(template), params or {})
-        ForceDictType(new, _DiskParamTypes(template))
+        types = _DiskParamTypes(template)
+        if template == constants.DT_EXT:
+            # the rest are the providers' parameters (EXTP_*), strings
+            types.update({key: str for key in new if key not in types})
+        ForceDictType(new, types)
         result[template] = new
     return result
 

@@ -34,6 +34,7 @@ PROGRAMS = {
     "gnt-filter": ("gnt_filter", "Ganeti job filter rule administration"),
     "gnt-os": ("gnt_os", "Instance operating system administration"),
     "gnt-debug": ("gnt_debug", "Debug commands"),
+    "gnt-storage": ("gnt_storage", "Ganeti storage administration"),
 }
 
 
