@@ -3,11 +3,12 @@ ExtStorage providers (``restricted_command``, ``node_ensure_daemon``,
 ``extstorage_diagnose``), with upstream 3.0's answers and messages.
 """
 
+import errno
 import os
 import re
 import stat
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from ganeti import constants
 from ganeti import daemon_util
@@ -101,14 +102,29 @@ def EnsureDaemon(daemon_name: str, run: bool) -> bool:
     return True
 
 
+def _ProviderFileProblem(path: str, fname: str, script: bool
+                         ) -> Optional[str]:
+    """Why a provider's file is unusable (upstream's wording), or None."""
+    try:
+        st = os.stat(os.path.join(path, fname))
+    except OSError as err:
+        return ("File '%s' under path '%s' is missing (%s)" %
+                (fname, path, errno.errorcode.get(err.errno, str(err))))
+    if not stat.S_ISREG(st.st_mode):
+        return "File '%s' under path '%s' is not a regular file" % (fname,
+                                                                    path)
+    if script and not st.st_mode & stat.S_IXUSR:
+        return "File '%s' under path '%s' is not executable" % (fname, path)
+    return None
+
+
 def _DiagnoseProvider(name: str, path: str) -> List[Any]:
     """[name, path, status, diagnose message, parameters] of a provider."""
-    for script in ES_SCRIPTS:
-        script_path = os.path.join(path, script)
-        if not os.path.isfile(script_path) or \
-                not os.access(script_path, os.X_OK):
-            return [name, path, False, "script '%s' missing or not"
-                    " executable" % script, []]
+    for fname in ES_SCRIPTS + (ES_PARAMETERS_FILE,):
+        problem = _ProviderFileProblem(path, fname,
+                                       fname != ES_PARAMETERS_FILE)
+        if problem:
+            return [name, path, False, problem, []]
     params: List[List[str]] = []
     try:
         with open(os.path.join(path, ES_PARAMETERS_FILE)) as handle:
@@ -118,8 +134,9 @@ def _DiagnoseProvider(name: str, path: str) -> List[Any]:
                     params.append([parts[0], parts[1] if len(parts) > 1
                                    else ""])
     except OSError as err:
-        return [name, path, False, "error reading %s: %s" %
-                (ES_PARAMETERS_FILE, err), []]
+        return [name, path, False, "Error while reading the EXT parameters"
+                " file at %s: %s" % (os.path.join(path, ES_PARAMETERS_FILE),
+                                     err), []]
     return [name, path, True, "", params]
 
 

@@ -125,7 +125,10 @@ def test_storage_diagnose_shows_a_broken_node(cluster):
     try:
         res = cluster.ok("storage", "diagnose")
         lines = res.stdout.splitlines()
-        assert lines[4].startswith("  Node: %s, status: invalid - " % N3)
+        assert lines[4] == (
+            "  Node: %s, status: invalid - File 'create' under path '%s' is"
+            " not executable (path: %s) [no parameters]"
+            % (N3, PROVIDER_DIR, PROVIDER_DIR))
         assert lines[-2] == "  For nodegroup: default --> invalid"
         res = cluster.ok("storage", "info")
         assert res.stdout.splitlines() == [

@@ -104,10 +104,23 @@ def test_extstorage_diagnose(ganeti_root, monkeypatch, tmp_path):
         _Script(os.path.join(top, "good", script), "#!/bin/sh\n")
     _Script(os.path.join(top, "good", "parameters.list"), "size Disk size\n")
     _Script(os.path.join(top, "bad", "create"), "#!/bin/sh\n")
+    _Script(os.path.join(top, "noexec", "parameters.list"), "")
+    for script in node_services.ES_SCRIPTS:
+        _Script(os.path.join(top, "noexec", script), "#!/bin/sh\n",
+                0o755 if script != "grow" else 0o644)
+    _Script(os.path.join(top, "nolist", "parameters.list"), "")
+    for script in node_services.ES_SCRIPTS:
+        _Script(os.path.join(top, "nolist", script), "#!/bin/sh\n")
+    os.remove(os.path.join(top, "nolist", "parameters.list"))
     assert node_services.DiagnoseExtStorage() == [
         ["bad", top + "/bad", False,
-         "script 'remove' missing or not executable", []],
-        ["good", top + "/good", True, "", [["size", "Disk size"]]]]
+         "File 'remove' under path '%s/bad' is missing (ENOENT)" % top, []],
+        ["good", top + "/good", True, "", [["size", "Disk size"]]],
+        ["noexec", top + "/noexec", False,
+         "File 'grow' under path '%s/noexec' is not executable" % top, []],
+        ["nolist", top + "/nolist", False,
+         "File 'parameters.list' under path '%s/nolist' is missing"
+         " (ENOENT)" % top, []]]
 
 
 def test_import_export_status_and_cleanup(ganeti_root):
