@@ -108,8 +108,9 @@ class LUInstanceChangeGroup(_InstanceLU):
         return self._Env(TARGET_GROUPS=" ".join(self.target_uuids))
 
     def BuildHooksNodes(self):
-        master = self.cfg.GetMasterNode()
-        return ([master], [master])
+        nodes = [self.cfg.GetMasterNode()] + InstanceNodes(self.cfg,
+                                                           self.instance)
+        return (nodes, nodes)
 
     def Exec(self, feedback_fn):
         jobs = GroupChangeJobs(

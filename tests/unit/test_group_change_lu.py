@@ -62,6 +62,13 @@ def test_change_group_submits_the_iallocator_jobs(ctx):
     assert request["type"] == "change-group"
     assert request["instances"] == [INSTANCE]
     assert request["target_groups"] == [_Group(ctx, "g2")]
+    hooks = [call for call in ctx.rpc.called("hooks_runner")
+             if call[2][0] == "instance-change-group"]
+    assert hooks, "no hooks ran"
+    (_, nodes, (_, _, env)) = hooks[0]
+    assert env["GANETI_TARGET_GROUPS"] == _Group(ctx, "g2")
+    assert env["GANETI_INSTANCE_NAME"] == INSTANCE
+    assert sorted(nodes) == [Node(ctx, 0).name]
 
 
 def test_change_group_bad_input(ctx):
