@@ -121,7 +121,7 @@ def test_storage_diagnose_and_info(cluster):
 
 
 def test_storage_diagnose_shows_a_broken_node(cluster):
-    cluster.sh("chmod a-x %s/provider" % PROVIDER_DIR, node=N3)
+    cluster.sh("chmod a-x %s/create" % PROVIDER_DIR, node=N3)
     try:
         res = cluster.ok("storage", "diagnose")
         lines = res.stdout.splitlines()
@@ -134,7 +134,7 @@ def test_storage_diagnose_shows_a_broken_node(cluster):
         assert res.stdout.splitlines() == [
             "sharedfile:", "  - Invalid for all nodegroups", ""]
     finally:
-        cluster.sh("chmod a+x %s/provider" % PROVIDER_DIR, node=N3)
+        cluster.sh("chmod a+x %s/create" % PROVIDER_DIR, node=N3)
 
 
 def test_ext_instance_create_grow_migrate_remove(cluster):
