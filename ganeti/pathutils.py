@@ -99,6 +99,8 @@ def _compute(root: str) -> None:
     g["LOG_OS_DIR"] = g["LOG_DIR"] + "/os"
     g["WATCHER_LOCK_FILE"] = g["LOCK_DIR"] + "/ganeti-watcher.lock"
     g["SSCONF_LOCK_FILE"] = g["LOCK_DIR"] + "/ganeti-ssconf.lock"
+    g["RESTRICTED_COMMANDS_LOCK_FILE"] = (g["LOCK_DIR"] +
+                                          "/ganeti-restricted-commands.lock")
     g["DEFAULT_FILE_STORAGE_DIR"] = root + _conf(
         "FILE_STORAGE_DIR", "/srv/ganeti/file-storage")
     g["DEFAULT_SHARED_FILE_STORAGE_DIR"] = root + _conf(

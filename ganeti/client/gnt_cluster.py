@@ -14,7 +14,8 @@ from ganeti.cli import (ARGS_NONE, ArgChoice, ArgSuggest, AskUser,
                         EXIT_FAILURE, EXIT_SUCCESS, GenericMain, GetClient,
                         JobExecutor, PrintGenericInfo, SubmitOpCode,
                         SubmitOrSend, ToStderr, ToStdout, cli_option)
-from ganeti.client import gnt_cluster_failover, gnt_cluster_init
+from ganeti.client import (gnt_cluster_epo, gnt_cluster_failover,
+                           gnt_cluster_init)
 from ganeti.client import gnt_cluster_ops
 
 
@@ -390,6 +391,7 @@ commands = {
 }
 commands.update(_Tags("cluster"))
 commands.update(gnt_cluster_failover.COMMANDS)
+commands.update(gnt_cluster_epo.COMMANDS)
 commands.update(gnt_cluster_ops.COMMANDS)
 
 aliases = {"masterfailover": "master-failover", "show": "info"}

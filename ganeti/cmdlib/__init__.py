@@ -20,9 +20,11 @@ _LU_MODULES = (
     "query",
     "node",
     "node_membership",
+    "node_commands",
     "group",
     "network",
     "os",
+    "extstorage",
     "test",
     "instance_create",
     "instance_ops",
@@ -31,6 +33,7 @@ _LU_MODULES = (
     "instance_migration",
     "instance_move",
     "instance_query",
+    "group_change",
 )
 
 

@@ -73,6 +73,14 @@ def ComputeDisks(disks_spec: List[Dict[str, Any]], disk_template: str,
             raise errors.OpPrereqError("Unknown disk parameters: %s"
                                        % ", ".join(sorted(unknown)),
                                        errors.ECODE_INVAL)
+        if disk_template == C.DT_EXT and not spec.get(IDISK_PROVIDER):
+            raise errors.OpPrereqError("Missing provider for template '%s'"
+                                       % C.DT_EXT, errors.ECODE_INVAL)
+        if disk_template != C.DT_EXT and IDISK_PROVIDER in spec:
+            raise errors.OpPrereqError("The '%s' option is only valid for"
+                                       " the %s disk template, not %s" %
+                                       (IDISK_PROVIDER, C.DT_EXT,
+                                        disk_template), errors.ECODE_INVAL)
         mode = spec.get(IDISK_MODE, DISK_RDWR)
         if mode not in DISK_ACCESS_SET:
             raise errors.OpPrereqError("Invalid disk access mode '%s'" % mode,
@@ -201,6 +209,7 @@ def GenerateDiskTemplate(lu, template: str, instance_uuid: str,
                                 nodes=[pnode_uuid], **common)
             disk.params = {k: v for k, v in info.items()
                            if k not in IDISK_PARAMS}
+            disk.params[IDISK_PROVIDER] = provider
         else:
             raise errors.ProgrammerError("Unknown disk template '%s'"
                                          % template)

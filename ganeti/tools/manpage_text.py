@@ -80,6 +80,11 @@ DESCRIPTIONS: Dict[str, List[str]] = {
         " found on the nodes, checks that they are consistent across nodes"
         " and sets per-OS parameters and flags (hidden, blacklisted).",
     ],
+    "gnt-storage": [
+        "gnt-storage shows the ExtStorage providers (the scripts behind"
+        " the ext disk template) found on the nodes: whether each is valid"
+        " on every node and node group, and the parameters it takes.",
+    ],
     "gnt-debug": [
         "gnt-debug holds commands to test and debug the cluster: test jobs"
         " (delay), iallocator runs, raw opcode submission and lock"
@@ -217,6 +222,12 @@ EXAMPLES: Dict[str, Dict[str, List[Example]]] = {
                       " invalid where it is:")],
         "modify": [("gnt-os modify --hidden=yes debootstrap",
                     "Hide an OS from gnt-os list:")],
+    },
+    "gnt-storage": {
+        "diagnose": [("gnt-storage diagnose",
+                      "Each provider's status on every node and group:")],
+        "info": [("gnt-storage info sharedfile",
+                  "The groups a provider is valid for, its parameters:")],
     },
     "gnt-debug": {
         "delay": [("gnt-debug delay 10",

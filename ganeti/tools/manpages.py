@@ -35,6 +35,7 @@ PROGRAMS = {
     "gnt-network": ("gnt_network", "Ganeti network administration"),
     "gnt-os": ("gnt_os", "Instance operating system administration"),
     "gnt-debug": ("gnt_debug", "Debug commands"),
+    "gnt-storage": ("gnt_storage", "Ganeti storage administration"),
 }
 
 
