@@ -15,6 +15,7 @@ from ganeti.cmdlib.base import (  # noqa: F401 (public re-exports)
 _LU_MODULES = (
     "cluster",
     "cluster_ops",
+    "cluster_disks",
     "verify",
     "tags",
     "query",

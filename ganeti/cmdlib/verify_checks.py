@@ -18,6 +18,7 @@ from typing import (Any, Callable, Dict, Iterable, List, Optional, Sequence,
 
 from ganeti import constants
 from ganeti import pathutils
+from ganeti.storage import lvm
 # CommaJoin, NiceSort and NiceSortKey are also used as vc.* by verify.py.
 from ganeti.utils.text import CommaJoin, NiceSort, NiceSortKey
 
@@ -26,8 +27,6 @@ ETYPE_WARNING = constants.CV_WARNING
 
 # Allowed clock difference between the master and a node (seconds).
 NODE_MAX_CLOCK_SKEW = 150.0
-# Smallest usable volume group (MiB).
-MIN_VG_SIZE = 20480
 
 # Local disk status of a block device (upstream's LDS_* values).
 LDS_OKAY = 1
@@ -331,16 +330,11 @@ def VerifyNodeLVM(rep: Reporter, name: str, nresult: dict,
     rep.ErrorIf(test, "ENODELVM", name, "unable to check volume groups")
     if test:
         return None
-    size = vglist.get(vg_name) if isinstance(vglist, dict) else None
-    if size is None:
-        status = "volume group '%s' missing" % vg_name
-    elif size < MIN_VG_SIZE:
-        status = ("volume group '%s' too small (%s MiB required, %d MiB"
-                  " found)" % (vg_name, MIN_VG_SIZE, size))
-    else:
-        status = None
+    if not isinstance(vglist, dict):
+        vglist = {}
+    status = lvm.CheckVolumeGroupSize(vglist, vg_name)
     rep.ErrorIf(status, "ENODELVM", name, "%s", status)
-    return size
+    return vglist.get(vg_name)
 
 
 def VerifyNodeBridges(rep: Reporter, name: str, nresult: dict,

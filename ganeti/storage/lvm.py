@@ -31,6 +31,8 @@ from ganeti.storage import base
 from ganeti.utils import process as utils_process
 
 LDP_STRIPES = "stripes"
+# The smallest volume group (MiB) a cluster accepts (init, modify, verify).
+MIN_VG_SIZE = 20480
 DEFAULT_PARAMS = {LDP_STRIPES: 1}
 
 # LVM naming rules (lvm(8), "VALID NAMES").
@@ -348,6 +350,19 @@ def ListVolumeGroups() -> Dict[str, int]:
         if len(row) == 2:
             groups[row[0]] = int(round(float(row[1])))
     return groups
+
+
+def CheckVolumeGroupSize(vglist: Dict[str, int], vg_name: str,
+                         min_size: int = MIN_VG_SIZE) -> Optional[str]:
+    """What is wrong with vg_name in {vg: size MiB} (missing, too small),
+    or None if it is fine."""
+    size = vglist.get(vg_name)
+    if size is None:
+        return "volume group '%s' missing" % vg_name
+    if size < min_size:
+        return ("volume group '%s' too small (%s MiB required, %d MiB found)"
+                % (vg_name, min_size, size))
+    return None
 
 
 def GetVolumeList(vg_names: Any) -> Dict[str, Tuple[str, bool, bool]]:

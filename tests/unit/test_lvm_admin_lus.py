@@ -1,0 +1,208 @@
+"""The LVM administration LUs against a fake cluster (real config, real RPC
+encodings, simulated nodes): gnt-cluster repair-disk-sizes and the volume
+group checks of gnt-cluster modify --vg-name and init."""
+
+import pytest
+
+from ganeti import bootstrap
+from ganeti import constants as C
+from ganeti import errors
+from ganeti import objects
+from ganeti import opcodes
+from ganeti.cmdlib import cluster_disks
+from ganeti.storage import lvm
+
+from instance_fakes import MASTER, Context, FakeNodes, MakeConfig, NodeFailure
+
+INST = "inst1.example.com"
+INST2 = "inst2.example.com"
+NODE2 = "node2.example.com"
+
+
+class SizedNodes(FakeNodes):
+    """Fake nodes answering blockdev_getdimensions and vg_list."""
+
+    def __init__(self):
+        super().__init__()
+        self.vgs = {name: {"xenvg": 24576} for name in self.nodes}
+        self.dimension_failure = set()  # paths answering None
+
+    def do_blockdev_getdimensions(self, node, disks):
+        out = []
+        for disk in disks:
+            path = disk["logical_id"][1]
+            if path in self.dimension_failure or path not in node.files:
+                out.append(None)
+            else:
+                out.append([node.files[path] << 20, None])
+        return out
+
+    def do_vg_list(self, node):
+        return self.vgs[node.name]
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    cfg = MakeConfig(str(tmp_path / "config.data"),
+                     templates=("file", "plain", "diskless"))
+    cluster = cfg.GetClusterInfo()
+    cluster.volume_group_name = "xenvg"
+    cfg.Update(cluster)
+    return Context(cfg, SizedNodes())
+
+
+def _create(ctx, name, node=MASTER, size=64):
+    ctx.Run(opcodes.OpInstanceCreate(
+        instance_name=name, mode=C.INSTANCE_CREATE, disk_template="file",
+        disks=[{"size": size}], nics=[{}], os_type="debootstrap+default",
+        pnode=node, name_check=False, ip_check=False,
+        beparams={"memory": 128}))
+    inst = ctx.cfg.GetInstanceInfoByName(name)
+    return ctx.cfg.GetInstanceDisks(inst.uuid)[0]
+
+
+def _messages(ctx):
+    return [m for m in ctx.feedback if isinstance(m, str)]
+
+
+# ------------------------------------------------------ repair-disk-sizes
+
+def test_repair_disk_sizes_records_the_real_size(ctx):
+    disk = _create(ctx, INST)
+    _create(ctx, INST2, node=NODE2)
+    ctx.fake.nodes[MASTER].files[disk.logical_id[1]] = 100
+    result = ctx.Run(opcodes.OpClusterRepairDiskSizes())
+    assert result == [(INST, 0, "size", 100)]
+    inst = ctx.cfg.GetInstanceInfoByName(INST)
+    assert ctx.cfg.GetInstanceDisks(inst.uuid)[0].size == 100
+    assert (" - INFO: Disk 0 of instance %s has mismatched size, correcting:"
+            " recorded 64, actual 100" % INST) in _messages(ctx)
+    # a second run finds nothing to change
+    assert ctx.Run(opcodes.OpClusterRepairDiskSizes()) == []
+
+
+def test_repair_disk_sizes_of_named_instances_only(ctx):
+    disk1 = _create(ctx, INST)
+    disk2 = _create(ctx, INST2, node=NODE2)
+    ctx.fake.nodes[MASTER].files[disk1.logical_id[1]] = 80
+    ctx.fake.nodes[NODE2].files[disk2.logical_id[1]] = 90
+    result = ctx.Run(opcodes.OpClusterRepairDiskSizes(instances=[INST2]))
+    assert result == [(INST2, 0, "size", 90)]
+    inst = ctx.cfg.GetInstanceInfoByName(INST)
+    assert ctx.cfg.GetInstanceDisks(inst.uuid)[0].size == 64
+
+
+def test_repair_disk_sizes_skips_what_nodes_cannot_tell(ctx):
+    disk = _create(ctx, INST)
+    _create(ctx, INST2, node=NODE2)
+    ctx.fake.dimension_failure.add(disk.logical_id[1])
+    ctx.fake.fail["blockdev_getdimensions"] = "node down"
+    assert ctx.Run(opcodes.OpClusterRepairDiskSizes()) == []
+    messages = ctx.feedback
+    assert any("Failure in blockdev_getdimensions call to node %s,"
+               " ignoring" % MASTER in str(m) for m in messages), messages
+    del ctx.fake.fail["blockdev_getdimensions"]
+    assert ctx.Run(opcodes.OpClusterRepairDiskSizes()) == []
+    assert any("Disk 0 of instance %s did not return size information,"
+               " ignoring" % INST in str(m) for m in ctx.feedback), \
+        ctx.feedback
+
+
+def test_repair_disk_sizes_unknown_instance(ctx):
+    with pytest.raises(errors.OpPrereqError) as err:
+        ctx.Run(opcodes.OpClusterRepairDiskSizes(instances=["nosuch"]))
+    assert err.value.args == ("Instance 'nosuch' not known",
+                              errors.ECODE_NOENT)
+
+
+def test_drbd_data_child_follows_its_parent_size():
+    data = objects.Disk(dev_type=C.DT_PLAIN, size=100,
+                        logical_id=("xenvg", "data"))
+    meta = objects.Disk(dev_type=C.DT_PLAIN, size=128,
+                        logical_id=("xenvg", "meta"))
+    drbd = objects.Disk(dev_type=C.DT_DRBD8, size=200, children=[data, meta])
+    assert cluster_disks.EnsureChildSizes(drbd)
+    assert (data.size, meta.size) == (200, 128)
+    assert not cluster_disks.EnsureChildSizes(drbd)
+    assert not cluster_disks.EnsureChildSizes(data)
+
+
+# ------------------------------------------------------- --vg-name checks
+
+# Only file disks (the instance policy has to follow).
+_FILE_ONLY = {"enabled_disk_templates": ["file"],
+              "ipolicy": {"disk-templates": ["file"]}}
+
+
+def _modify_fails(ctx, **kwargs):
+    with pytest.raises(errors.OpPrereqError) as err:
+        ctx.Run(opcodes.OpClusterSetParams(**kwargs))
+    return err.value.args
+
+
+def test_modify_vg_name_must_exist_on_every_node(ctx):
+    assert _modify_fails(ctx, vg_name="nosuch") == (
+        "Error on node '%s': volume group 'nosuch' missing" % MASTER,
+        errors.ECODE_ENVIRON)
+    ctx.fake.vgs[NODE2]["small"] = 1000
+    ctx.fake.vgs[MASTER]["small"] = 30000
+    assert _modify_fails(ctx, vg_name="small") == (
+        "Error on node '%s': volume group 'small' too small (20480 MiB"
+        " required, 1000 MiB found)" % NODE2, errors.ECODE_ENVIRON)
+    assert ctx.cfg.GetVGName() == "xenvg"
+    ctx.Run(opcodes.OpClusterSetParams(vg_name="xenvg"))
+
+
+def test_modify_vg_name_cannot_be_unset_while_lvm_is_used(ctx):
+    assert _modify_fails(ctx, vg_name="") == (
+        "Cannot unset volume group if lvm-based disk templates are or get"
+        " enabled.", errors.ECODE_INVAL)
+    ctx.Run(opcodes.OpClusterSetParams(vg_name="", **_FILE_ONLY))
+    assert ctx.cfg.GetVGName() is None
+    assert _modify_fails(ctx, enabled_disk_templates=["file", "plain"]) == (
+        "Please specify a volume group when enabling lvm-based"
+        " disk-templates.", errors.ECODE_INVAL)
+
+
+def test_modify_vg_name_enabling_lvm_checks_the_nodes(ctx):
+    ctx.Run(opcodes.OpClusterSetParams(**_FILE_ONLY))
+    ctx.fake.vgs[NODE2] = {}
+    assert _modify_fails(ctx, enabled_disk_templates=["file", "plain"]) == (
+        "Error on node '%s': volume group 'xenvg' missing" % NODE2,
+        errors.ECODE_ENVIRON)
+
+
+def test_modify_unreachable_node_is_skipped_with_a_warning(ctx):
+    ctx.fake.fail["vg_list"] = "connection refused"
+    ctx.Run(opcodes.OpClusterSetParams(vg_name="xenvg"))
+    assert any("Error while gathering data on node %s (ignoring node):"
+               % MASTER in str(m) for m in ctx.feedback), ctx.feedback
+
+
+# ---------------------------------------------------------- the VG check
+
+@pytest.mark.parametrize("vgs, expected", [
+    ({"xenvg": 24576}, None),
+    ({"xenvg": 20480}, None),
+    ({}, "volume group 'xenvg' missing"),
+    ({"other": 30000}, "volume group 'xenvg' missing"),
+    ({"xenvg": 20479}, "volume group 'xenvg' too small (20480 MiB required,"
+                       " 20479 MiB found)"),
+])
+def test_check_volume_group_size(vgs, expected):
+    assert lvm.CheckVolumeGroupSize(vgs, "xenvg") == expected
+
+
+def test_init_refuses_a_missing_or_small_volume_group(monkeypatch):
+    monkeypatch.setattr(lvm, "ListVolumeGroups", lambda: {"xenvg": 1024})
+    with pytest.raises(errors.OpPrereqError) as err:
+        bootstrap._check_vg("nosuch")
+    assert err.value.args == ("Error: volume group 'nosuch' missing",
+                              errors.ECODE_INVAL)
+    with pytest.raises(errors.OpPrereqError) as err:
+        bootstrap._check_vg("xenvg")
+    assert err.value.args == ("Error: volume group 'xenvg' too small (20480"
+                              " MiB required, 1024 MiB found)",
+                              errors.ECODE_INVAL)
+    monkeypatch.setattr(lvm, "ListVolumeGroups", lambda: {"xenvg": 24576})
+    bootstrap._check_vg("xenvg")
