@@ -445,11 +445,16 @@ def FileStoragePathProblem(path: Any) -> Optional[str]:
 
 
 def _CheckLvList(value: Any, ctx: "_Ctx") -> Any:
-    """{"vg/lv": [size, inactive, online]} of a volume group, or why not."""
+    """{"vg/lv": [size, inactive, online]} of every volume group of the
+    node (as upstream: volumes in other VGs are orphans too unless
+    reserved), or why not.  value, the cluster's VG, only asks for it."""
     try:
         from ganeti.storage import lvm
+        vg_names = sorted(lvm.ListVolumeGroups())
+        if not vg_names:
+            return {}
         return {name: list(info) for name, info in
-                lvm.GetVolumeList([value]).items()}
+                lvm.GetVolumeList(vg_names).items()}
     except ImportError:
         return "LVM support is not available on this node"
     except errors.GenericError as err:

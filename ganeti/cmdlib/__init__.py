@@ -20,6 +20,7 @@ _LU_MODULES = (
     "tags",
     "query",
     "node",
+    "node_storage",
     "node_membership",
     "group",
     "os",

@@ -206,3 +206,92 @@ def test_init_refuses_a_missing_or_small_volume_group(monkeypatch):
                               errors.ECODE_INVAL)
     monkeypatch.setattr(lvm, "ListVolumeGroups", lambda: {"xenvg": 24576})
     bootstrap._check_vg("xenvg")
+
+
+# ------------------------------------------------ repair-storage consistency
+
+def _mirrored_instance(ctx):
+    """A DRBD instance with active disks on node1 (primary) and node2."""
+    uuids = [ctx.cfg.GetNodeInfoByName(n).uuid for n in (MASTER, NODE2)]
+    children = [objects.Disk(dev_type=C.DT_PLAIN, size=128,
+                             logical_id=("xenvg", "data")),
+                objects.Disk(dev_type=C.DT_PLAIN, size=128,
+                             logical_id=("xenvg", "meta"))]
+    disk = objects.Disk(dev_type=C.DT_DRBD8, size=128, iv_name="disk/0",
+                        logical_id=(uuids[0], uuids[1], 11000, 0, 0, "s"),
+                        children=children, nodes=uuids, mode="rw",
+                        params={})
+    inst = objects.Instance(name=INST, primary_node=uuids[0],
+                            os="debootstrap+default", hypervisor="fake",
+                            hvparams={}, beparams={}, osparams={}, nics=[],
+                            disks=[], disk_template=C.DT_DRBD8,
+                            disks_active=True, admin_state="up",
+                            admin_state_source="admin", tags=[])
+    ctx.AddInstance(inst, [disk])
+    return inst
+
+
+class MirrorNodes(SizedNodes):
+    def __init__(self):
+        super().__init__()
+        self.faulty = set()  # node names whose local disks are faulty
+
+    def do_blockdev_getmirrorstatus(self, node, disks):
+        return [{"dev_path": "/dev/drbd0", "major": 147, "minor": 0,
+                 "sync_percent": None, "estimated_time": None,
+                 "is_degraded": node.name in self.faulty,
+                 "ldisk_status": 3 if node.name in self.faulty else 1}
+                for _ in disks]
+
+    def do_storage_execute(self, node, su_name, su_args, name, op):
+        return None
+
+
+def test_repair_storage_refuses_while_the_mirror_is_faulty(tmp_path):
+    cfg = MakeConfig(str(tmp_path / "config.data"),
+                     templates=("plain", "drbd", "file"))
+    cluster = cfg.GetClusterInfo()
+    cluster.volume_group_name = "xenvg"
+    cfg.Update(cluster)
+    ctx = Context(cfg, MirrorNodes())
+    _mirrored_instance(ctx)
+    repair = dict(node_name=MASTER, storage_type="lvm-vg", name="xenvg")
+    ctx.Run(opcodes.OpRepairNodeStorage(**repair))  # node2's disks are sound
+    assert [n for n, _ in ctx.fake.Calls("blockdev_getmirrorstatus")] == \
+        [NODE2]
+    ctx.fake.faulty.add(NODE2)
+    with pytest.raises(errors.OpPrereqError) as err:
+        ctx.Run(opcodes.OpRepairNodeStorage(**repair))
+    assert err.value.args == ("Instance '%s' has faulty disks on node '%s'"
+                              % (INST, NODE2), errors.ECODE_STATE)
+    executed = len(ctx.fake.Calls("storage_execute"))
+    ctx.Run(opcodes.OpRepairNodeStorage(ignore_consistency=True, **repair))
+    assert len(ctx.fake.Calls("storage_execute")) == executed + 1
+    assert any("Instance '%s' has faulty disks on node '%s'" % (INST, NODE2)
+               in str(m) for m in ctx.feedback), ctx.feedback
+    # node3 holds none of the instance's disks: nothing to look at
+    ctx.Run(opcodes.OpRepairNodeStorage(
+        node_name="node3.example.com", storage_type="lvm-vg", name="xenvg"))
+
+
+# ------------------------------------------- the node's volumes for verify
+
+def test_verify_lists_the_volumes_of_every_volume_group(monkeypatch):
+    from ganeti.backend import verify as backend_verify
+    from ganeti.utils import process
+    commands = []
+
+    def run(cmd):
+        commands.append(cmd)
+        if cmd[0] == "vgs":
+            out = "  vg0|10240.00\n  xenvg|24576.00\n"
+        else:
+            out = ("  vg0|root|8192.00|-wi-ao----\n"
+                   "  xenvg|disk0|256.00|-wi-a-----\n")
+        return process.RunResult(0, None, out, "", " ".join(cmd))
+
+    monkeypatch.setattr(lvm, "_Run", run)
+    result = backend_verify._CheckLvList("xenvg", None)
+    assert result == {"vg0/root": ["8192.00", False, True],
+                      "xenvg/disk0": ["256.00", False, False]}
+    assert commands[-1][-2:] == ["vg0", "xenvg"]
