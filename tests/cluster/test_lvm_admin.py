@@ -13,8 +13,10 @@ One lab of 3 nodes (node1 is the master); VCLUSTER_LAB / VCLUSTER_STATE
 are honoured.
 """
 
+import os
 import re
 import shutil
+import sys
 
 import pytest
 
@@ -23,6 +25,8 @@ N1, N2, N3 = ("node%d.%s" % (i, DOMAIN) for i in (1, 2, 3))
 VG = "xenvg"
 INST_A, INST_B = "lvma." + DOMAIN, "lvmb." + DOMAIN
 PATTERN = "vcluster-lvm-admin-0123456789"
+PY = sys.executable
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class _Checks:
@@ -247,3 +251,29 @@ def test_instance_name_in_use_leaves_no_volume(cluster):
     assert "error type: already_exists" in res.stderr
     assert "Traceback" not in res.stderr
     assert cluster.all_lvs() == before
+
+
+def test_rename_retags_the_volumes(cluster):
+    """An LV's tag names its instance (originstname+NAME); after a rename
+    it names the new one (the LV name, from the disk's UUID, stays)."""
+    old, new = "lvmr." + DOMAIN, "lvmr2." + DOMAIN
+    res = cluster.add(old, N2, "16m")
+    assert res.returncode == 0, res.stdout + res.stderr
+    lv = cluster.disk(old)["logical_id"][1]
+    try:
+        cluster.ok("instance", "shutdown", old)
+        # (script: a terminal answering the --no-name-check question)
+        res = cluster.vc.exec("node1", "script", "-qec", " ".join(
+            [PY, os.path.join(REPO, "scripts", "gnt-instance"), "rename",
+             "--no-name-check", "--no-ip-check", old, new]), "/dev/null",
+            input="y\n", timeout=180)
+        assert res.returncode == 0, res.stdout + res.stderr
+        res = cluster.vc.exec("node2", "lvs", "--noheadings", "-o", "lv_tags",
+                              "%s/%s" % (VG, lv), check=True)
+        assert "originstname+%s" % new in res.stdout.strip().split(","), \
+            res.stdout
+        assert cluster.disk(new)["logical_id"][1] == lv
+    finally:
+        cluster.gnt("instance", "remove", "-f", new)
+        cluster.gnt("instance", "remove", "-f", old)
+    assert lv not in cluster.lvs("node2")

@@ -40,6 +40,9 @@ class SizedNodes(FakeNodes):
     def do_vg_list(self, node):
         return self.vgs[node.name]
 
+    def do_blockdev_setinfo(self, node, disk, info):
+        return None
+
 
 @pytest.fixture
 def ctx(tmp_path):
@@ -295,3 +298,18 @@ def test_verify_lists_the_volumes_of_every_volume_group(monkeypatch):
     assert result == {"vg0/root": ["8192.00", False, True],
                       "xenvg/disk0": ["256.00", False, False]}
     assert commands[-1][-2:] == ["vg0", "xenvg"]
+
+
+# ------------------------------------------------------------------ rename
+
+def test_rename_updates_the_volumes_info(ctx):
+    _create(ctx, INST)
+    ctx.Run(opcodes.OpInstanceShutdown(instance_name=INST))
+    new = "renamed.example.com"
+    ctx.Run(opcodes.OpInstanceRename(instance_name=INST, new_name=new,
+                                     name_check=False, ip_check=False))
+    calls = ctx.fake.Calls("blockdev_setinfo")
+    assert [(node, args[1]) for node, args in calls] == \
+        [(MASTER, "originstname+%s" % new)]
+    disk = ctx.cfg.GetInstanceDisks(ctx.cfg.GetInstanceInfoByName(new).uuid)[0]
+    assert calls[0][1][0]["logical_id"] == list(disk.logical_id)
