@@ -578,6 +578,14 @@ class LogicalVolume(base.BlockDev):
         snap_name = snap_name or self._lv_name + ".snap"
         size = int(snap_size or self.size)
         ValidateName(snap_name)
+        # A snapshot left by an earlier (failed) export goes first.
+        stale = LogicalVolume((self._vg_name, snap_name), None, size,
+                              self.params, self.dyn_params)
+        try:
+            stale.Remove()
+        except errors.BlockDeviceError as err:
+            logging.warning("Can't remove the old snapshot %s: %s",
+                            stale.dev_path, err)
         info = GetVGInfo([self._vg_name])
         if not info:
             base.ThrowError("Can't compute VG info for vg %s", self._vg_name)
