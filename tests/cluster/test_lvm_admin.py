@@ -198,6 +198,10 @@ def test_verify_reports_orphan_and_missing_volumes(cluster):
                 " unknown" % (N3, VG)) in out, out
         assert ("  - ERROR:EINSTANCEMISSINGDISK:instance:%s:volume %s/%s"
                 " missing on node %s" % (name_c, VG, lv_c, N3)) in out, out
+        assert ("  - ERROR:EINSTANCEFAULTYDISK:instance:%s:couldn't retrieve"
+                " status for disk/0 on %s: Can't find device <LogicalVolume("
+                "/dev/%s/%s, visible as /dev/disk/0, size=16m)>"
+                % (name_c, N3, VG, lv_c)) in out, out
         assert not [l for l in out if "ENODELVM" in l], out
         cluster.ok("cluster", "modify", "--reserved-lvs=xenvg/nomatch,%s/hand.*"
                    % VG)

@@ -313,3 +313,34 @@ def test_rename_updates_the_volumes_info(ctx):
         [(MASTER, "originstname+%s" % new)]
     disk = ctx.cfg.GetInstanceDisks(ctx.cfg.GetInstanceInfoByName(new).uuid)[0]
     assert calls[0][1][0]["logical_id"] == list(disk.logical_id)
+
+
+# ------------------------------------------------- disks in error messages
+
+def test_disk_description_as_upstream_prints_it():
+    from ganeti.backend import blockdev as backend_blockdev
+    path = "/srv/ganeti-vcluster/file-storage/instance3/a6ae.file.disk0"
+    fdisk = objects.Disk(dev_type=C.DT_FILE, logical_id=("loop", path),
+                         children=[], iv_name="disk/0", size=32)
+    # as upstream 3.0's "Can't create block device ..." (reference output)
+    expected = ("<Disk(type=file, logical_id=('loop', '%s'), children=[],"
+                " visible as /dev/disk/0, size=32m)>" % path)
+    assert objects.DiskDescription(fdisk) == expected
+    assert str(backend_blockdev.ToNodeDisk(fdisk.ToDict())) == expected
+    data = objects.Disk(dev_type=C.DT_PLAIN, logical_id=("xenvg", "d"),
+                        size=256)
+    meta = objects.Disk(dev_type=C.DT_PLAIN, logical_id=("xenvg", "m"),
+                        size=128, spindles=1)
+    assert objects.DiskDescription(data) == \
+        "<LogicalVolume(/dev/xenvg/d, not visible, size=256m)>"
+    drbd = objects.Disk(dev_type=C.DT_DRBD8, iv_name="disk/1", size=256,
+                        logical_id=("n1", "n2", 11000, 0, 1, "secret"),
+                        children=[data, meta])
+    assert str(backend_blockdev.ToNodeDisk(drbd.ToDict())) == (
+        "<DRBD8(hosts=n1/0-n2/1, port=11000, backend=<LogicalVolume("
+        "/dev/xenvg/d, not visible, size=256m)>, metadev=<LogicalVolume("
+        "/dev/xenvg/m, not visible, spindles=1, size=128m)>, visible as"
+        " /dev/disk/1, size=256m)>")
+    drbd.children = []
+    assert objects.DiskDescription(drbd).startswith(
+        "<DRBD8(hosts=n1/0-n2/1, port=11000, no local storage, visible as")
