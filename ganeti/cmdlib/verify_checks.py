@@ -328,13 +328,25 @@ def VerifyNodeLVM(rep: Reporter, name: str, nresult: dict,
     vglist = nresult.get(constants.NV_VGLIST)
     test = not vglist
     rep.ErrorIf(test, "ENODELVM", name, "unable to check volume groups")
-    if test:
-        return None
-    if not isinstance(vglist, dict):
-        vglist = {}
-    status = lvm.CheckVolumeGroupSize(vglist, vg_name)
-    rep.ErrorIf(status, "ENODELVM", name, "%s", status)
-    return vglist.get(vg_name)
+    if not test:
+        if not isinstance(vglist, dict):
+            vglist = {}
+        status = lvm.CheckVolumeGroupSize(vglist, vg_name)
+        rep.ErrorIf(status, "ENODELVM", name, "%s", status)
+    for problem in _PvProblems(nresult):
+        rep.ErrorIf(True, "ENODELVM", name, "%s", problem)
+    return vglist.get(vg_name) if not test else None
+
+
+def _PvProblems(nresult: dict) -> List[str]:
+    """What is wrong with the node's physical volumes (LVM can't use a
+    ':' in a PV name)."""
+    pvlist = nresult.get(constants.NV_PVLIST)
+    if not isinstance(pvlist, list):
+        return ["Can't get PV list from node"]
+    return ["Invalid character ':' in PV '%s' of VG '%s'" %
+            (pv.get("name"), pv.get("vg_name")) for pv in pvlist
+            if isinstance(pv, dict) and ":" in str(pv.get("name", ""))]
 
 
 def VerifyNodeBridges(rep: Reporter, name: str, nresult: dict,

@@ -344,3 +344,39 @@ def test_disk_description_as_upstream_prints_it():
     drbd.children = []
     assert objects.DiskDescription(drbd).startswith(
         "<DRBD8(hosts=n1/0-n2/1, port=11000, no local storage, visible as")
+
+
+def test_verify_checks_the_physical_volumes():
+    from ganeti.cmdlib import verify_checks as vc
+    lines = []
+    rep = vc.Reporter(lines.append, error_codes=True)
+    node = "node1.example.com"
+    vglist = {"xenvg": 30000}
+    vc.VerifyNodeLVM(rep, node, {C.NV_VGLIST: vglist}, "xenvg")
+    vc.VerifyNodeLVM(rep, node, {C.NV_VGLIST: vglist, C.NV_PVLIST: [
+        {"name": "/dev/sdb1", "vg_name": "xenvg", "size": 30000.0,
+         "free": 100.0, "attributes": "a-", "lv_list": []},
+        {"name": "/dev/disk/by-path/pci-0:1", "vg_name": "xenvg"}]}, "xenvg")
+    assert lines == [
+        "  - ERROR:ENODELVM:node:%s:Can't get PV list from node" % node,
+        "  - ERROR:ENODELVM:node:%s:Invalid character ':' in PV"
+        " '/dev/disk/by-path/pci-0:1' of VG 'xenvg'" % node]
+
+
+def test_node_answers_its_physical_volumes(monkeypatch):
+    from ganeti.backend import verify as backend_verify
+    from ganeti.utils import process
+    commands = []
+
+    def run(cmd):
+        commands.append(cmd)
+        out = ("  /dev/loop0|xenvg|24320.00|a--|24572.00\n"
+               "  /dev/sda2|vg0|0|a--|10000.00\n")
+        return process.RunResult(0, None, out, "", " ".join(cmd))
+
+    monkeypatch.setattr(lvm, "_Run", run)
+    answer = backend_verify.VerifyNode({C.NV_PVLIST: ["xenvg"]}, "cluster")
+    assert answer == {C.NV_PVLIST: [
+        {"name": "/dev/loop0", "vg_name": "xenvg", "size": 24572.0,
+         "free": 24320.0, "attributes": "a--", "lv_list": []}]}
+    assert commands[0][0] == "pvs"
