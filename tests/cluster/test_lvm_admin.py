@@ -20,6 +20,8 @@ import sys
 
 import pytest
 
+from ganeti.tools import vcluster_layout
+
 DOMAIN = "example.test"
 N1, N2, N3 = ("node%d.%s" % (i, DOMAIN) for i in (1, 2, 3))
 VG = "xenvg"
@@ -64,14 +66,30 @@ def cluster(make_cluster, node_add_available):
         pytest.skip("gnt-node add is not implemented")
     if shutil.which("lvm", path="/usr/sbin:/sbin:/usr/bin:/bin") is None:
         pytest.skip("lvm2 is not installed (tools/install-deps installs it)")
+    def bad_init(cl):
+        # before the real init: one naming a volume group the node lacks
+        cl.bad_init = cl.gnt("cluster", "init", "--enabled-hypervisors=fake",
+                             "--no-ssh-init", "--vg-name", "nosuch",
+                             "--enabled-disk-templates=plain,file,diskless",
+                             vcluster_layout.CLUSTER_NAME)
+
     cl = make_cluster(3, ["--vg-name", VG,
                           "--enabled-disk-templates=plain,file,diskless"],
-                      helpers=_Checks, storage=True)
+                      helpers=_Checks, storage=True, prepare=bad_init)
     cl.install_os()
     for name, node, size in ((INST_A, N1, "128m"), (INST_B, N2, "64m")):
         res = cl.add(name, node, size)
         assert res.returncode == 0, res.stdout + res.stderr
     return cl
+
+
+def test_init_refuses_a_missing_volume_group(cluster):
+    res = cluster.bad_init
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert res.stderr.strip().splitlines()[-1] == \
+        "Error: volume group 'nosuch' missing"
+    assert "error type: wrong_input" in res.stderr
+    assert "Traceback" not in res.stderr
 
 
 def _words(text):
