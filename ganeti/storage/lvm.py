@@ -369,11 +369,14 @@ def GetVolumeList(vg_names: Any) -> Dict[str, Tuple[str, bool, bool]]:
     """Logical volumes of the VGs (the lv_list RPC), see ParseLvListOutput."""
     if isinstance(vg_names, str):
         vg_names = [vg_names]
-    out = _Report(["lvs", "--noheadings", "--units=m", "--nosuffix",
+    result = _Run(["lvs", "--noheadings", "--units=m", "--nosuffix",
                    "--separator=%s" % REPORT_SEP,
                    "-o", "vg_name,lv_name,lv_size,lv_attr"]
                   + list(vg_names or []))
-    return ParseLvListOutput(out)
+    if result.failed:
+        raise errors.BlockDeviceError("Failed to list logical volumes, lvs"
+                                      " output: %s" % result.output)
+    return ParseLvListOutput(result.stdout)
 
 
 def RemoveMissingPVs(vg_name: str) -> None:

@@ -384,3 +384,12 @@ def test_snapshot_replaces_a_stale_one(runner):
     # a stale snapshot that cannot be removed does not stop a new one
     runner.add(r"^lvremove ", "", 5, "  in use")
     assert dev.Snapshot(None, 512) == ("xenvg", "inst1.disk0.snap")
+
+
+def test_volume_list_failure_as_upstream_says_it(runner):
+    runner.add(r"^lvs ", "", exit_code=5,
+               stderr="  Volume group \"xenvg\" not found\n")
+    with pytest.raises(errors.BlockDeviceError) as err:
+        lvm.GetVolumeList(["xenvg"])
+    assert str(err.value) == ("Failed to list logical volumes, lvs output:"
+                              "   Volume group \"xenvg\" not found\n")
