@@ -307,3 +307,14 @@ def test_rename_retags_the_volumes(cluster):
         cluster.gnt("instance", "remove", "-f", new)
         cluster.gnt("instance", "remove", "-f", old)
     assert lv not in cluster.lvs("node2")
+
+
+def test_verify_is_clean_with_plain_instances(cluster):
+    """With the hand-made volumes gone, a cluster of plain instances
+    verifies without a finding (the testbed's /proc aside)."""
+    res = cluster.gnt("cluster", "verify", "--ignore-errors=ENODESETUP")
+    out = cluster.messages(res.stdout)
+    findings = [l for l in out if " - ERROR" in l or
+                (" - WARNING" in l and "node setup error" not in l)]
+    assert (res.returncode, findings) == (0, []), res.stdout + res.stderr
+    assert "  - NOTICE: 2 non-redundant instance(s) found." in out, out
