@@ -51,10 +51,15 @@ def _check_file_storage_dir(path: str, what: str) -> str:
 
 
 def _check_vg(vg_name: str) -> None:
-    result = process.RunCmd(["vgs", "--noheadings", "-o", "vg_name", vg_name])
-    if result.failed:
-        raise _prereq("Volume group '%s' not found or not usable: %s" %
-                      (vg_name, result.output.strip()), errors.ECODE_ENVIRON)
+    """The volume group must exist on this node and be big enough."""
+    from ganeti.storage import lvm
+    try:
+        vglist = lvm.ListVolumeGroups()
+    except errors.GenericError as err:
+        raise _prereq("Error: %s" % err)
+    status = lvm.CheckVolumeGroupSize(vglist, vg_name)
+    if status:
+        raise _prereq("Error: %s" % status)
 
 
 def GenerateClusterCrypto(hostname: str) -> str:

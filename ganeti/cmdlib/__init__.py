@@ -15,10 +15,12 @@ from ganeti.cmdlib.base import (  # noqa: F401 (public re-exports)
 _LU_MODULES = (
     "cluster",
     "cluster_ops",
+    "cluster_disks",
     "verify",
     "tags",
     "query",
     "node",
+    "node_storage",
     "node_membership",
     "node_commands",
     "group",
