@@ -16,6 +16,7 @@ from ganeti.cli import (ARGS_NONE, ArgChoice, ArgSuggest, AskUser,
                         SubmitOrSend, ToStderr, ToStdout, cli_option)
 from ganeti.client import gnt_cluster_failover, gnt_cluster_init
 from ganeti.client import gnt_cluster_ops
+from ganeti.client import gnt_cluster_upgrade
 
 
 def _FormatTime(value: Any) -> str:
@@ -391,6 +392,7 @@ commands = {
 commands.update(_Tags("cluster"))
 commands.update(gnt_cluster_failover.COMMANDS)
 commands.update(gnt_cluster_ops.COMMANDS)
+commands.update(gnt_cluster_upgrade.COMMANDS)
 
 aliases = {"masterfailover": "master-failover", "show": "info"}
 
