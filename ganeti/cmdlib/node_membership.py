@@ -226,6 +226,20 @@ def AdjustCandidatePool(lu, exceptions: Iterable[str]) -> List[str]:
     return done
 
 
+def PotentialMasterCandidates(cfg) -> List[str]:
+    """Names of the nodes that may become master candidates (they keep
+    every node's public SSH key)."""
+    return sorted(n.name for n in cfg.GetAllNodesInfo().values()
+                  if n.master_capable)
+
+
+def WarnAboutFailedSshUpdates(failures: Any, warn_fn) -> None:
+    """Warn about each [node, error] of an SSH key RPC's answer."""
+    for node, msg in failures or []:
+        warn_fn("Error when updating the SSH setup of node '%s': %s",
+                node, msg)
+
+
 class _StaticResolver:
     """RPC resolver for nodes not (or differently) in the configuration."""
 
@@ -501,7 +515,22 @@ class LUNodeAdd(LogicalUnit):
                       if not n.offline and n.uuid not in
                       (node.uuid, cfg.GetMasterNode())]
             UploadFiles(self, others, [hosts])
+        if cluster.modify_ssh_setup:
+            self._AddSshKey(node)
         return None
+
+    def _AddSshKey(self, node) -> None:
+        """Spread the new node's SSH key (gnt-node add listed it under the
+        node's name in the master's public key file)."""
+        master = self.cfg.GetMasterNode()
+        potential = PotentialMasterCandidates(self.cfg)
+        is_potential = node.name in potential
+        result = self.rpc.call_node_ssh_key_add(
+            [master], node.uuid, node.name, potential,
+            node.master_candidate, is_potential, is_potential)
+        result[master].Raise("Could not update the SSH setup of node '%s'"
+                             " after adding it." % node.name)
+        WarnAboutFailedSshUpdates(result[master].payload, self.LogWarning)
 
 
 class LUNodeRemove(LogicalUnit):
@@ -542,6 +571,22 @@ class LUNodeRemove(LogicalUnit):
         self.op.node_name = node.name
         self.node = node
 
+    def _RemoveSshKey(self, node) -> None:
+        """Take the node's SSH key back from the others, and theirs from
+        it (before it leaves the configuration)."""
+        cfg = self.cfg
+        master = cfg.GetMasterNode()
+        potential = PotentialMasterCandidates(cfg)
+        candidates = [n.uuid for n in cfg.GetAllNodesInfo().values()
+                      if n.master_candidate]
+        result = self.rpc.call_node_ssh_key_remove(
+            [master], node.uuid, node.name, candidates, potential,
+            node.master_candidate, node.name in potential, True, True,
+            False)
+        result[master].Raise("Could not remove the SSH key of node '%s'"
+                             " (UUID: %s)." % (node.name, node.uuid))
+        WarnAboutFailedSshUpdates(result[master].payload, self.LogWarning)
+
     def _RunPostHookOn(self, node_name: str) -> None:
         """The post hooks on the node leaving (it is out of the config)."""
         build = getattr(self.proc, "BuildHooksManager", None)
@@ -559,6 +604,8 @@ class LUNodeRemove(LogicalUnit):
         logging.info("Stopping the node daemon and removing configs from"
                      " node %s", node.name)
 
+        if cluster.modify_ssh_setup:
+            self._RemoveSshKey(node)
         if node.master_candidate:
             AdjustCandidatePool(self, [node.uuid])
         # Written together with the node's removal below.
