@@ -115,8 +115,8 @@ def AddNodeSshKey(node_uuid: str, node_name: str,
     failures: NodeErrors = []
     others = [n for n in cluster.Online() if n != node_name]
     if replaced:
-        # a re-added node: its old key goes first
-        cluster.UpdateAll(others, ssh_update.Changes(
+        # a re-added node: its old key goes first (from itself too)
+        cluster.UpdateAll(others + [node_name], ssh_update.Changes(
             authorized=[ssh_keys.SSHS_REMOVE, {node_uuid: replaced}]),
             failures)
     potential = set(potential_master_candidates) | {cluster.master_name}

@@ -96,6 +96,7 @@ def test_init_and_add_give_every_node_its_key(cluster):
     assert "modify ssh setup: True" in info
     assert "ssh_key_type: rsa" in info and "ssh_key_bits: 2048" in info
     cluster.check_full_mesh()
+    cluster.ok("cluster", "verify", "-I", "ENODESETUP")
 
 
 def test_renew_keeps_access(cluster):
@@ -141,3 +142,13 @@ def test_remove_takes_the_key_back(cluster):
     cluster.ok("node", "add", node3, timeout=300)
     keys = cluster.check_full_mesh("ecdsa")
     assert keys[node3] != key3
+
+
+def test_readd_replaces_the_key(cluster):
+    node2 = cluster.nodes[1]
+    old = cluster.key(node2, "ecdsa")
+    cluster.ok("node", "add", "--readd", node2, timeout=300)
+    keys = cluster.check_full_mesh("ecdsa")
+    assert keys[node2] != old
+    for node in cluster.nodes:
+        assert old not in cluster.authorized(node), node

@@ -140,3 +140,59 @@ def test_switch_version_upgrade_converts_after_switch(ganeti_root):
     node, last = nodes.commands[-1]
     assert node == "node1" and last[-1] == "-f"
     assert os.path.basename(last[-2]) == "cfgupgrade"
+
+
+class FakeLuxi:
+    def __init__(self, log, busy_polls=0):
+        self.log = log
+        self.busy_polls = busy_polls
+
+    def SetQueueDrainFlag(self, flag):
+        self.log.append(("drain", flag))
+
+    def SetWatcherPause(self, until):
+        self.log.append(("pause", until is not None))
+
+    def QueryJobs(self, ids, fields):
+        if self.busy_polls:
+            self.busy_polls -= 1
+            return [[7, "running"]]
+        return [[7, "success"]]
+
+
+def test_upgrade_runs_every_step_and_clears_the_intent(ganeti_root,
+                                                       monkeypatch, capsys):
+    from ganeti.client import gnt_cluster_ops
+    os.makedirs(pathutils.DATA_DIR)
+    with open(pathutils.CLUSTER_CONF_FILE, "w") as handle:
+        handle.write("{}")
+    log = []
+    nodes = FakeNodes({n: [upg.VersionDir((3, 1))]
+                       for n in ("node1", "node2", "node3")})
+    monkeypatch.setattr(upg, "GetClient", lambda: FakeLuxi(log))
+    monkeypatch.setattr(gnt_cluster_ops, "StoppedClusterNodes",
+                        lambda feedback: nodes)
+
+    def Stopped(feedback, fn):
+        log.append(("stopped", None))
+        fn(nodes)
+        log.append(("started", None))
+    monkeypatch.setattr(gnt_cluster_ops, "RunWhileClusterStopped", Stopped)
+    assert upg.UpgradeGanetiCommand(_Opts("3.1"), []) == 0
+    assert log == [("drain", True), ("pause", True), ("stopped", None),
+                   ("started", None), ("pause", False), ("drain", False)]
+    assert not os.path.exists(pathutils.INTENT_TO_UPGRADE)
+    assert capsys.readouterr().out.splitlines()[-1] == \
+        "Upgrade to 3.1 successful"
+
+
+def test_upgrade_refused_where_the_version_is_missing(ganeti_root,
+                                                      monkeypatch, capsys):
+    from ganeti.client import gnt_cluster_ops
+    nodes = FakeNodes({"node1": [upg.VersionDir((3, 1))]})
+    monkeypatch.setattr(gnt_cluster_ops, "StoppedClusterNodes",
+                        lambda feedback: nodes)
+    assert upg.UpgradeGanetiCommand(_Opts("3.1"), []) == 1
+    assert capsys.readouterr().err == ("Ganeti version 3.1 not installed on"
+                                       " nodes node2, node3\n")
+    assert not os.path.exists(pathutils.INTENT_TO_UPGRADE)

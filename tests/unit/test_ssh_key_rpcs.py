@@ -197,3 +197,19 @@ def test_renew_keeps_old_keys_when_a_node_fails(master_files, monkeypatch):
                         [MASTER, NODE2], "rsa", "rsa", 2048)
     assert "Could not generate new SSH keys on: node2" in str(err.value)
     assert ssh_keys.ReadPubKeyFile() == {"u1": [_Key(1)], "u2": [_Key(2)]}
+
+
+def test_readd_replaces_the_old_key(master_files, monkeypatch):
+    # node2 re-added: gnt-node add listed its new key under its name
+    ssh_keys.UpdatePubKeyFile("add", {NODE2: ["ssh-rsa NEW2 root@x"]})
+    cluster = FakeCluster([MASTER, NODE2])
+    for files in cluster.files.values():
+        files.authorized = [_Key(1), _Key(2)]
+    _Install(monkeypatch, cluster)
+    assert bk.AddNodeSshKey("u2", NODE2, [MASTER, NODE2], True, True,
+                            True) == []
+    assert ssh_keys.ReadPubKeyFile() == {"u1": [_Key(1)],
+                                         "u2": ["ssh-rsa NEW2 root@x"]}
+    for name in (MASTER, NODE2, NODE3):
+        assert cluster.files[name].authorized == [_Key(1),
+                                                  "ssh-rsa NEW2 root@x"]
