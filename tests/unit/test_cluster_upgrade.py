@@ -196,3 +196,24 @@ def test_upgrade_refused_where_the_version_is_missing(ganeti_root,
     assert capsys.readouterr().err == ("Ganeti version 3.1 not installed on"
                                        " nodes node2, node3\n")
     assert not os.path.exists(pathutils.INTENT_TO_UPGRADE)
+
+
+def test_installed_programs_run_the_default_version():
+    """make install points every program at share/ganeti/default, the link
+    gnt-cluster upgrade switches."""
+    import re
+    import subprocess
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    with open(os.path.join(repo, "Makefile.am")) as handle:
+        text = handle.read()
+    rule = re.search(r"^install_script = (.*?)\n\n", text,
+                     re.S | re.M).group(1).replace("\\\n", " ")
+    rule = rule.replace("$(RUNTIME_PYTHON)", "/venv/bin/python3") \
+        .replace("$(datadir)", "/usr/share").replace("$$", "$")
+    with open(os.path.join(repo, "scripts", "gnt-cluster")) as handle:
+        script = handle.read()
+    out = subprocess.run(rule, shell=True, input=script, text=True,
+                         capture_output=True, check=True).stdout
+    assert 'sys.path.insert(0, "/usr/share/ganeti/default")' in out
+    assert out.startswith("#!/venv/bin/python3\n")
