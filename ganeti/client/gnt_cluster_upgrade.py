@@ -34,7 +34,7 @@ from ganeti.cli import (EXIT_FAILURE, EXIT_SUCCESS, ARGS_NONE, GetClient,
 from ganeti.cli.opts import cli_option
 
 TO_OPT = cli_option("--to", default=None, type="string",
-                    help="Upgrade to this version")
+                    help="The Ganeti version to upgrade to")
 RESUME_OPT = cli_option("--resume", default=False, action="store_true",
                         help="Resume any pending Ganeti upgrades")
 
