@@ -197,6 +197,33 @@ def _Promote(lu, node) -> None:
     jobqueue = getattr(lu.context, "jobqueue", None)
     if jobqueue is not None:
         jobqueue.AddNode(node.name)
+    UpdateCandidateSshKey(lu, node, True)
+
+
+def UpdateCandidateSshKey(lu, node, candidate: bool) -> None:
+    """node became (candidate) or stopped being a master candidate: with
+    modify_ssh_setup its SSH key is now authorized on every node (or
+    nowhere any more).  Failures are warnings."""
+    cfg = lu.cfg
+    if not cfg.GetClusterInfo().modify_ssh_setup:
+        return
+    master = cfg.GetMasterNode()
+    potential = PotentialMasterCandidates(cfg)
+    if candidate:
+        result = lu.rpc.call_node_ssh_key_add(
+            [master], node.uuid, node.name, potential, True, False, False)
+    else:
+        candidates = [n.uuid for n in cfg.GetAllNodesInfo().values()
+                      if n.master_candidate]
+        result = lu.rpc.call_node_ssh_key_remove(
+            [master], node.uuid, node.name, candidates, potential, True,
+            False, False, False, False)
+    answer = result[master]
+    if answer.fail_msg:
+        lu.LogWarning("Could not update the SSH setup of node '%s': %s",
+                      node.name, answer.fail_msg)
+        return
+    WarnAboutFailedSshUpdates(answer.payload, lu.LogWarning)
 
 
 def AdjustCandidatePool(lu, exceptions: Iterable[str]) -> List[str]:
@@ -572,8 +599,9 @@ class LUNodeRemove(LogicalUnit):
         self.node = node
 
     def _RemoveSshKey(self, node) -> None:
-        """Take the node's SSH key back from the others, and theirs from
-        it (before it leaves the configuration)."""
+        """Take the node's SSH key back from the others, and the
+        candidates' keys (those promoted in its place too) from it; the
+        node is out of the configuration, not yet out of the cluster."""
         cfg = self.cfg
         master = cfg.GetMasterNode()
         potential = PotentialMasterCandidates(cfg)
@@ -581,8 +609,7 @@ class LUNodeRemove(LogicalUnit):
                       if n.master_candidate]
         result = self.rpc.call_node_ssh_key_remove(
             [master], node.uuid, node.name, candidates, potential,
-            node.master_candidate, node.name in potential, True, True,
-            False)
+            node.master_candidate, node.master_capable, True, True, False)
         result[master].Raise("Could not remove the SSH key of node '%s'"
                              " (UUID: %s)." % (node.name, node.uuid))
         WarnAboutFailedSshUpdates(result[master].payload, self.LogWarning)
@@ -604,13 +631,13 @@ class LUNodeRemove(LogicalUnit):
         logging.info("Stopping the node daemon and removing configs from"
                      " node %s", node.name)
 
-        if cluster.modify_ssh_setup:
-            self._RemoveSshKey(node)
         if node.master_candidate:
             AdjustCandidatePool(self, [node.uuid])
         # Written together with the node's removal below.
         cluster.candidate_certs.pop(node.uuid, None)
         self.context.RemoveNode(node.uuid)
+        if cluster.modify_ssh_setup:
+            self._RemoveSshKey(node)
 
         self._RunPostHookOn(node.name)
         result = self.rpc.call_node_leave_cluster(node.name,

@@ -152,3 +152,17 @@ def test_readd_replaces_the_key(cluster):
     assert keys[node2] != old
     for node in cluster.nodes:
         assert old not in cluster.authorized(node), node
+
+
+def test_candidate_role_moves_the_key(cluster):
+    node3 = cluster.nodes[2]
+    key3 = cluster.key(node3, "ecdsa")
+    cluster.ok("node", "modify", "-C", "no", "--auto-promote", node3)
+    for node in cluster.nodes[:2]:
+        assert key3 not in cluster.authorized(node), node
+    # still listed: it may become a candidate again
+    assert cluster.uuids()[node3] in cluster.pub_keys(cluster.nodes[0])
+    assert not cluster.reaches(node3, cluster.nodes[0], "ecdsa")
+    assert cluster.reaches(cluster.nodes[0], node3, "ecdsa")
+    cluster.ok("node", "modify", "-C", "yes", node3)
+    cluster.check_full_mesh("ecdsa")
