@@ -167,3 +167,13 @@ def test_verification_reports_foreign_master(datadir, capsys, caplog):
         in err
     assert "Configuration was generated for master node node1.example.com" \
         in caplog.text
+
+
+def test_real_upstream_3_0_2_config_kept_unchanged(datadir, capsys):
+    data, conf = datadir
+    sample = os.path.join(testdata.DATA, "upstream-state", "config.data")
+    _Install(data, sample)
+    assert _Run(data, conf) == 0
+    assert _Load(str(data / "config.data")) == _Load(sample)
+    assert capsys.readouterr().err.endswith(
+        "Configuration successfully upgraded to version 3.0.2.\n")
