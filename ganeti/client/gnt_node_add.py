@@ -140,8 +140,23 @@ def AddNode(opts: Any, args: List[str]) -> int:
                            disk_state=FlatToDict(dict(opts.disk_state or [])),
                            hv_state=dict(opts.hv_state or []),
                            node_setup=bool(modify_ssh_setup))
-    SubmitOpCode(op, opts=opts)
+    try:
+        SubmitOpCode(op, opts=opts)
+    except BaseException:
+        if modify_ssh_setup:
+            _ForgetNodeSshKey(node)
+        raise
     return EXIT_SUCCESS
+
+
+def _ForgetNodeSshKey(node: str) -> None:
+    """The node did not join: its key, listed under its name, goes."""
+    from ganeti import ssh_keys
+    try:
+        ssh_keys.UpdatePubKeyFile(ssh_keys.SSHS_REMOVE, {node: []})
+    except (errors.GenericError, EnvironmentError) as err:
+        ToStderr("Could not remove the SSH key of %s from the public key"
+                 " file: %s", node, err)
 
 
 def RemoveNode(opts: Any, args: List[str]) -> int:

@@ -166,3 +166,47 @@ def test_ssh_update_refuses_foreign_certificate(member):
     assert code == 1
     assert answer["error"] == ("The node daemon certificate is not the"
                                " cluster's")
+
+
+def test_failed_node_add_forgets_the_new_key(ganeti_root, monkeypatch):
+    """gnt-node add listed the new node's key under its name; when
+    OpNodeAdd fails the entry goes (a joined node's is under its uuid)."""
+    import types
+    from ganeti import netutils
+    from ganeti.client import gnt_node_add
+    from ganeti.tools import node_daemon_setup
+    os.makedirs(pathutils.DATA_DIR)
+    ssh_keys.WritePubKeyFile({"master-uuid": [KEY_A]})
+
+    class Luxi:
+        def QueryGroups(self, *args):
+            return [[22]]
+
+        def QueryNodes(self, *args):
+            return []
+
+        def QueryConfigValues(self, fields):
+            return ["c.example", True, "rsa", 2048]
+
+    def FakeSshSetup(cluster, node, port, check, key_type, key_bits):
+        ssh_keys.UpdatePubKeyFile("replace_or_add", {node: [KEY_B]})
+
+    def FailingSubmit(op, opts=None):
+        assert ssh_keys.ReadPubKeyFile()["node2.example"] == [KEY_B]
+        raise errors.OpPrereqError("bad secondary ip", errors.ECODE_INVAL)
+
+    monkeypatch.setattr(gnt_node_add, "GetClient", Luxi)
+    monkeypatch.setattr(netutils, "GetHostname", lambda name: types.
+                        SimpleNamespace(name="node2.example"))
+    monkeypatch.setattr(node_daemon_setup, "SetupNodeDaemon",
+                        lambda *args, **kwargs: {})
+    monkeypatch.setattr(gnt_node_add, "SetupNodeSshKey", FakeSshSetup)
+    monkeypatch.setattr(gnt_node_add, "SubmitOpCode", FailingSubmit)
+    opts = types.SimpleNamespace(
+        nodegroup=None, readd=False, secondary_ip=None, node_setup=True,
+        ssh_key_check=True, debug=0, verbose=False, force_join=False,
+        vm_capable=None, ndparams=None, master_capable=None, disk_state=[],
+        hv_state=[])
+    with pytest.raises(errors.OpPrereqError):
+        gnt_node_add.AddNode(opts, ["node2.example"])
+    assert ssh_keys.ReadPubKeyFile() == {"master-uuid": [KEY_A]}
