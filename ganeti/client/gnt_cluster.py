@@ -17,6 +17,7 @@ from ganeti.cli import (ARGS_MANY_INSTANCES, ARGS_NONE, ArgChoice, ArgSuggest, A
 from ganeti.client import (gnt_cluster_epo, gnt_cluster_failover,
                            gnt_cluster_init)
 from ganeti.client import gnt_cluster_ops
+from ganeti.client import gnt_cluster_upgrade
 
 
 def _FormatTime(value: Any) -> str:
@@ -403,6 +404,7 @@ commands.update(_Tags("cluster"))
 commands.update(gnt_cluster_failover.COMMANDS)
 commands.update(gnt_cluster_epo.COMMANDS)
 commands.update(gnt_cluster_ops.COMMANDS)
+commands.update(gnt_cluster_upgrade.COMMANDS)
 
 aliases = {"masterfailover": "master-failover", "show": "info"}
 

@@ -18,7 +18,8 @@ from ganeti.cmdlib.base import (ExpandNodeUuid, ExpandNodeUuidAndName,
 from ganeti.cmdlib.node_membership import (AdjustCandidatePool,
                                            CandidateCounts,
                                            DecideSelfPromotion,
-                                           GetClientCertDigest)
+                                           GetClientCertDigest,
+                                           UpdateCandidateSshKey)
 from ganeti.cmdlib.group import (DiskTemplate, MergeDiskState, MergeHvState,
                                  UpdateNdParams)
 from ganeti.query import NiceSortKey
@@ -355,10 +356,12 @@ class LUNodeSetParams(LogicalUnit):
                 msg = self.rpc.call_node_demote_from_mc(node.uuid).fail_msg
                 if msg:
                     self.LogWarning("Node failed to demote itself: %s", msg)
+            UpdateCandidateSshKey(self, node, False)
         if self.lock_all:
             AdjustCandidatePool(self, [node.uuid])
         if self.new_role == self._ROLE_CANDIDATE:
             AddCandidateCert(self, node.uuid)
+            UpdateCandidateSshKey(self, node, True)
             queue = getattr(self.context, "jobqueue", None)
             if queue is not None:
                 queue.AddNode(node.name)

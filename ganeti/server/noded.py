@@ -22,6 +22,7 @@ from ganeti.backend import instance as backend_instance
 from ganeti.backend import node_services as backend_services
 from ganeti.backend import osinstall as backend_os
 from ganeti.backend import storage as backend_storage
+from ganeti.backend import ssh_keys as backend_ssh_keys
 from ganeti.backend import verify as backend_verify
 from ganeti import constants
 from ganeti import daemon
@@ -69,6 +70,7 @@ RPC_CALLS.update(backend_instance.RPC_CALLS)
 RPC_CALLS.update(backend_os.RPC_CALLS)
 RPC_CALLS.update(backend_exports.RPC_CALLS)
 RPC_CALLS.update(backend_services.RPC_CALLS)
+RPC_CALLS.update(backend_ssh_keys.RPC_CALLS)
 RPC_CALLS.update(iallocator.RPC_CALLS)  # iallocator_runner
 # Volumes, storage units, power, OOB and demotion (ganeti.backend.storage);
 # entries above take precedence.

@@ -123,7 +123,14 @@ EXAMPLES: Dict[str, Dict[str, List[Example]]] = {
                       "Copy this node's /etc/hosts to every node:")],
         "renew-crypto": [("gnt-cluster renew-crypto --new-cluster-certificate",
                           "Replace the cluster certificate (the daemons are"
-                          " restarted):")],
+                          " restarted):"),
+                         ("gnt-cluster renew-crypto --new-ssh-keys"
+                          " --ssh-key-type ecdsa --ssh-key-bits 256",
+                          "Give every node a new root SSH key:")],
+        "upgrade": [("gnt-cluster upgrade --to 3.1",
+                     "Switch every node to the installed version 3.1:"),
+                    ("gnt-cluster upgrade --resume",
+                     "Finish an interrupted upgrade:")],
         "destroy": [("gnt-cluster destroy --yes-do-it",
                      "Remove the cluster (its instances must be removed"
                      " first):")],
@@ -341,7 +348,23 @@ DETAILS: Dict[str, Dict[str, List[str]]] = {
             "Replaces certificates and keys (cluster and node certificates,"
             " the RAPI certificate, the confd HMAC key, the cluster domain"
             " secret) on every node. The daemons are stopped while files are"
-            " replaced and started again afterwards.",
+            " replaced and started again afterwards. --new-ssh-keys gives"
+            " every node a new root SSH key pair (of --ssh-key-type and"
+            " --ssh-key-bits, by default the cluster's) without losing"
+            " access: the new keys are authorized everywhere before the old"
+            " ones are removed.",
+        ],
+        "upgrade": [
+            "Switches the whole cluster to another installed version"
+            " ($prefix/share/ganeti/VERSION on every node): drains the job"
+            " queue, pauses the watcher, waits for running jobs, stops the"
+            " daemons, converts the configuration with cfgupgrade (a copy"
+            " of config.data is kept), points the share/ganeti/default link"
+            " of every node at VERSION and starts the daemons again. Only"
+            " upgrades within a major version and downgrades to the previous"
+            " minor version (3.0 to 2.16) are possible. The intent is kept"
+            " in /var/lib/ganeti/intent-to-upgrade until the end; --resume"
+            " runs the steps again after an interruption.",
         ],
         "destroy": [
             "Stops the master role and removes the cluster's state from the"
