@@ -15,7 +15,7 @@ from typing import Any, List, Optional, Sequence
 
 from ganeti import errors
 from ganeti import storage
-from ganeti.backend import _Fail
+from ganeti.backend import LocalizeVirtualPath, _Fail
 from ganeti.backend import blockdev as backend_blockdev
 from ganeti.storage import base
 from ganeti.utils import process as utils_process
@@ -125,8 +125,8 @@ def DownloadImage(url: str, target: str, size: int) -> None:
 def BlockdevImage(disk: Any, image: str, size: int) -> None:
     """``blockdev_image``: write an OS image (local file or URL) to the
     start of a disk; size is the image's size in MiB."""
-    if not (IsUrl(image) or
-            (isinstance(image, str) and os.path.exists(image))):
+    local = LocalizeVirtualPath(image) if isinstance(image, str) else ""
+    if not (IsUrl(image) or (local and os.path.exists(local))):
         _Fail("Image '%s' not found", image)
     device = _Find(disk)
     if device is None:
@@ -139,7 +139,7 @@ def BlockdevImage(disk: Any, image: str, size: int) -> None:
     if IsUrl(image):
         DownloadImage(image, device.dev_path, int(size))  # type: ignore
     else:
-        DumpImage(image, device.dev_path, int(size))  # type: ignore
+        DumpImage(local, device.dev_path, int(size))  # type: ignore
 
 
 # ------------------------------------------------- children of a mirror
