@@ -1,7 +1,6 @@
 """Node calls around local services: restricted commands, optional daemons,
-ExtStorage providers, Open vSwitch, file facts (``restricted_command``,
-``node_ensure_daemon``, ``extstorage_diagnose``, ``node_configure_ovs``,
-``get_file_info``), with upstream 3.0's answers and messages.
+ExtStorage providers (``restricted_command``, ``node_ensure_daemon``,
+``extstorage_diagnose``), with upstream 3.0's answers and messages.
 """
 
 import os
@@ -14,7 +13,7 @@ from ganeti import constants
 from ganeti import daemon_util
 from ganeti import errors
 from ganeti import pathutils
-from ganeti.backend import LocalizeVirtualPath, _Fail
+from ganeti.backend import _Fail
 from ganeti.utils import process as utils_process
 
 # A failed restricted command answers only after this delay, with one
@@ -121,44 +120,8 @@ def DiagnoseExtStorage() -> List[List[Any]]:
     return result
 
 
-OVS_VSCTL = "ovs-vsctl"
-STAT_SIZE = "size"
-
-
-def ConfigureOVS(ovs_name: str, ovs_link: str) -> None:
-    """``node_configure_ovs``: create the Open vSwitch ovs_name and plug
-    the interface ovs_link (if any) into it.
-
-    Without ovs-vsctl the call fails with RunCmd's "Can't execute ...: not
-    found" message, as upstream's does.
-    """
-    result = utils_process.RunCmd([OVS_VSCTL, "add-br", ovs_name])
-    if result.failed:
-        _Fail("Failed to create openvswitch. Script return value: %s,"
-              " output: '%s'" % (result.exit_code, result.output))
-    if ovs_link:
-        result = utils_process.RunCmd([OVS_VSCTL, "add-port", ovs_name,
-                                       ovs_link])
-        if result.failed:
-            _Fail("Failed to connect openvswitch to  interface %s. Script"
-                  " return value: %s, output: '%s'" %
-                  (ovs_link, result.exit_code, result.output))
-
-
-def GetFileInfo(file_path: str) -> List[Any]:
-    """``get_file_info``: [true, {"size": bytes}] for an existing file,
-    [false, {}] otherwise."""
-    try:
-        st = os.stat(LocalizeVirtualPath(file_path))
-    except (OSError, TypeError, ValueError):
-        return [False, {}]
-    return [True, {STAT_SIZE: st.st_size}]
-
-
 RPC_CALLS: Dict[str, Any] = {
     "restricted_command": RunRestrictedCmd,
     "node_ensure_daemon": EnsureDaemon,
     "extstorage_diagnose": DiagnoseExtStorage,
-    "node_configure_ovs": ConfigureOVS,
-    "get_file_info": GetFileInfo,
 }
