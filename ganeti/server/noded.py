@@ -17,7 +17,9 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from ganeti import backend
 from ganeti.backend import blockdev as backend_blockdev
+from ganeti.backend import blockdev_extra as backend_blockdev_extra
 from ganeti.backend import exports as backend_exports
+from ganeti.backend import node_extra as backend_node_extra
 from ganeti.backend import instance as backend_instance
 from ganeti.backend import node_services as backend_services
 from ganeti.backend import osinstall as backend_os
@@ -66,6 +68,8 @@ RPC_CALLS: Dict[str, Callable[..., Any]] = {
     "set_watcher_pause": backend.SetWatcherPause,
 }
 RPC_CALLS.update(backend_blockdev.RPC_CALLS)
+RPC_CALLS.update(backend_blockdev_extra.RPC_CALLS)
+RPC_CALLS.update(backend_node_extra.RPC_CALLS)
 RPC_CALLS.update(backend_instance.RPC_CALLS)
 RPC_CALLS.update(backend_os.RPC_CALLS)
 RPC_CALLS.update(backend_exports.RPC_CALLS)
