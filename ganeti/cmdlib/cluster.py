@@ -204,8 +204,9 @@ class LUClusterDeactivateMasterIp(NoHooksLU):
 class LUClusterRedistConf(NoHooksLU):
     """Re-sync every node with the master: config.data to the candidates,
     ssconf and the ancillary files to every node, the job queue to the
-    candidates that missed changes.  Nodes remembered as unreachable are
-    tried again."""
+    candidates that missed changes, and waits (bounded) until the job
+    queue changes have reached every candidate that answered.  Nodes
+    remembered as unreachable are tried again."""
     REQ_BGL = False
 
     def ExpandNames(self):
@@ -220,7 +221,10 @@ class LUClusterRedistConf(NoHooksLU):
         cluster_ops.RedistributeAncillaryFiles(self)
         jobqueue = getattr(self.context, "jobqueue", None)
         if jobqueue is not None:
-            for name, err in sorted(jobqueue.ResyncNodes().items()):
+            # The nodes that did not answer just now are not waited for.
+            unreachable = reach.Unreachable() if reach is not None else {}
+            for name, err in sorted(jobqueue.ResyncNodes(
+                    unreachable=unreachable).items()):
                 if err:
                     self.LogWarning("Could not copy the job queue to node"
                                     " %s: %s", name, err)

@@ -449,15 +449,18 @@ class Query:
     def Query(self, ctx: Iterable, sort_by_name: bool = True
               ) -> List[List[List[Any]]]:
         """Rows of [status, value] pairs, one row per matching item."""
+        # The innermost loop of every query (items x fields): kept lean.
+        getters = [field.getter for field in self._requested]
         rows = []
         for item in self._Items(ctx, sort_by_name):
             row = []
-            for field in self._requested:
-                value = field.getter(ctx, item)
-                if isinstance(value, _FieldStatus):
-                    row.append([value.code, None])
+            append = row.append
+            for getter in getters:
+                value = getter(ctx, item)
+                if value.__class__ is _FieldStatus:
+                    append([value.code, None])
                 else:
-                    row.append([RS_NORMAL, value])
+                    append([RS_NORMAL, value])
             rows.append(row)
         return rows
 

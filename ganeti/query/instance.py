@@ -147,13 +147,15 @@ class InstanceQueryData:
     # -- helpers used by the getters
 
     def Disks(self, inst: Any) -> List[Any]:
+        """The instance's disk objects (not to be modified by callers)."""
         if self.inst_disks is not None:
-            return list(self.inst_disks.get(inst.uuid, []))
+            return self.inst_disks.get(inst.uuid, [])
         return [d for d in (inst.disks or []) if not isinstance(d, str)]
 
     def SecondaryNodes(self, inst: Any) -> List[str]:
+        """UUIDs of the instance's secondary nodes (not to be modified)."""
         if self.inst_secondaries is not None:
-            return list(self.inst_secondaries.get(inst.uuid, []))
+            return self.inst_secondaries.get(inst.uuid, [])
         result: List[str] = []
         for disk in self.Disks(inst):
             for node in getattr(disk, "nodes", None) or []:
