@@ -219,7 +219,13 @@ def DumpSignedJson(data: Any, key: KeyType, salt: str = "",
 
     The HMAC covers salt (+ key_selector, if any) prepended to the message.
     """
-    msg = DumpJson(data, private_encoder=private_encoder)
+    return SignJsonText(DumpJson(data, private_encoder=private_encoder), key,
+                        salt=salt, key_selector=key_selector)
+
+
+def SignJsonText(msg: str, key: KeyType, salt: str = "",
+                 key_selector: str = "") -> str:
+    """The signed envelope of msg, JSON text already (see DumpSignedJson)."""
     envelope = {"msg": msg, "salt": salt,
                 "hmac": Sha1Hmac(key, msg, salt=salt + key_selector)}
     if key_selector:

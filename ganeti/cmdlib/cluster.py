@@ -1,8 +1,11 @@
 """Logical units for the cluster as a whole: query, post-init, destroy,
 modify, master IP, redistribution, config values."""
 
+import functools
 import os
 import platform
+import struct
+from typing import Tuple
 
 from ganeti import constants
 from ganeti import errors
@@ -17,9 +20,13 @@ from ganeti.cmdlib import ipolicy
 from ganeti.cmdlib.base import LogicalUnit, NoHooksLU
 
 
-def _architecture():
-    bits = "64bits" if platform.architecture()[0].startswith("64") else "32bits"
-    return [bits, platform.machine()]
+@functools.lru_cache(maxsize=None)
+def _Architecture() -> Tuple[str, str]:
+    """(word size, machine) of the master daemon's process, computed once:
+    platform.architecture() would run file(1) on the interpreter at every
+    call (a fork of the whole master daemon for each /2/info)."""
+    bits = "64bits" if struct.calcsize("P") == 8 else "32bits"
+    return bits, platform.machine()
 
 
 def ClusterInfo(cfg) -> dict:
@@ -34,7 +41,7 @@ def ClusterInfo(cfg) -> dict:
         "os_api_version": max(constants.OS_API_VERSIONS),
         "export_version": constants.EXPORT_VERSION,
         "vcs_version": constants.VCS_VERSION,
-        "architecture": _architecture(),
+        "architecture": list(_Architecture()),
         "name": cl.cluster_name,
         "master": cfg.GetMasterNodeName(),
         "default_hypervisor": cl.enabled_hypervisors[0],
