@@ -127,18 +127,23 @@ MAN_SECTIONS = [
         " daemons, so that it moves with the master on master-failover."
         % constants.EXIT_NOTMASTER,
         "It answers HTTPS requests on TCP port %d, with the certificate and"
-        " key of %s (gnt-cluster renew-crypto --new-rapi-certificate)."
+        " key of %s (gnt-cluster renew-crypto --new-rapi-certificate);"
+        " --ssl-chain names a file of intermediate certificates sent after"
+        " it. At most %d connections per --max-clients are kept open (one"
+        " thread each); more are closed at once."
         " It keeps no cluster state: queries and job submissions go to the"
         " master daemon over LUXI; every change is a job and the answer is"
         " the job's id." % (constants.DEFAULT_RAPI_PORT,
-                            pathutils.RAPI_CERT_FILE),
+                            pathutils.RAPI_CERT_FILE,
+                            http_server.CONNECTIONS_PER_CLIENT_SLOT),
         "The document %s describes every resource as OpenAPI 3.1; it is"
         " not part of the upstream API." % "/openapi.json",
     ]),
     ("USERS FILE", [
         "Users are read from %s; a missing file means no users. The file"
         " is watched (inotify) and re-read when it changes, without a"
-        " restart. When it changes on the master it is copied to every"
+        " restart; SIGHUP makes the daemon re-read it too (and reopen its"
+        " log files). When it changes on the master it is copied to every"
         " node with a redistribution job, like the other ancillary files"
         " (gnt-cluster redist-conf copies it too), so that a new master"
         " knows the same users." % pathutils.RAPI_USERS_FILE,
