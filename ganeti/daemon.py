@@ -112,6 +112,7 @@ class Reload:
             callbacks = list(self._callbacks)
         if not callbacks:
             return None
+        logging.info("SIGHUP received, reloading")
         thread = threading.Thread(target=Shutdown._RunCallbacks,
                                   args=(callbacks,), name="ReloadCallbacks",
                                   daemon=True)
@@ -125,7 +126,6 @@ def InstallSignalHandlers(reopen_logs: Callable[[], Any], shutdown: Shutdown,
     SIGTERM and SIGINT request the shutdown."""
     def on_hup(_signum, _frame):
         reopen_logs()
-        logging.info("SIGHUP received, reloading")
         reload.Request()
     signal.signal(signal.SIGHUP, on_hup)
     for signum in (signal.SIGTERM, signal.SIGINT):
