@@ -7,7 +7,8 @@ sets up logging and signals, then calls exec_fn(options, args, prep_data).
 
 exec_fn learns about SIGTERM/SIGINT through ``options.shutdown`` (a
 Shutdown object): wait on it, poll it, or register callbacks (e.g. a
-server's shutdown method).  When exec_fn returns the pid file is removed
+server's shutdown method).  SIGHUP reopens the log files and runs the
+callbacks registered with ``options.reload``.  When exec_fn returns the pid file is removed
 and the process exits 0.
 """
 
@@ -89,6 +90,46 @@ class Shutdown:
     def Wait(self, timeout: Optional[float] = None) -> bool:
         """Block until shutdown is requested (or timeout); True if it was."""
         return self._event.wait(timeout)
+
+
+class Reload:
+    """What SIGHUP does besides reopening the log files: callbacks that
+    re-read configuration files (ganeti-rapi: the users file)."""
+
+    def __init__(self) -> None:
+        self._callbacks: List[Callable[[], Any]] = []
+        self._lock = threading.Lock()
+
+    def Register(self, fn: Callable[[], Any]) -> None:
+        """Call fn (in a helper thread) on every SIGHUP."""
+        with self._lock:
+            self._callbacks.append(fn)
+
+    def Request(self) -> Optional[threading.Thread]:
+        """Run the callbacks in a helper thread (not in the signal handler:
+        they may take locks the interrupted main thread holds)."""
+        with self._lock:
+            callbacks = list(self._callbacks)
+        if not callbacks:
+            return None
+        logging.info("SIGHUP received, reloading")
+        thread = threading.Thread(target=Shutdown._RunCallbacks,
+                                  args=(callbacks,), name="ReloadCallbacks",
+                                  daemon=True)
+        thread.start()
+        return thread
+
+
+def InstallSignalHandlers(reopen_logs: Callable[[], Any], shutdown: Shutdown,
+                          reload: Reload) -> None:
+    """SIGHUP reopens the log files and runs the reload callbacks;
+    SIGTERM and SIGINT request the shutdown."""
+    def on_hup(_signum, _frame):
+        reopen_logs()
+        reload.Request()
+    signal.signal(signal.SIGHUP, on_hup)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda signum, frame: shutdown.Request(signum))
 
 
 def GetDaemonPort(daemon_name: str) -> int:
@@ -273,15 +314,13 @@ def GenericMain(daemon_name: str, optionparser: optparse.OptionParser,
 
     shutdown = Shutdown()
     options.shutdown = shutdown
+    options.reload = Reload()
     try:
         reopen = utils_log.SetupLogging(
             logfile, daemon_name, debug=options.debug,
             stderr_logging=not options.fork, multithreaded=multithreaded,
             syslog=options.syslog, console_logging=console_logging)
-        signal.signal(signal.SIGHUP, lambda signum, frame: reopen())
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum,
-                          lambda signum, frame: shutdown.Request(signum))
+        InstallSignalHandlers(reopen, shutdown, options.reload)
         logging.info("%s daemon startup", daemon_name)
         prep_data = prepare_fn(options, args) if prepare_fn else None
     except SystemExit as err:

@@ -87,13 +87,21 @@ def EncodeWithPrivateFields(obj: Any) -> Any:
     return EncodeWithoutPrivateFields(obj)
 
 
+# simplejson looks for a namedtuple's _asdict on every list and tuple it
+# encodes unless told not to: that check made encoding large answers (a bulk
+# query of 1000 instances) three times slower.  Ganeti serializes no
+# namedtuples, so the output is the same.
+_DUMP_OPTIONS = {"namedtuple_as_object": False} \
+    if getattr(_json, "__name__", "") == "simplejson" else {}
+
+
 def DumpJson(data: Any, private_encoder: Optional[Callable] = None,
              indent: Optional[int] = None) -> str:
     """Serialize data to JSON text (sorted keys, ends with a newline)."""
     if private_encoder is None:
         private_encoder = EncodeWithoutPrivateFields
     txt = _json.dumps(data, sort_keys=True, indent=indent,
-                      default=private_encoder)
+                      default=private_encoder, **_DUMP_OPTIONS)
     if indent is not None:
         txt = _EOL_SPACE.sub("", txt)
     if not txt.endswith("\n"):
@@ -211,7 +219,13 @@ def DumpSignedJson(data: Any, key: KeyType, salt: str = "",
 
     The HMAC covers salt (+ key_selector, if any) prepended to the message.
     """
-    msg = DumpJson(data, private_encoder=private_encoder)
+    return SignJsonText(DumpJson(data, private_encoder=private_encoder), key,
+                        salt=salt, key_selector=key_selector)
+
+
+def SignJsonText(msg: str, key: KeyType, salt: str = "",
+                 key_selector: str = "") -> str:
+    """The signed envelope of msg, JSON text already (see DumpSignedJson)."""
     envelope = {"msg": msg, "salt": salt,
                 "hmac": Sha1Hmac(key, msg, salt=salt + key_selector)}
     if key_selector:

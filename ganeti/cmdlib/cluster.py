@@ -1,8 +1,11 @@
 """Logical units for the cluster as a whole: query, post-init, destroy,
 modify, master IP, redistribution, config values."""
 
+import functools
 import os
 import platform
+import struct
+from typing import Tuple
 
 from ganeti import constants
 from ganeti import errors
@@ -19,9 +22,13 @@ from ganeti.storage import lvm
 from ganeti.utils.text import NiceSortKey
 
 
-def _architecture():
-    bits = "64bits" if platform.architecture()[0].startswith("64") else "32bits"
-    return [bits, platform.machine()]
+@functools.lru_cache(maxsize=None)
+def _Architecture() -> Tuple[str, str]:
+    """(word size, machine) of the master daemon's process, computed once:
+    platform.architecture() would run file(1) on the interpreter at every
+    call (a fork of the whole master daemon for each /2/info)."""
+    bits = "64bits" if struct.calcsize("P") == 8 else "32bits"
+    return bits, platform.machine()
 
 
 def ClusterInfo(cfg) -> dict:
@@ -36,7 +43,7 @@ def ClusterInfo(cfg) -> dict:
         "os_api_version": max(constants.OS_API_VERSIONS),
         "export_version": constants.EXPORT_VERSION,
         "vcs_version": constants.VCS_VERSION,
-        "architecture": _architecture(),
+        "architecture": list(_Architecture()),
         "name": cl.cluster_name,
         "master": cfg.GetMasterNodeName(),
         "default_hypervisor": cl.enabled_hypervisors[0],
@@ -206,8 +213,9 @@ class LUClusterDeactivateMasterIp(NoHooksLU):
 class LUClusterRedistConf(NoHooksLU):
     """Re-sync every node with the master: config.data to the candidates,
     ssconf and the ancillary files to every node, the job queue to the
-    candidates that missed changes.  Nodes remembered as unreachable are
-    tried again."""
+    candidates that missed changes, and waits (bounded) until the job
+    queue changes have reached every candidate that answered.  Nodes
+    remembered as unreachable are tried again."""
     REQ_BGL = False
 
     def ExpandNames(self):
@@ -222,7 +230,10 @@ class LUClusterRedistConf(NoHooksLU):
         cluster_ops.RedistributeAncillaryFiles(self)
         jobqueue = getattr(self.context, "jobqueue", None)
         if jobqueue is not None:
-            for name, err in sorted(jobqueue.ResyncNodes().items()):
+            # The nodes that did not answer just now are not waited for.
+            unreachable = reach.Unreachable() if reach is not None else {}
+            for name, err in sorted(jobqueue.ResyncNodes(
+                    unreachable=unreachable).items()):
                 if err:
                     self.LogWarning("Could not copy the job queue to node"
                                     " %s: %s", name, err)

@@ -16,6 +16,7 @@ caller wait for and collect the answers::
     store.GetResponse(req.rsalt).server_reply.answer
 """
 
+import collections
 import logging
 import random
 import select
@@ -107,7 +108,9 @@ class ConfdClient:
         self._callback = callback
         self._port = port or constants.DEFAULT_CONFD_PORT
         self._logger = logger or logging.getLogger(__name__)
-        self._requests: Dict[str, _PendingRequest] = {}
+        # In sending order, which is expiry order (one fixed timeout).
+        self._requests: "collections.OrderedDict[str, _PendingRequest]" = \
+            collections.OrderedDict()
         self._sockets: Dict[int, socket.socket] = {}
         self._peers: List[str] = []
         self.UpdatePeerList(peers)
@@ -211,13 +214,18 @@ class ConfdClient:
     def ExpireRequests(self) -> None:
         """Forget requests past their expiry, with an UPCALL_EXPIRE each."""
         now = time.monotonic()
-        for salt, pending in list(self._requests.items()):
-            if pending.expiry <= now:
-                del self._requests[salt]
-                self._callback(ConfdUpcallPayload(
-                    salt=salt, type=UPCALL_EXPIRE,
-                    orig_request=pending.request, extra_args=pending.args,
-                    client=self))
+        # Oldest first, up to the first live one: every request sent costs
+        # O(1) here, however many are pending.
+        while self._requests:
+            salt = next(iter(self._requests))
+            pending = self._requests[salt]
+            if pending.expiry > now:
+                break
+            del self._requests[salt]
+            self._callback(ConfdUpcallPayload(
+                salt=salt, type=UPCALL_EXPIRE,
+                orig_request=pending.request, extra_args=pending.args,
+                client=self))
 
     def FlushSendQueue(self) -> None:
         """Requests are sent when made; nothing is ever queued."""

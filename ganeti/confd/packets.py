@@ -141,7 +141,12 @@ def UnpackRequest(packet: bytes, key: Optional[str],
 
 def PackReply(reply: Dict[str, Any], key: str, rsalt: str) -> bytes:
     """A signed reply packet, salted with the request's rsalt."""
-    return MAGIC + serializer.DumpSignedJson(reply, key, salt=rsalt) \
+    return PackReplyText(serializer.DumpJson(reply), key, rsalt)
+
+
+def PackReplyText(reply_text: str, key: str, rsalt: str) -> bytes:
+    """A signed reply packet of a reply already serialized (DumpJson)."""
+    return MAGIC + serializer.SignJsonText(reply_text, key, salt=rsalt) \
         .encode("utf-8")
 
 

@@ -29,6 +29,7 @@ import logging
 import socket
 import socketserver
 import ssl
+import tempfile
 import threading
 import time
 from typing import Callable, Dict, Iterator, Optional, Set, Tuple, Union
@@ -69,13 +70,31 @@ def _DefaultErrorFormat(code: int, message: str) -> Tuple[str, bytes]:
     return "text/plain; charset=utf-8", text.encode("utf-8")
 
 
+def _LoadCertChain(ctx: ssl.SSLContext, cert_file: str, key_file: str,
+                   chain_file: Optional[str]) -> None:
+    """The certificate (and the intermediate certificates of chain_file,
+    sent after it in the handshake) with its key."""
+    if not chain_file:
+        ctx.load_cert_chain(cert_file, key_file)
+        return
+    # The ssl module takes the chain from the certificate file only: load
+    # the two concatenated (certificates are public, the key stays apart).
+    with open(cert_file, "rb") as cert, open(chain_file, "rb") as chain:
+        pem = cert.read().rstrip(b"\n") + b"\n" + chain.read()
+    with tempfile.NamedTemporaryFile(prefix="ssl-chain-") as combined:
+        combined.write(pem)
+        combined.flush()
+        ctx.load_cert_chain(combined.name, key_file)
+
+
 def MakeServerSslContext(cert_file: str, key_file: str,
                          verify_peer: bool = False,
-                         ca_file: Optional[str] = None) -> ssl.SSLContext:
+                         ca_file: Optional[str] = None,
+                         chain_file: Optional[str] = None) -> ssl.SSLContext:
     """A TLS server context; with verify_peer, client certs are required."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_cert_chain(cert_file, key_file)
+    _LoadCertChain(ctx, cert_file, key_file, chain_file)
     if verify_peer:
         ctx.verify_mode = ssl.CERT_REQUIRED
         ctx.load_verify_locations(cafile=ca_file or cert_file)
@@ -267,6 +286,7 @@ class HttpServer:
     def __init__(self, bind_address: str, port: int, handler: Handler,
                  ssl_cert: Optional[str] = None, ssl_key: Optional[str] = None,
                  ssl_verify_peer: bool = False, ssl_ca: Optional[str] = None,
+                 ssl_chain: Optional[str] = None,
                  peer_check: Optional[PeerCheck] = None,
                  max_clients: int = constants.NODED_MAX_CLIENTS,
                  max_body_size: int = constants.HTTP_MAX_BODY_SIZE,
@@ -277,7 +297,8 @@ class HttpServer:
                  max_connections: Optional[int] = None) -> None:
         """Bind the listening socket (errors raise OSError right here).
 
-        ssl_cert/ssl_key enable TLS; max_clients bounds the requests being
+        ssl_cert/ssl_key enable TLS (ssl_chain: intermediate certificates
+        sent after ssl_cert); max_clients bounds the requests being
         processed at once (further ones wait); max_body_size bounds the
         request body (413 beyond it); keepalive_timeout bounds the wait for
         a connection's next request, request_timeout the reading of one
@@ -312,7 +333,8 @@ class HttpServer:
         self._ssl_ctx = None
         if ssl_cert:
             self._ssl_ctx = MakeServerSslContext(ssl_cert, ssl_key or ssl_cert,
-                                                 ssl_verify_peer, ssl_ca)
+                                                 ssl_verify_peer, ssl_ca,
+                                                 ssl_chain)
         self._server = self._MakeServer(bind_address, port)
 
     def _MakeServer(self, bind_address: str, port: int) -> _TcpServer:

@@ -60,6 +60,9 @@ UNCLEAN_SHUTDOWN_MSG = "Unclean master daemon shutdown"
 # how long pending replication may delay a shutdown.
 COPY_TIMEOUT = 60.0
 SHUTDOWN_REPLICATION_TIMEOUT = 10.0
+# Failed sends to a node that answers again tolerated by ResyncNodes (one
+# may have been on its way before the node came back).
+RESYNC_RETRIES = 2
 OPCODE_REASON_SRC = "gnt:opcode"
 
 
@@ -291,21 +294,33 @@ class JobQueue(JobLookupMixin, JobExecutionMixin):
             self._replicator.MarkClean([node_name])
         return err
 
-    def ResyncNodes(self, timeout: float = COPY_TIMEOUT
+    def ResyncNodes(self, timeout: float = COPY_TIMEOUT,
+                    unreachable: Optional[Dict[str, str]] = None
                     ) -> Dict[str, Optional[str]]:
         """Copy the queue again to the candidates that may have missed
-        changes (unreachable for a while, changes lost); wait for them.
+        changes (unreachable for a while, changes lost), then wait until
+        every change handed over so far (the copies and whatever was still
+        pending) has reached every candidate not in unreachable ({name:
+        error}), for at most timeout seconds.
 
-        Returns {node: None or the error} for the nodes copied to.
+        Returns {node: None or the error} for every candidate; those in
+        unreachable get their copy in the background, without a wait.
         """
         rep = self._replicator
         if rep is None:
             return {}
-        names = [n for n in rep.Targets() if rep.NeedsCopy(n)]
-        for name in names:
+        unreachable = unreachable or {}
+        targets = rep.Targets()
+        copied = [n for n in targets if rep.NeedsCopy(n)]
+        for name in copied:
             self._CopyQueueTo(name)
-        result = rep.Flush(names, timeout=timeout, wake=True)
-        rep.MarkClean([n for n, err in result.items() if not err])
+        reachable = [n for n in targets if n not in unreachable]
+        result = rep.Flush(reachable, timeout=timeout, wake=True,
+                           retries=RESYNC_RETRIES)
+        rep.MarkClean([n for n in copied if n in result and not result[n]])
+        for name in targets:
+            if name in unreachable:
+                result[name] = unreachable[name]
         return result
 
     # --- submission ----------------------------------------------------------

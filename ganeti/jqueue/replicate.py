@@ -316,11 +316,15 @@ class Replicator:
 
     def Flush(self, names: Optional[Iterable[str]] = None,
               timeout: Optional[float] = None,
-              wake: bool = False) -> Dict[str, Optional[str]]:
+              wake: bool = False,
+              retries: int = 0) -> Dict[str, Optional[str]]:
         """Wait until the changes handed over so far reached the nodes.
 
-        Returns {node: None if done, else the error}; a node fails as soon
-        as one send to it fails after the call started.
+        Returns {node: None if done, else the error}; a node fails once
+        more than retries sends to it failed after the call started (a
+        send already on its way when the call started may fail although
+        the node answers again: retries wait for the next attempts, which
+        the worker makes after its backoff).
         """
         deadline = None if timeout is None else self._clock() + timeout
         with self._lock:
@@ -341,7 +345,7 @@ class Replicator:
                     node = self._nodes.get(name)
                     if node is None or node.DoneUpTo(barrier):
                         result[name] = None
-                    elif node.fail_gen > start.get(name, 0):
+                    elif node.fail_gen > start.get(name, 0) + retries:
                         result[name] = node.last_error or "replication failed"
                     elif self._stopped:
                         result[name] = "replication stopped"

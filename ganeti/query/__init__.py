@@ -449,16 +449,24 @@ class Query:
     def Query(self, ctx: Iterable, sort_by_name: bool = True
               ) -> List[List[List[Any]]]:
         """Rows of [status, value] pairs, one row per matching item."""
+        return self._Evaluate(ctx, sort_by_name, plain=False)
+
+    def _Evaluate(self, ctx: Iterable, sort_by_name: bool,
+                  plain: bool) -> List[List[Any]]:
+        """The rows: [status, value] pairs, or (plain) the values alone
+        with None where there is no value.  The innermost loop of every
+        query (items x fields): kept lean."""
+        getters = [field.getter for field in self._requested]
         rows = []
         for item in self._Items(ctx, sort_by_name):
-            row = []
-            for field in self._requested:
-                value = field.getter(ctx, item)
-                if isinstance(value, _FieldStatus):
-                    row.append([value.code, None])
-                else:
-                    row.append([RS_NORMAL, value])
-            rows.append(row)
+            values = [getter(ctx, item) for getter in getters]
+            if plain:
+                rows.append([None if value.__class__ is _FieldStatus
+                             else value for value in values])
+            else:
+                rows.append([[value.code, None]
+                             if value.__class__ is _FieldStatus
+                             else [RS_NORMAL, value] for value in values])
         return rows
 
     def OldStyleQuery(self, ctx: Iterable, sort_by_name: bool = True
@@ -471,8 +479,7 @@ class Query:
         if unknown:
             raise errors.OpPrereqError("Unknown output fields selected: %s" %
                                        ", ".join(unknown), errors.ECODE_INVAL)
-        return [[value for (_, value) in row]
-                for row in self.Query(ctx, sort_by_name=sort_by_name)]
+        return self._Evaluate(ctx, sort_by_name, plain=True)
 
 
 def GetQueryResponse(query: Query, ctx: Iterable, sort_by_name: bool = True

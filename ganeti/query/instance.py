@@ -24,7 +24,7 @@ config Instance objects and its getters read:
   ``disk_usage`` {instance uuid: MiB}, ``console`` {instance uuid: dict}.
 """
 
-from typing import Any, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from ganeti import constants as C
 from ganeti.query import (FS_NODATA, FS_UNAVAIL, QFF_HOSTNAME, QFT_BOOL,
@@ -140,6 +140,7 @@ class InstanceQueryData:
         self.networks = networks or {}
         self.inst_disks = inst_disks
         self.inst_secondaries = inst_secondaries
+        self._filled_nics: Dict[int, Tuple[Any, dict]] = {}
 
     def __iter__(self):
         return iter(self.instances)
@@ -147,13 +148,15 @@ class InstanceQueryData:
     # -- helpers used by the getters
 
     def Disks(self, inst: Any) -> List[Any]:
+        """The instance's disk objects (not to be modified by callers)."""
         if self.inst_disks is not None:
-            return list(self.inst_disks.get(inst.uuid, []))
+            return self.inst_disks.get(inst.uuid, [])
         return [d for d in (inst.disks or []) if not isinstance(d, str)]
 
     def SecondaryNodes(self, inst: Any) -> List[str]:
+        """UUIDs of the instance's secondary nodes (not to be modified)."""
         if self.inst_secondaries is not None:
-            return list(self.inst_secondaries.get(inst.uuid, []))
+            return self.inst_secondaries.get(inst.uuid, [])
         result: List[str] = []
         for disk in self.Disks(inst):
             for node in getattr(disk, "nodes", None) or []:
@@ -184,8 +187,15 @@ class InstanceQueryData:
                         inst.osparams)
 
     def FilledNic(self, nic: Any) -> dict:
-        base = (getattr(self.cluster, "nicparams", None) or {}).get("default")
-        return FillDict(base, nic.nicparams)
+        """The NIC's parameters over the cluster's (computed once per NIC
+        and query: several fields read them; not to be modified)."""
+        filled = self._filled_nics.get(id(nic))
+        if filled is None or filled[0] is not nic:
+            base = (getattr(self.cluster, "nicparams", None) or {}) \
+                .get("default")
+            filled = (nic, FillDict(base, nic.nicparams))
+            self._filled_nics[id(nic)] = filled
+        return filled[1]
 
     def NodeName(self, uuid: str) -> str:
         node = self.nodes.get(uuid)
@@ -299,7 +309,14 @@ def _NicValue(ctx: InstanceQueryData, nic: Any, what: str) -> Any:
     return params.get(what)
 
 
+# NIC properties that are plain attributes of the NIC object.
+_NIC_ATTRS = frozenset(["mac", "ip", "name", "uuid", "network"])
+
+
 def _NicList(what: str):
+    if what in _NIC_ATTRS:   # the common case, without _NicValue's tests
+        return lambda ctx, inst: [getattr(nic, what)
+                                  for nic in (inst.nics or [])]
     return lambda ctx, inst: [_NicValue(ctx, nic, what)
                               for nic in (inst.nics or [])]
 

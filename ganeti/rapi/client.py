@@ -686,9 +686,13 @@ class GanetiRapiClient:  # pylint: disable=too-many-public-methods
 
     def GetNodeStorageUnits(self, node, storage_type, output_fields,
                             reason=None) -> Any:
+        # A comma-separated string, as upstream's scripts pass it; a list
+        # of field names is joined.
+        if not isinstance(output_fields, str):
+            output_fields = ",".join(output_fields)
         return self._Simple(HTTP_GET, self._Node(node, "/storage"), reason,
                             storage_type=storage_type,
-                            output_fields=",".join(output_fields))
+                            output_fields=output_fields)
 
     def ModifyNodeStorageUnits(self, node, storage_type, name,
                                allocatable=None, reason=None) -> Any:

@@ -98,16 +98,35 @@ def QueryOne(req: Request, what: str, fields: List[str], name: str,
     return rows[0]
 
 
+# The LUXI methods answering whole lists with plain values (None where a
+# value is not available, as _Rows makes them): the same query layer as
+# Query, without a [status, value] pair per value, i.e. a third less JSON
+# to encode on the master and to decode here for a bulk list.
+_PLAIN_QUERIES = {
+    "instance": "QueryInstances",
+    "node": "QueryNodes",
+    "group": "QueryGroups",
+    "network": "QueryNetworks",
+}
+
+
+def _PlainDicts(req: Request, what: str,
+                fields: List[str]) -> List[Dict[str, Any]]:
+    """Every object of a resource (sorted by name) as field -> value."""
+    rows = getattr(req.client, _PLAIN_QUERIES[what])([], fields, False)
+    return [dict(zip(fields, row)) for row in rows]
+
+
 def _ListOrBulk(req: Request, what: str, key: str, id_key: str,
                 uri: str, fields: List[str], fix=None) -> List[Any]:
     if req.UseBulk():
-        rows = QueryDicts(req, what, fields)
+        rows = _PlainDicts(req, what, fields)
         if fix is not None:
             for row in rows:
                 fix(row)
         return rows
     return [{id_key: row[key], "uri": uri % row[key]}
-            for row in QueryDicts(req, what, [key])]
+            for row in _PlainDicts(req, what, [key])]
 
 
 def _FixInstance(row: Dict[str, Any]) -> None:

@@ -125,6 +125,12 @@ class UsersFile:
         with self._lock:
             self._Refresh(force=True)
 
+    def Reload(self) -> None:
+        """Re-read the file now, changed or not (SIGHUP)."""
+        with self._lock:
+            self._stamp = None
+            self._Refresh(force=True)
+
     def _Refresh(self, force: bool = False) -> None:
         now = time.monotonic()
         interval = _WATCHED_CHECK_INTERVAL if self.watched else \

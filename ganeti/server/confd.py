@@ -19,6 +19,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ganeti import constants
 from ganeti import daemon
+from ganeti import serializer
 from ganeti.confd import packets
 from ganeti.confd import queries
 from ganeti.confd.store import ConfigSource, DirectoryWatcher
@@ -26,6 +27,8 @@ from ganeti.confd.store import ConfigSource, DirectoryWatcher
 # Packets read per wake-up before other work (reloads, shutdown) is checked.
 _BATCH = 256
 _RCVBUF = 1 << 20
+# Replies kept per configuration snapshot (by request type and query).
+_REPLY_CACHE_SIZE = 4096
 # A drop reason is logged at most once per this many seconds (with counts).
 _DROP_LOG_INTERVAL = 1.0
 
@@ -52,6 +55,8 @@ class ConfdServer:
             (os.path.basename(self.source.config_file),
              os.path.basename(self.source.key_file)))
         self.guard = packets.ReplayGuard()
+        self._cache: Dict[Tuple, Tuple[Dict[str, Any], str]] = {}
+        self._cache_snapshot: Any = None
         self.answered = 0
         self.dropped: Dict[str, int] = {}
         self._drop_logged: Dict[str, float] = {}
@@ -74,8 +79,9 @@ class ConfdServer:
         except packets.DroppedPacket as err:
             self._CountDrop(err, peer)
             return None
-        reply = queries.BuildReply(self.source.snapshot, request)
-        packet = packets.PackReply(reply, self.source.key, request["rsalt"])
+        reply, reply_text = self._Reply(request)
+        packet = packets.PackReplyText(reply_text, self.source.key,
+                                       request["rsalt"])
         if len(packet) > constants.CONFD_MAX_PACKET_SIZE:
             logging.warning("Answer to a type %d request from %s is %d bytes,"
                             " too big for UDP; sending an error instead",
@@ -85,6 +91,30 @@ class ConfdServer:
             packet = packets.PackReply(error, self.source.key,
                                        request["rsalt"])
         return packet
+
+    def _Reply(self, request: Dict[str, Any]) -> Tuple[Dict[str, Any], str]:
+        """The reply to a checked request and its JSON text; the same
+        request (type and query) on the same configuration snapshot is
+        answered from the cache (only the signature is per packet)."""
+        snapshot = self.source.snapshot
+        if snapshot is not self._cache_snapshot:
+            self._cache_snapshot = snapshot
+            self._cache.clear()
+        query = request.get("query")
+        try:
+            key: Optional[Tuple] = (request["type"], query)
+            cached = self._cache.get(key)
+        except TypeError:   # a query object (dict, list): not cached
+            key, cached = None, None
+        if cached is not None:
+            return cached
+        reply = queries.BuildReply(snapshot, request)
+        answer = (reply, serializer.DumpJson(reply))
+        if key is not None:
+            if len(self._cache) >= _REPLY_CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = answer
+        return answer
 
     def _CountDrop(self, err: packets.DroppedPacket, peer: Tuple) -> None:
         count = self.dropped.get(err.reason, 0) + 1

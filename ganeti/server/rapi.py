@@ -6,6 +6,7 @@ daemon (queries, or a job submission whose id is the answer).
 
 import logging
 import optparse
+import os
 import sys
 from typing import Any, Optional, Sequence
 
@@ -32,6 +33,11 @@ def CheckRapi(options: Any, args: Sequence[str]) -> None:
     if args:
         print("Usage: ganeti-rapi [-f] [-d] [-p port] [-b ADDRESS]"
               " [-i INTERFACE]", file=sys.stderr)
+        sys.exit(constants.EXIT_FAILURE)
+    if options.ssl and options.ssl_chain and \
+            not os.path.isfile(options.ssl_chain):
+        print("Need SSL file %s to run with SSL (or use --no-ssl)"
+              % options.ssl_chain, file=sys.stderr)
         sys.exit(constants.EXIT_FAILURE)
     if options.max_clients < 1:
         print("--max-clients must be at least 1", file=sys.stderr)
@@ -62,12 +68,14 @@ def PrepRapi(options: Any, args: Sequence[str]) -> http_server.HttpServer:
     watcher = UsersWatcher(users)
     replicator.Start()
     watcher.Start()
+    options.reload.Register(users.Reload)
     options.shutdown.Register(watcher.Stop)
     options.shutdown.Register(replicator.Stop)
     connector = RapiConnector(users, options.require_authentication)
     ssl_args = {}
     if options.ssl:
-        ssl_args = dict(ssl_cert=options.ssl_cert, ssl_key=options.ssl_key)
+        ssl_args = dict(ssl_cert=options.ssl_cert, ssl_key=options.ssl_key,
+                        ssl_chain=options.ssl_chain)
     server = http_server.HttpServer(
         options.bind_address, options.port, connector,
         max_clients=options.max_clients,
@@ -98,6 +106,10 @@ def BuildParser() -> optparse.OptionParser:
                       default=False,
                       help="Disable anonymous HTTP requests and require"
                       " authentication")
+    parser.add_option("--ssl-chain", dest="ssl_chain", default=None,
+                      metavar="SSL_CHAIN_PATH",
+                      help="SSL certificate chain path (intermediate"
+                      " certificates sent after the certificate)")
     parser.add_option("--max-clients", dest="max_clients", type="int",
                       default=constants.RAPI_MAX_CLIENTS,
                       help="Number of simultaneous connections accepted"
@@ -115,18 +127,23 @@ MAN_SECTIONS = [
         " daemons, so that it moves with the master on master-failover."
         % constants.EXIT_NOTMASTER,
         "It answers HTTPS requests on TCP port %d, with the certificate and"
-        " key of %s (gnt-cluster renew-crypto --new-rapi-certificate)."
+        " key of %s (gnt-cluster renew-crypto --new-rapi-certificate);"
+        " --ssl-chain names a file of intermediate certificates sent after"
+        " it. At most %d connections per --max-clients are kept open (one"
+        " thread each); more are closed at once."
         " It keeps no cluster state: queries and job submissions go to the"
         " master daemon over LUXI; every change is a job and the answer is"
         " the job's id." % (constants.DEFAULT_RAPI_PORT,
-                            pathutils.RAPI_CERT_FILE),
+                            pathutils.RAPI_CERT_FILE,
+                            http_server.CONNECTIONS_PER_CLIENT_SLOT),
         "The document %s describes every resource as OpenAPI 3.1; it is"
         " not part of the upstream API." % "/openapi.json",
     ]),
     ("USERS FILE", [
         "Users are read from %s; a missing file means no users. The file"
         " is watched (inotify) and re-read when it changes, without a"
-        " restart. When it changes on the master it is copied to every"
+        " restart; SIGHUP makes the daemon re-read it too (and reopen its"
+        " log files). When it changes on the master it is copied to every"
         " node with a redistribution job, like the other ancillary files"
         " (gnt-cluster redist-conf copies it too), so that a new master"
         " knows the same users." % pathutils.RAPI_USERS_FILE,

@@ -227,6 +227,78 @@ def test_unanswered_request_expires(monkeypatch):
     assert got[0].orig_request is req
 
 
+def test_expiry_looks_at_the_oldest_requests_only(monkeypatch):
+    """Sending a request costs the same however many are pending: expiry
+    stops at the first live request (they expire in sending order)."""
+    reads = []
+
+    class CountingPending(confd_client._PendingRequest):
+        @property
+        def expiry(self):
+            reads.append(1)
+            return self._expiry
+
+        @expiry.setter
+        def expiry(self, value):
+            self._expiry = value
+    monkeypatch.setattr(confd_client, "_PendingRequest", CountingPending)
+    got = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        cl = confd_client.ConfdClient(KEY, ["127.0.0.1"], got.append,
+                                      port=silent.getsockname()[1])
+        try:
+            for _ in range(50):
+                cl.SendRequest(confd_client.ConfdClientRequest(
+                    type=C.CONFD_REQ_PING))
+            reads.clear()
+            cl.ExpireRequests()
+            assert len(reads) == 1 and got == []
+            # the two oldest expire, in order; the third is the first live
+            first = list(cl._requests.values())[:3]
+            first[0].expiry = first[1].expiry = 0.0
+            reads.clear()
+            cl.ExpireRequests()
+            assert len(reads) == 3
+            assert [u.orig_request for u in got] == \
+                [p.request for p in first[:2]]
+        finally:
+            cl.Close()
+
+
+def test_replies_are_built_once_per_config_snapshot(server, monkeypatch):
+    """The same question on the same configuration is answered from the
+    cache (each packet still signed with its own rsalt); a query object is
+    not cached, a new configuration empties the cache."""
+    from ganeti.confd import queries
+    built = []
+    real = queries.BuildReply
+
+    def counting(snap, request):
+        built.append(request["type"])
+        return real(snap, request)
+    monkeypatch.setattr(queries, "BuildReply", counting)
+    peer = ("127.0.0.1", 9)
+    salts = []
+    for i in range(3):
+        packet = server.HandlePacket(packets.PackRequest(
+            _request(C.CONFD_REQ_CLUSTER_MASTER, rsalt="c%d" % i), KEY), peer)
+        message, salt = packets.UnpackReply(packet, KEY)
+        assert message["answer"] == "node1.example.com"
+        salts.append(salt)
+    assert salts == ["c0", "c1", "c2"]
+    assert built == [C.CONFD_REQ_CLUSTER_MASTER]
+    for i in range(2):
+        server.HandlePacket(packets.PackRequest(
+            _request(C.CONFD_REQ_CLUSTER_MASTER, {"3": ["1"]},
+                     rsalt="d%d" % i), KEY), peer)
+    assert len(built) == 3
+    server.source.Reload()       # a new snapshot
+    server.HandlePacket(packets.PackRequest(
+        _request(C.CONFD_REQ_CLUSTER_MASTER, rsalt="e"), KEY), peer)
+    assert len(built) == 4
+
+
 def test_invalid_client_requests():
     with pytest.raises(Exception):
         confd_client.ConfdClientRequest(type=42)

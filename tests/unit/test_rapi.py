@@ -38,6 +38,23 @@ class FakeClient:
             raise self.query_answer
         return self.query_answer
 
+    def _Plain(self, what, names, fields, use_locking):
+        self.calls.append(("Query", what, fields, None))
+        return [[value for _, value in row]
+                for row in self.query_answer["data"]]
+
+    def QueryInstances(self, names, fields, use_locking):
+        return self._Plain("instance", names, fields, use_locking)
+
+    def QueryNodes(self, names, fields, use_locking):
+        return self._Plain("node", names, fields, use_locking)
+
+    def QueryGroups(self, names, fields, use_locking):
+        return self._Plain("group", names, fields, use_locking)
+
+    def QueryNetworks(self, names, fields, use_locking):
+        return self._Plain("network", names, fields, use_locking)
+
     def QueryTags(self, kind, name):
         self.calls.append(("QueryTags", kind, name))
         return ["t1"]

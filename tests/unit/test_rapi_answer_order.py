@@ -34,6 +34,11 @@ class _Luxi:
         return {"fields": [], "data": [[[0, row[f]] for f in fields]
                                        for row in self.rows]}
 
+    def _Plain(self, names, fields, use_locking):
+        return [[row[f] for f in fields] for row in self.rows]
+
+    QueryInstances = QueryNodes = QueryGroups = QueryNetworks = _Plain
+
     def Close(self):
         pass
 

@@ -98,3 +98,14 @@ def test_curl_config():
     curl = FakeCurl([])
     client.GenericCurlConfig()(curl)
     assert curl.opts[pycurl.SSL_VERIFYPEER] is False
+
+
+def test_node_storage_fields_as_upstream_passes_them():
+    """output_fields is a comma-separated string (upstream's scripts pass
+    "name,size"); a list is joined."""
+    c, curl = _client([(200, 3), (200, 4)])
+    assert c.GetNodeStorageUnits("n1", "file", "name,size") == 3
+    assert c.GetNodeStorageUnits("n1", "file", ["name", "size"]) == 4
+    for _, url, _ in curl.requests:
+        assert url.endswith("/2/nodes/n1/storage?storage_type=file"
+                            "&output_fields=name%2Csize")

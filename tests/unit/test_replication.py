@@ -299,7 +299,7 @@ def test_jobqueue_never_waits_for_a_dead_candidate(ganeti_root):
         # b comes back: redist-conf re-syncs it, in order, with the latest
         # content of every live job file.
         rpc.dead.discard("b")
-        assert q.ResyncNodes(timeout=10) == {"b": None}
+        assert q.ResyncNodes(timeout=10) == {"a": None, "b": None}
         assert not q._replicator.NeedsCopy("b")
         sent_b = rpc.Sent("b")
         paths = [args[0] for call, args in sent_b if call == "jobqueue_update"]
@@ -318,6 +318,75 @@ def test_jobqueue_never_waits_for_a_dead_candidate(ganeti_root):
         assert pathutils.JOB_QUEUE_SERIAL_FILE in sent_c
         assert "%s/job-%d" % (pathutils.QUEUE_DIR, ids[-1]) in sent_c
         assert "%s/job-%d" % (pathutils.QUEUE_DIR, ids[0]) not in sent_c
+    finally:
+        q.Shutdown(timeout=5)
+
+
+class _StaleFailureRpc(FakeRpc):
+    """b's first send hangs until released, then fails as a send made while
+    b was cut would; b answers every later one."""
+
+    def __init__(self):
+        super().__init__()
+        self.gates["b"] = threading.Event()
+        self.dead.add("b")
+
+    def _Call(self, call, nodes, *args):
+        result = super()._Call(call, nodes, *args)
+        if nodes == ["b"]:
+            with self.lock:
+                self.dead.discard("b")
+                self.gates.pop("b", None)
+        return result
+
+
+def test_flush_retries_tolerate_a_send_made_before_the_node_came_back(rep):
+    for retries, expected in ((0, "Error 28"), (1, None)):
+        rpc = _StaleFailureRpc()
+        r = rep(rpc, min_backoff=0.05)
+        r.SetTargets(["b"])
+        r.Update("/q/job-1", "v1")
+        _Wait(lambda: rpc.attempts.get("b") == 1)
+        done = []
+        flush = threading.Thread(target=lambda: done.append(
+            r.Flush(["b"], timeout=10, wake=True, retries=retries)))
+        flush.start()
+        flush.join(0.2)
+        rpc.gates["b"].set()
+        flush.join(15)
+        got = done[0]["b"]
+        assert (got is None if expected is None else
+                got.startswith(expected)), (retries, got)
+
+
+def test_resync_waits_for_the_changes_still_on_their_way(ganeti_root):
+    """A candidate whose first send is still on its way (not yet known to
+    have missed anything) is waited for too: when ResyncNodes returns, the
+    job files have reached it."""
+    FakeProcessor.events = {}
+    rpc = _StaleFailureRpc()
+    q = jqueue.JobQueue(types.SimpleNamespace(cfg=_Cfg(), rpc=rpc),
+                        FakeProcessor, workers=2,
+                        op_loader=opcodes_base.LoadOpCode)
+    try:
+        gate = rpc.gates["b"]
+        job_id = q.SubmitJob([_Op(name="x")])
+        assert _WaitFinal(q, job_id) == "success"
+        _Wait(lambda: rpc.attempts.get("b") == 1)
+        done = []
+        resync = threading.Thread(target=lambda: done.append(
+            q.ResyncNodes(timeout=20, unreachable={})))
+        resync.start()
+        resync.join(0.2)
+        gate.set()
+        resync.join(30)
+        assert done == [{"a": None, "b": None}]
+        job_path = "%s/job-%d" % (pathutils.QUEUE_DIR, job_id)
+        assert job_path in {args[0] for _, args in rpc.Sent("b")}
+        # Nodes found unreachable are not waited for; their error is kept.
+        rpc.dead.add("b")
+        assert q.ResyncNodes(timeout=20, unreachable={"b": "cut"}) == \
+            {"a": None, "b": "cut"}
     finally:
         q.Shutdown(timeout=5)
 
@@ -405,8 +474,9 @@ class _Queue:
     def __init__(self):
         self.resynced = 0
 
-    def ResyncNodes(self):
+    def ResyncNodes(self, unreachable=None):
         self.resynced += 1
+        self.unreachable = unreachable
         return {NODE_NAMES[2]: "Error 28: timed out", NODE_NAMES[1]: None}
 
 
@@ -438,5 +508,7 @@ def test_redist_conf_resyncs_everything(ganeti_root, tmp_path):
     assert sorted(ctx.rpc.called("write_ssconf_files")[0][1]) == \
         sorted(NODE_NAMES[1:])
     assert ctx.jobqueue.resynced == 1
+    # the nodes that did not answer redist-conf just now are not waited for
+    assert ctx.jobqueue.unreachable == ctx.rpc.reach.Unreachable()
     assert any("Could not copy the job queue to node %s" % NODE_NAMES[2]
                in m for m in cbs.messages), cbs.messages
