@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 from ganeti import backend
 from ganeti.backend import blockdev as backend_blockdev
 from ganeti.backend import exports as backend_exports
+from ganeti.backend import impexp as backend_impexp
 from ganeti.backend import instance as backend_instance
 from ganeti.backend import node_services as backend_services
 from ganeti.backend import osinstall as backend_os
@@ -68,6 +69,7 @@ RPC_CALLS.update(backend_blockdev.RPC_CALLS)
 RPC_CALLS.update(backend_instance.RPC_CALLS)
 RPC_CALLS.update(backend_os.RPC_CALLS)
 RPC_CALLS.update(backend_exports.RPC_CALLS)
+RPC_CALLS.update(backend_impexp.RPC_CALLS)
 RPC_CALLS.update(backend_services.RPC_CALLS)
 RPC_CALLS.update(iallocator.RPC_CALLS)  # iallocator_runner
 # Volumes, storage units, power, OOB and demotion (ganeti.backend.storage);
