@@ -465,6 +465,15 @@ IEIO_RAW_DISK = "raw"
 IEIO_SCRIPT = "script"
 IEM_IMPORT = "import"
 IEM_EXPORT = "export"
+# Exports: the format version and the sections of their config.ini.
+EXPORT_VERSION = 0
+EXPORT_CONF_FILE = "config.ini"
+INISECT_EXP = "export"
+INISECT_INS = "instance"
+INISECT_HYP = "hypervisor"
+INISECT_BEP = "backend"
+INISECT_OSP = "os"
+INISECT_OSP_PRIVATE = "os_private"
 # The value that resets a parameter to its inherited default.
 VALUE_DEFAULT = "default"
 # Instance policy: the instance spec parameters and the ratio parameters.

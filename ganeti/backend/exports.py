@@ -20,6 +20,7 @@ import tempfile
 import time
 from typing import Any, Dict, List, Tuple
 
+from ganeti import constants
 from ganeti import netutils
 from ganeti import pathutils
 from ganeti import serializer
@@ -27,9 +28,9 @@ from ganeti.backend import _Fail
 from ganeti.utils import io as utils_io
 from ganeti.utils import process as utils_process
 
-EXPORT_CONF_FILE = "config.ini"
-INISECT_EXP = "export"
-INISECT_INS = "instance"
+EXPORT_CONF_FILE = constants.EXPORT_CONF_FILE
+INISECT_EXP = constants.INISECT_EXP
+INISECT_INS = constants.INISECT_INS
 _X509_KEY_FILE = "key"
 _X509_CERT_FILE = "cert"
 _X509_PREFIX = "x509-"

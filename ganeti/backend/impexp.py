@@ -35,7 +35,6 @@ _CMD_FILE = "cmd"
 _STATUS_FILE = "status"
 _PID_FILE = "pid"
 _LOG_FILE = "output"
-EXPORT_VERSION = 0
 
 
 def _DaemonProgram() -> List[str]:
@@ -211,8 +210,8 @@ def ExportConfig(instance: Dict[str, Any], snap_disks: Sequence[Any],
     parser = configparser.ConfigParser(interpolation=None)
     parser.optionxform = str  # type: ignore[assignment]
     bep = instance.get("beparams") or {}
-    parser["export"] = {
-        "version": str(EXPORT_VERSION),
+    parser[C.INISECT_EXP] = {
+        "version": str(C.EXPORT_VERSION),
         "timestamp": str(int(time.time() if timestamp is None
                              else timestamp)),
         "source": instance.get("primary_node") or "",
@@ -252,16 +251,16 @@ def ExportConfig(instance: Dict[str, Any], snap_disks: Sequence[Any],
         section["disk%d_name" % idx] = str(disk.get("name"))
         count += 1
     section["disk_count"] = str(count)
-    parser["instance"] = section
-    parser["hypervisor"] = {
+    parser[C.INISECT_INS] = section
+    parser[C.INISECT_HYP] = {
         key: str(value) for key, value in
         sorted((instance.get("hvparams") or {}).items())
         if key not in C.HVC_GLOBALS}
-    parser["backend"] = {key: str(value)
+    parser[C.INISECT_BEP] = {key: str(value)
                          for key, value in sorted(bep.items())}
-    parser["os"] = {key: str(value) for key, value in
+    parser[C.INISECT_OSP] = {key: str(value) for key, value in
                     sorted((instance.get("osparams") or {}).items())}
-    parser["os_private"] = {
+    parser[C.INISECT_OSP_PRIVATE] = {
         key: str(value) for key, value in
         sorted((instance.get("osparams_private") or {}).items())}
     out = io.StringIO()

@@ -30,6 +30,7 @@ _LU_MODULES = (
     "instance_migration",
     "instance_move",
     "instance_query",
+    "backup",
 )
 
 
