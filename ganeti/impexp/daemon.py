@@ -82,7 +82,7 @@ class Progress:
     def __init__(self, expected_mib: Optional[int]) -> None:
         self.expected = expected_mib
         self.done = 0
-        self.samples: deque = deque()
+        self.samples: deque = deque([(time.time(), 0)])
 
     def Add(self, count: int) -> None:
         self.done += count
@@ -90,7 +90,8 @@ class Progress:
     def Fields(self) -> Dict[str, Any]:
         now = time.time()
         self.samples.append((now, self.done))
-        while self.samples and now - self.samples[0][0] > _THROUGHPUT_WINDOW:
+        while len(self.samples) > 2 and \
+                now - self.samples[0][0] > _THROUGHPUT_WINDOW:
             self.samples.popleft()
         mbytes = self.done // (1 << 20)
         fields: Dict[str, Any] = {IE.ST_PROGRESS_MBYTES: mbytes}

@@ -96,6 +96,7 @@ def test_transfer_copies_the_data(tmp_path, cert, compress):
         assert handle.read() == payload
     assert exp["progress_mbytes"] == 3
     assert exp["progress_percent"] == 100
+    assert exp["progress_throughput"] > 0
     assert exp["recent_output"] == ["reading"]
     assert imp["ctime"] <= imp["mtime"]
 
@@ -127,7 +128,7 @@ def test_export_arguments_are_checked(capsys):
 
 def test_progress_reports_rate_percent_and_eta():
     progress = daemon.Progress(100)
-    progress.samples.append((time.time() - 2, 0))
+    progress.samples[0] = (time.time() - 2, 0)
     progress.Add(50 << 20)
     fields = progress.Fields()
     assert fields["progress_mbytes"] == 50
