@@ -34,6 +34,7 @@ PROGRAMS = {
     "gnt-filter": ("gnt_filter", "Ganeti job filter rule administration"),
     "gnt-os": ("gnt_os", "Instance operating system administration"),
     "gnt-debug": ("gnt_debug", "Debug commands"),
+    "gnt-backup": ("gnt_backup", "Ganeti instance import/export"),
 }
 
 
