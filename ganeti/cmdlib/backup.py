@@ -125,8 +125,7 @@ class LUBackupExport(_InstanceLU):
         return self._Env(EXPORT_MODE=self.op.mode,
                          EXPORT_NODE=self.op.target_node,
                          EXPORT_DO_SHUTDOWN=self.op.shutdown,
-                         SHUTDOWN_TIMEOUT=self.op.shutdown_timeout,
-                         REMOVE_INSTANCE=int(bool(self.op.remove_instance)))
+                         REMOVE_INSTANCE=bool(self.op.remove_instance))
 
     def BuildHooksNodes(self):
         nodes = [self.cfg.GetMasterNode(), self.instance.primary_node,

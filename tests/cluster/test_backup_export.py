@@ -92,6 +92,24 @@ def test_move_to_a_node_without_space_changes_nothing(cluster):
         cluster.sh("umount %s" % FILE_DIR, node=N3)
 
 
+def test_failed_export_leaves_nothing_and_restarts(cluster):
+    res = cluster.sh("mv /srv/ganeti/os/image /srv/ganeti/os-image.away",
+                     node=N2)
+    assert res.returncode == 0, res.stderr
+    try:
+        res = cluster.gnt("backup", "export", "-n", N3, INST, timeout=300)
+    finally:
+        cluster.sh("mv /srv/ganeti/os-image.away /srv/ganeti/os/image",
+                   node=N2)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "Export failed, disks 0 could not be exported" in res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
+    assert cluster.instance_row() == [INST, N2, "running"]
+    assert cluster.sh("ls -A %s" % EXPORT_DIR, node=N3).stdout == ""
+    for node in (N2, N3):
+        assert cluster.leftovers(node) == []
+
+
 def test_export_keeps_the_instance_running(cluster):
     before = cluster.disk_sum(N2)
     res = cluster.ok("backup", "export", "-n", N3, INST, timeout=300)
