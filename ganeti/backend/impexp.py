@@ -23,7 +23,7 @@ from ganeti import constants as C
 from ganeti import impexp
 from ganeti import osdef
 from ganeti import pathutils
-from ganeti.backend import LocalizeVirtualPath, _Fail
+from ganeti.backend import LocalizeVirtualPath, RPCFail, _Fail
 from ganeti.backend import exports as backend_exports
 from ganeti.backend import osinstall
 from ganeti.utils import io as utils_io
@@ -84,29 +84,29 @@ def _ScriptCommand(mode: str, instance: Dict[str, Any], disk: Dict[str, Any],
                shlex.quote(logfile)))
 
 
-def _IoCommand(mode: str, instance: Dict[str, Any], ieio: str,
-               ieargs: Sequence[Any]) -> str:
-    """The shell command producing (export) or consuming (import) data."""
+def _IoArgs(mode: str, instance: Dict[str, Any], ieio: str,
+            ieargs: Sequence[Any], status_dir: str) -> List[str]:
+    """The daemon's arguments naming what it reads (export) or writes
+    (import): a file, the disk's device, or a command file running the OS
+    script."""
     if ieio == C.IEIO_FILE:
         (path,) = ieargs
         path = _ExportFilePath(path)
         if mode == C.IEM_IMPORT:
             utils_io.MakeDirWithPerm(os.path.dirname(path), 0o750)
-            return "cat > %s" % shlex.quote(path)
-        return "cat %s" % shlex.quote(path)
+        return ["--file=%s" % path]
     if ieio == C.IEIO_RAW_DISK:
         (disk,) = ieargs
         path, _ = osinstall._DiskPath(  # pylint: disable=W0212
             instance.get("name", "?"), 0, disk)
-        size = int(disk.get("size") or 0)
-        if mode == C.IEM_IMPORT:
-            return ("dd of=%s bs=1048576 conv=notrunc,fsync status=none"
-                    % shlex.quote(path))
-        return ("dd if=%s bs=1048576 count=%d status=none"
-                % (shlex.quote(path), size))
+        return ["--file=%s" % path, "--raw"]
     if ieio == C.IEIO_SCRIPT:
         disk, idx = ieargs
-        return _ScriptCommand(mode, instance, disk, int(idx))
+        command = _ScriptCommand(mode, instance, disk, int(idx))
+        cmd_file = os.path.join(status_dir, _CMD_FILE)
+        utils_io.WriteFile(cmd_file, data="#!/bin/bash\nset -o pipefail\n"
+                           "%s\n" % command, mode=0o700)
+        return ["--cmd=%s" % cmd_file]
     _Fail("Invalid %s I/O mode %r", mode, ieio)
     raise AssertionError("not reached")
 
@@ -154,22 +154,21 @@ def StartImportExportDaemon(mode: str, opts: Any, host: Optional[str],
     compress = opts.get("compress") or C.IEC_NONE
     if compress not in C.IEC_ALL:
         _Fail("Unknown compression '%s'", compress)
-    command = _IoCommand(mode, inst, ieio, ieargs or [])
+    if ieio not in (C.IEIO_FILE, C.IEIO_RAW_DISK, C.IEIO_SCRIPT):
+        _Fail("Invalid %s I/O mode %r", mode, ieio)
     utils_io.MakeDirWithPerm(pathutils.IMPORT_EXPORT_DIR, 0o750)
     status_dir = tempfile.mkdtemp(
         dir=pathutils.IMPORT_EXPORT_DIR, prefix="%s-%s-%s-" % (
             mode, component, time.strftime("%Y-%m-%d_%H_%M_%S")))
     try:
         key, cert, ca = _Certificates(opts, status_dir)
-        cmd_file = os.path.join(status_dir, _CMD_FILE)
-        utils_io.WriteFile(cmd_file, data="#!/bin/bash\nset -o pipefail\n"
-                           "%s\n" % command, mode=0o700)
         argv = _DaemonProgram() + [
             os.path.join(status_dir, _STATUS_FILE), mode,
             "--key=%s" % key, "--cert=%s" % cert, "--ca=%s" % ca,
-            "--cmd=%s" % cmd_file, "--compress=%s" % compress,
+            "--compress=%s" % compress,
             "--magic=%s" % (opts.get("magic") or "none"),
             "--connect-timeout=%d" % int(opts.get("connect_timeout") or 60)]
+        argv += _IoArgs(mode, inst, ieio, ieargs or [], status_dir)
         if opts.get("ipv6"):
             argv.append("--ipv6")
         if mode == C.IEM_EXPORT:
@@ -180,6 +179,9 @@ def StartImportExportDaemon(mode: str, opts: Any, host: Optional[str],
         utils_process.StartDaemon(argv, output=os.path.join(status_dir,
                                                            _LOG_FILE),
                                   pidfile=os.path.join(status_dir, _PID_FILE))
+    except RPCFail:
+        shutil.rmtree(status_dir, ignore_errors=True)
+        raise
     except Exception as err:  # pylint: disable=broad-except
         shutil.rmtree(status_dir, ignore_errors=True)
         _Fail("Can't start import/export daemon: %s", err)

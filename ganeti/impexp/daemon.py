@@ -1,15 +1,17 @@
 """The import-export program ($libdir/ganeti/import-export).
 
 ``import-export STATUS_FILE {import|export} --key K --cert C --ca CA
-[--host H --port P] [--compress X] [--magic M] [--cmd FILE]
-[--expected-size MIB] [--connect-timeout S]``
+[--host H --port P] [--compress X] [--magic M] {--cmd FILE | --file PATH
+[--raw]} [--expected-size MIB] [--connect-timeout S]``
 
 An import listens (socat OPENSSL-LISTEN on a free port, reported as
-listen_port), checks the magic header, decompresses and pipes the data into
-the command; an export runs the command, compresses its output and sends it
-to host:port after the header.  The data between the command and socat is
-copied here (splice) so the byte count gives the progress written to the
-status file once a second.
+listen_port), checks the magic header, decompresses and writes the data
+into the file (created) or the disk's device (--file with --raw) or pipes
+it into the command (--cmd, e.g. an OS import script); an export reads the
+file or device (at most --expected-size MiB of a device) or runs the
+command, compresses and sends it to host:port after the header.  The data
+is copied here (splice) so the byte count gives the progress written to
+the status file once a second.
 """
 
 import json
@@ -137,16 +139,20 @@ def _ReadLines(stream, status: Status, on_line=None) -> None:
     stream.close()
 
 
-def _Copy(src: int, dst: int, progress: Progress) -> None:
-    """Copy src to dst until EOF, counting (splice where both are pipes)."""
+def _Copy(src: int, dst: int, progress: Progress,
+          limit: Optional[int] = None) -> None:
+    """Copy src to dst until EOF (or limit bytes), counting; splice where
+    one side is a pipe."""
     splice = getattr(os, "splice", None)
-    while True:
+    while limit is None or progress.done < limit:
+        chunk = _CHUNK if limit is None else min(_CHUNK,
+                                                 limit - progress.done)
         try:
-            count = splice(src, dst, _CHUNK) if splice else -1
+            count = splice(src, dst, chunk) if splice else -1
         except OSError:
             splice, count = None, -1
         if count == -1:
-            data = os.read(src, _CHUNK)
+            data = os.read(src, chunk)
             count = len(data)
             view = memoryview(data)
             while view:
@@ -154,6 +160,16 @@ def _Copy(src: int, dst: int, progress: Progress) -> None:
         if count == 0:
             return
         progress.Add(count)
+
+
+def _OpenData(opts: Any) -> int:
+    """The file or device an import writes or an export reads."""
+    if opts.mode == C.IEM_EXPORT:
+        return os.open(opts.file, os.O_RDONLY | os.O_CLOEXEC)
+    flags = os.O_WRONLY | os.O_CLOEXEC
+    if not opts.raw:
+        flags |= os.O_CREAT | os.O_TRUNC
+    return os.open(opts.file, flags, 0o640)
 
 
 def _ReadHeader(fd: int, magic: str) -> None:
@@ -246,11 +262,19 @@ class Transfer:
             last = comp.stdin
         else:
             last = socat.stdin
-        source = self._Spawn([self.opts.cmd],
-                             stdout=subprocess.PIPE)
-        self._WatchOutput(source)
-        _Copy(source.stdout.fileno(), sink, self.progress)
-        source.stdout.close()
+        if self.opts.file:
+            data = _OpenData(self.opts)
+            limit = self.opts.expected_size << 20 \
+                if self.opts.expected_size and self.opts.raw else None
+            try:
+                _Copy(data, sink, self.progress, limit)
+            finally:
+                os.close(data)
+        else:
+            source = self._Spawn([self.opts.cmd], stdout=subprocess.PIPE)
+            self._WatchOutput(source)
+            _Copy(source.stdout.fileno(), sink, self.progress)
+            source.stdout.close()
         last.close()
 
     def Import(self) -> None:
@@ -258,15 +282,21 @@ class Transfer:
                              _SocatAddress(self.opts, True), "STDOUT"],
                             stdout=subprocess.PIPE)
         self._WatchOutput(socat, self._SocatLine)
-        dest = self._Spawn([self.opts.cmd], stdin=subprocess.PIPE)
-        self._WatchOutput(dest)
-        sink, last = dest.stdin.fileno(), dest.stdin
+        data = None
+        if self.opts.file:
+            data = _OpenData(self.opts)
+            sink, last = data, None
+        else:
+            dest = self._Spawn([self.opts.cmd], stdin=subprocess.PIPE)
+            self._WatchOutput(dest)
+            sink, last = dest.stdin.fileno(), dest.stdin
         decompress = self._Compressor(1)
         if decompress:
             comp = self._Spawn(["/bin/sh", "-c", decompress],
                                stdin=subprocess.PIPE, stdout=sink)
             self._WatchOutput(comp)
-            dest.stdin.close()
+            if last is not None:
+                last.close()
             sink, last = comp.stdin.fileno(), comp.stdin
         source = socat.stdout.fileno()
         try:
@@ -274,7 +304,13 @@ class Transfer:
             _Copy(source, sink, self.progress)
         finally:
             socat.stdout.close()
-            last.close()
+            if last is not None:
+                last.close()
+            if data is not None:
+                if decompress:
+                    comp.wait()
+                os.fsync(data)
+                os.close(data)
 
     def Run(self) -> None:
         """Run the transfer; raises TransferError when it failed."""
@@ -305,8 +341,10 @@ def ParseArgs(argv: List[str]) -> Any:
     import optparse  # pylint: disable=import-outside-toplevel
     parser = optparse.OptionParser(
         usage="%prog <status-file> {import|export} [options]")
-    for name in ("--key", "--cert", "--ca", "--host", "--magic", "--cmd"):
+    for name in ("--key", "--cert", "--ca", "--host", "--magic", "--cmd",
+                 "--file"):
         parser.add_option(name, dest=name[2:])
+    parser.add_option("--raw", action="store_true", default=False)
     parser.add_option("--port", type="int")
     parser.add_option("--connect-timeout", dest="connect_timeout",
                       type="int", default=60)
@@ -319,9 +357,11 @@ def ParseArgs(argv: List[str]) -> Any:
     opts.status_file, opts.mode = args
     if opts.mode == C.IEM_EXPORT and not (opts.host and opts.port):
         parser.error("An export needs --host and --port")
-    for name in ("key", "cert", "ca", "magic", "cmd"):
+    for name in ("key", "cert", "ca", "magic"):
         if not getattr(opts, name):
             parser.error("--%s is required" % name)
+    if bool(opts.cmd) == bool(opts.file):
+        parser.error("Exactly one of --cmd and --file is required")
     return opts
 
 

@@ -35,11 +35,14 @@ def _Script(path, text):
 
 
 def _Start(tmp, mode, cert, cmd, *extra):
+    """Start a daemon; cmd is a command file, or ("file", path[, "--raw"])."""
     status = os.path.join(tmp, "%s.status" % mode)
+    data = ["--cmd=" + cmd] if isinstance(cmd, str) else \
+        ["--file=" + cmd[1]] + list(cmd[2:])
     proc = subprocess.Popen([sys.executable, PROGRAM, status, mode,
                              "--key=" + cert, "--cert=" + cert,
-                             "--ca=" + cert, "--cmd=" + cmd,
-                             "--connect-timeout=20"] + list(extra))
+                             "--ca=" + cert, "--connect-timeout=20"] +
+                            data + list(extra))
     return proc, status
 
 
@@ -62,19 +65,21 @@ def _WaitFor(predicate, timeout=30.0):
 
 
 def _Transfer(tmp, cert, payload, import_magic="m1", export_magic="m1",
-              compress=C.IEC_NONE):
+              compress=C.IEC_NONE, files=False, raw=()):
     src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")
     with open(src, "wb") as handle:
         handle.write(payload)
-    imp, imp_status = _Start(tmp, C.IEM_IMPORT, cert,
-                             _Script(os.path.join(tmp, "imp"),
-                                     "cat > %s" % dst),
+    if files:
+        imp_io, exp_io = ("file", dst) + tuple(raw), ("file", src) + tuple(raw)
+    else:
+        imp_io = _Script(os.path.join(tmp, "imp"), "cat > %s" % dst)
+        exp_io = _Script(os.path.join(tmp, "exp"),
+                         "echo reading >&2; cat %s" % src)
+    imp, imp_status = _Start(tmp, C.IEM_IMPORT, cert, imp_io,
                              "--magic=" + import_magic,
                              "--compress=" + compress)
     port = _WaitFor(lambda: _Status(imp_status).get("listen_port"))
-    exp, exp_status = _Start(tmp, C.IEM_EXPORT, cert,
-                             _Script(os.path.join(tmp, "exp"),
-                                     "echo reading >&2; cat %s" % src),
+    exp, exp_status = _Start(tmp, C.IEM_EXPORT, cert, exp_io,
                              "--magic=" + export_magic,
                              "--compress=" + compress, "--host=127.0.0.1",
                              "--port=%d" % port, "--expected-size=%d" %
@@ -101,6 +106,32 @@ def test_transfer_copies_the_data(tmp_path, cert, compress):
     assert imp["ctime"] <= imp["mtime"]
 
 
+@pytest.mark.parametrize("compress", [C.IEC_NONE, C.IEC_GZIP])
+def test_file_to_file(tmp_path, cert, compress):
+    payload = os.urandom(1 << 20) * 2 + b"odd tail"
+    imp, exp, dst = _Transfer(str(tmp_path), cert, payload,
+                              compress=compress, files=True)
+    assert (imp["exit_status"], exp["exit_status"]) == (0, 0), (imp, exp)
+    with open(dst, "rb") as handle:
+        assert handle.read() == payload
+
+
+def test_raw_device_reads_the_disk_size_only(tmp_path, cert):
+    # a "device" larger than the disk (LV extents): only --expected-size
+    # MiB travel, written in place into the existing target
+    tmp = str(tmp_path)
+    with open(os.path.join(tmp, "dst"), "wb") as handle:
+        handle.write(b"\xff" * (3 << 20))
+    payload = os.urandom(1 << 20) + b"beyond the disk"
+    imp, exp, dst = _Transfer(tmp, cert, payload, files=True,
+                              raw=("--raw",))
+    assert (imp["exit_status"], exp["exit_status"]) == (0, 0), (imp, exp)
+    with open(dst, "rb") as handle:
+        data = handle.read()
+    assert data[:1 << 20] == payload[:1 << 20]
+    assert data[1 << 20:] == b"\xff" * (2 << 20)
+
+
 def test_magic_mismatch_fails_both_ends(tmp_path, cert):
     imp, exp, dst = _Transfer(str(tmp_path), cert, b"data" * 100,
                               import_magic="expected", export_magic="other")
@@ -124,6 +155,10 @@ def test_export_arguments_are_checked(capsys):
         daemon.ParseArgs(["/tmp/s", C.IEM_EXPORT, "--key=k", "--cert=c",
                           "--ca=a", "--magic=m", "--cmd=x"])
     assert "needs --host and --port" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        daemon.ParseArgs(["/tmp/s", C.IEM_IMPORT, "--key=k", "--cert=c",
+                          "--ca=a", "--magic=m", "--cmd=x", "--file=y"])
+    assert "Exactly one of --cmd and --file" in capsys.readouterr().err
 
 
 def test_progress_reports_rate_percent_and_eta():
