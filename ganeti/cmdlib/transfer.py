@@ -22,6 +22,9 @@ POLL_INTERVAL = 0.5
 PROGRESS_INTERVAL = 5.0
 CONNECT_TIMEOUT = 60
 TRANSFER_TIMEOUT = 24 * 3600
+# A running daemon rewrites its status every second; one silent this long
+# is gone.
+STALL_TIMEOUT = 60
 
 IoSpec = Tuple[str, List[Any]]
 
@@ -67,9 +70,22 @@ class _Daemon:
         self.node = node
         self.name = name
         self.status: Any = None
+        self.last_mtime: Any = None
+        self.last_change = time.time()
 
     def Finished(self) -> bool:
         return _Get(self.status, "exit_status") is not None
+
+    def Update(self, status: Any) -> None:
+        self.status = status
+        mtime = _Get(status, "mtime")
+        if mtime != self.last_mtime:
+            self.last_mtime = mtime
+            self.last_change = time.time()
+
+    def Stalled(self) -> bool:
+        return not self.Finished() and \
+            time.time() - self.last_change > STALL_TIMEOUT
 
 
 def _Poll(lu, daemons: Sequence[_Daemon]) -> None:
@@ -79,7 +95,7 @@ def _Poll(lu, daemons: Sequence[_Daemon]) -> None:
         result = lu.rpc.call_impexp_status(daemon.node, [daemon.name])
         result.Raise("Can't get import/export status on node %s"
                      % iu.NodeName(lu.cfg, daemon.node))
-        daemon.status = (result.payload or [None])[0]
+        daemon.Update((result.payload or [None])[0])
 
 
 def _Error(lu, daemon: _Daemon) -> Optional[str]:
@@ -129,6 +145,10 @@ def TransferData(lu, what: str, instance: Any, component: str,
                 return "transfer of %s timed out" % what
             time.sleep(POLL_INTERVAL)
             _Poll(lu, started)
+            stalled = [d for d in started if d.Stalled()]
+            if stalled:
+                return ("the import/export daemon on node %s stopped"
+                        " reporting" % iu.NodeName(lu.cfg, stalled[0].node))
             if time.time() - last_report >= PROGRESS_INTERVAL and \
                     not exporter.Finished():
                 line = FormatProgress(what, exporter.status)

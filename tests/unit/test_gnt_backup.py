@@ -116,3 +116,119 @@ def test_progress_line():
     assert transfer.FormatProgress("disk/1", {"progress_mbytes": 2048}) == \
         "disk/1 sent 2.0G"
     assert transfer.FormatProgress("disk/0", {"connected": True}) is None
+
+
+class _Result:
+    def __init__(self, payload=None, fail_msg=None):
+        self.payload = payload
+        self.fail_msg = fail_msg
+
+    def Raise(self, msg, **_):
+        if self.fail_msg:
+            raise AssertionError(msg)
+
+
+class _Node:
+    def __init__(self, name):
+        self.name = name
+        self.secondary_ip = "192.0.2.%d" % int(name[-1])
+        self.primary_ip = self.secondary_ip
+
+
+class _Cfg:
+    def GetNodeInfo(self, uuid):
+        return _Node(uuid)
+
+    def GetNodeName(self, uuid):
+        return uuid
+
+
+class _Rpc:
+    """Daemons whose statuses follow the given scripts (one per poll)."""
+
+    def __init__(self, import_statuses, export_statuses):
+        self.statuses = {"import-1": list(import_statuses),
+                         "export-1": list(export_statuses)}
+        self.calls = []
+
+    def call_import_start(self, node, opts, instance, component, io):
+        self.calls.append(("import_start", node, io))
+        return _Result("import-1")
+
+    def call_export_start(self, node, opts, host, port, instance, component,
+                          io):
+        self.calls.append(("export_start", node, host, port, io))
+        return _Result("export-1")
+
+    def call_impexp_status(self, node, names):
+        script = self.statuses[names[0]]
+        return _Result([script.pop(0) if len(script) > 1 else script[0]])
+
+    def call_impexp_abort(self, node, name):
+        self.calls.append(("abort", node, name))
+        return _Result()
+
+    def call_impexp_cleanup(self, node, name):
+        self.calls.append(("cleanup", node, name))
+        return _Result()
+
+
+class _Lu:
+    def __init__(self, rpc):
+        self.rpc = rpc
+        self.cfg = _Cfg()
+        self.infos = []
+
+    def LogInfo(self, fmt, *args):
+        self.infos.append(fmt % args)
+
+
+def _Transfer(monkeypatch, rpc):
+    monkeypatch.setattr(transfer, "POLL_INTERVAL", 0)
+    lu = _Lu(rpc)
+    error = transfer.TransferData(lu, "disk/0", None, "disk0", "node1",
+                                  ("raw", ["d"]), "node2", ("raw", ["d"]),
+                                  transfer.Options("seed"))
+    return lu, error
+
+
+def test_transfer_connects_the_export_to_the_import(monkeypatch):
+    done = {"exit_status": 0, "mtime": 2, "listen_port": 4000,
+            "progress_mbytes": 64, "progress_throughput": 32.0,
+            "progress_percent": 100, "progress_eta": 0}
+    rpc = _Rpc([None, {"listen_port": 4000, "mtime": 1}, done],
+               [{"mtime": 1}, done])
+    lu, error = _Transfer(monkeypatch, rpc)
+    assert error is None
+    assert ("export_start", "node1", "192.0.2.2", 4000, ("raw", ["d"])) \
+        in rpc.calls
+    assert lu.infos[-1] == \
+        "disk/0 sent 64M, 32.0 MiB/s, 100% done, 0 s remaining"
+    assert [c for c in rpc.calls if c[0] == "cleanup"] == [
+        ("cleanup", "node2", "import-1"), ("cleanup", "node1", "export-1")]
+
+
+def test_transfer_failure_names_the_node(monkeypatch):
+    rpc = _Rpc([{"listen_port": 4000, "mtime": 1},
+                {"exit_status": 1, "error_message": "disk full",
+                 "mtime": 2}],
+               [{"exit_status": 0, "mtime": 2}])
+    _, error = _Transfer(monkeypatch, rpc)
+    assert error == "import on node node2: disk full"
+
+
+def test_a_silent_daemon_is_given_up_and_aborted(monkeypatch):
+    monkeypatch.setattr(transfer, "STALL_TIMEOUT", -1)
+    rpc = _Rpc([{"listen_port": 4000, "mtime": 1}], [{"mtime": 1}])
+    _, error = _Transfer(monkeypatch, rpc)
+    assert error == ("the import/export daemon on node node2 stopped"
+                     " reporting")
+    assert ("abort", "node2", "import-1") in rpc.calls
+    assert ("abort", "node1", "export-1") in rpc.calls
+    assert ("cleanup", "node1", "export-1") in rpc.calls
+
+
+def test_magic_is_unique_hex():
+    first, second = (transfer.Options("x")["magic"] for _ in range(2))
+    assert first != second and len(first) == 40
+    int(first, 16)
