@@ -20,7 +20,6 @@ import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ganeti import constants as C
-from ganeti import impexp
 from ganeti import osdef
 from ganeti import pathutils
 from ganeti.backend import LocalizeVirtualPath, RPCFail, _Fail
@@ -32,8 +31,6 @@ from ganeti.utils import process as utils_process
 IMPEXP_DAEMON = "import-export"
 _CA_FILE = "ca"
 _CMD_FILE = "cmd"
-_STATUS_FILE = "status"
-_PID_FILE = "pid"
 _LOG_FILE = "output"
 
 
@@ -43,12 +40,6 @@ def _DaemonProgram() -> List[str]:
         return [installed]
     return [sys.executable,
             os.path.join(pathutils.SOURCE_DAEMON_DIR, IMPEXP_DAEMON)]
-
-
-def _Get(obj: Any, key: str, default: Any = None) -> Any:
-    if isinstance(obj, Mapping):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
 
 
 def _AsDict(obj: Any) -> Dict[str, Any]:
@@ -127,10 +118,9 @@ def _Certificates(opts: Dict[str, Any], status_dir: str):
     own key (x509_cert_create) and the peer's CA."""
     key_name = opts.get("key_name")
     if key_name:
-        # pylint: disable=protected-access
-        cert_dir = backend_exports._CertDir(key_name)
-        key = os.path.join(cert_dir, backend_exports._X509_KEY_FILE)
-        cert = os.path.join(cert_dir, backend_exports._X509_CERT_FILE)
+        cert_dir = backend_exports.CertDir(key_name)
+        key = os.path.join(cert_dir, backend_exports.X509_KEY_FILE)
+        cert = os.path.join(cert_dir, backend_exports.X509_CERT_FILE)
     else:
         key = cert = pathutils.NODED_CERT_FILE
     ca_pem = opts.get("ca_pem")
@@ -163,7 +153,8 @@ def StartImportExportDaemon(mode: str, opts: Any, host: Optional[str],
     try:
         key, cert, ca = _Certificates(opts, status_dir)
         argv = _DaemonProgram() + [
-            os.path.join(status_dir, _STATUS_FILE), mode,
+            os.path.join(status_dir,
+                         backend_exports.IMPEXP_STATUS_FILE), mode,
             "--key=%s" % key, "--cert=%s" % cert, "--ca=%s" % ca,
             "--compress=%s" % compress,
             "--magic=%s" % (opts.get("magic") or "none"),
@@ -178,7 +169,9 @@ def StartImportExportDaemon(mode: str, opts: Any, host: Optional[str],
                 argv.append("--expected-size=%d" % size)
         utils_process.StartDaemon(argv, output=os.path.join(status_dir,
                                                            _LOG_FILE),
-                                  pidfile=os.path.join(status_dir, _PID_FILE))
+                                  pidfile=os.path.join(
+                                      status_dir,
+                                      backend_exports.IMPEXP_PID_FILE))
     except RPCFail:
         shutil.rmtree(status_dir, ignore_errors=True)
         raise
@@ -274,8 +267,7 @@ def FinalizeExport(instance: Any, snap_disks: Sequence[Any]) -> None:
     """``finalize_export``: write config.ini and put the export in place."""
     inst = _AsDict(instance)
     name = inst.get("name")
-    # pylint: disable=protected-access
-    final = backend_exports._ExportPath(name)
+    final = backend_exports.ExportPath(name)
     new = final + ".new"
     utils_io.MakeDirWithPerm(new, 0o750)
     utils_io.WriteFile(os.path.join(new, backend_exports.EXPORT_CONF_FILE),

@@ -14,7 +14,6 @@ import time
 from typing import Any, List, Optional, Sequence, Tuple
 
 from ganeti import constants as C
-from ganeti import errors
 from ganeti.cmdlib import instance_utils as iu
 from ganeti.utils import text as utils_text
 
