@@ -62,8 +62,22 @@ class LUInstanceMove(_InstanceLU):
                          " instance will not be started")
         iu.CheckBridgesExist(self, instance.nics or [], target)
         disks = self.cfg.GetInstanceDisks(instance.uuid)
+        if template in iu.DTS_FILEBASED:
+            self._CheckNotOnTarget(instance, disks, target)
         iu.CheckNodesFreeDisk(self, [target], template,
                               sum(disk.size for disk in disks))
+
+    def _CheckNotOnTarget(self, instance, disks, target: str) -> None:
+        """File disks visible on the target already (storage shared by
+        the nodes) cannot be copied there."""
+        for idx, disk in enumerate(disks):
+            result = self.rpc.call_blockdev_find(target, (disk, instance))
+            if not result.fail_msg and result.payload is not None:
+                raise errors.OpPrereqError(
+                    "Disk %d of instance %s already exists on node %s (its"
+                    " storage is shared with the node?); it cannot be copied"
+                    " there" % (idx, instance.name, self.op.target_node),
+                    errors.ECODE_STATE)
 
     def BuildHooksEnv(self):
         return self._Env(TARGET_NODE=self.op.target_node,
@@ -90,7 +104,6 @@ class LUInstanceMove(_InstanceLU):
         source = instance.primary_node
         target = self.op.target_node_uuid
         source_name = iu.NodeName(cfg, source)
-        target_name = iu.NodeName(cfg, target)
         self.LogInfo("Shutting down instance %s on source node %s",
                      instance.name, source_name)
         result = self.rpc.call_instance_shutdown(source, instance,
@@ -108,8 +121,12 @@ class LUInstanceMove(_InstanceLU):
                                                            source_name,
                                                            result.fail_msg))
         disks = cfg.GetInstanceDisks(instance.uuid)
-        ist.CreateDisks(self, instance, disks, target_node_uuid=target,
-                        new_dirs=True)
+        try:
+            ist.CreateDisks(self, instance, disks, target_node_uuid=target,
+                            new_dirs=True)
+        except errors.OpExecError:
+            self._StartOn(instance, source)
+            raise
         errs = []
         ok, _ = ist.AssembleInstanceDisks(self, instance,
                                           ignore_secondaries=True)
@@ -129,28 +146,39 @@ class LUInstanceMove(_InstanceLU):
         if errs:
             self.LogWarning("Some disks failed to copy, aborting")
             ist.RemoveDisks(self, instance, disks, target_node_uuid=target)
+            self._StartOn(instance, source)
             raise errors.OpExecError("Errors during disk copy: %s"
                                      % ",".join(errs))
         cfg.SetInstancePrimaryNode(instance.uuid, target)
         self.LogInfo("Removing the disks on the original node")
         ist.RemoveDisks(self, instance, disks, target_node_uuid=source)
         instance = self.instance = cfg.GetInstanceInfo(instance.uuid)
-        if instance.admin_state == C.ADMINST_UP:
-            self.LogInfo("Starting instance %s on node %s", instance.name,
-                         target_name)
-            ok, _ = ist.AssembleInstanceDisks(self, instance,
-                                              ignore_secondaries=True)
-            if not ok:
-                ist.ShutdownInstanceDisks(self, instance)
-                raise errors.OpExecError("Can't activate the instance's"
-                                         " disks")
-            result = self.rpc.call_instance_start(target,
+        self._StartOn(instance, target, required=True)
+        return None
+
+    def _StartOn(self, instance, node: str, required: bool = False) -> None:
+        """Start the instance on node if it is marked up; a failure is an
+        error with required (on the target), else a warning (the restart
+        on the source after a failed move)."""
+        if instance.admin_state != C.ADMINST_UP:
+            return
+        node_name = iu.NodeName(self.cfg, node)
+        self.LogInfo("Starting instance %s on node %s", instance.name,
+                     node_name)
+        ok, _ = ist.AssembleInstanceDisks(self, instance,
+                                          ignore_secondaries=True)
+        if ok:
+            result = self.rpc.call_instance_start(node,
                                                   (instance, None, None),
                                                   False, self.op.reason)
-            if result.fail_msg:
-                ist.ShutdownInstanceDisks(self, instance)
-                raise errors.OpExecError("Could not start instance %s on node"
-                                         " %s: %s" % (instance.name,
-                                                      target_name,
-                                                      result.fail_msg))
-        return None
+            msg = result.fail_msg and ("Could not start instance %s on node"
+                                       " %s: %s" % (instance.name, node_name,
+                                                    result.fail_msg))
+        else:
+            msg = "Can't activate the instance's disks"
+        if not msg:
+            return
+        ist.ShutdownInstanceDisks(self, instance)
+        if required:
+            raise errors.OpExecError(msg)
+        self.LogWarning("%s", msg)

@@ -92,6 +92,41 @@ def test_move_to_a_node_without_space_changes_nothing(cluster):
         cluster.sh("umount %s" % FILE_DIR, node=N3)
 
 
+def test_move_onto_shared_storage_is_refused_before_the_shutdown(cluster):
+    name = "impexp2." + DOMAIN
+    cluster.ok("instance", "add", "-t", "sharedfile", "--disk", "0:size=16M",
+               "-B", "memory=32M", "-o", "noop", "-n", N1, "--no-name-check",
+               "--no-ip-check", name, timeout=300)
+    try:
+        res = cluster.gnt("instance", "move", "-f", "-n", N2, name)
+        _one_line_failure(res, "Disk 0 of instance %s already exists on node"
+                          " %s" % (name, N2))
+        assert "Shutting down" not in res.stdout
+        assert cluster.instance_row(name) == [name, N1, "running"]
+    finally:
+        cluster.ok("instance", "remove", "-f", name, timeout=300)
+
+
+def test_failed_copy_cleans_the_target_and_restarts(cluster):
+    # the target cannot start its import daemon
+    res = cluster.sh("mkdir -p /var/run/ganeti/import-export && mount -t"
+                     " tmpfs -o ro tmpfs /var/run/ganeti/import-export",
+                     node=N3)
+    assert res.returncode == 0, res.stderr
+    try:
+        res = cluster.gnt("instance", "move", "-f", "-n", N3, INST,
+                          timeout=300)
+    finally:
+        cluster.sh("umount /var/run/ganeti/import-export", node=N3)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "Errors during disk copy" in res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
+    assert "Starting instance %s on node %s" % (INST, N2) in res.stdout
+    assert cluster.instance_row() == [INST, N2, "running"]
+    assert cluster.sh("ls -A %s" % FILE_DIR, node=N3).stdout == ""
+    assert cluster.disk_sum(N2)
+
+
 def test_failed_export_leaves_nothing_and_restarts(cluster):
     res = cluster.sh("mv /srv/ganeti/os/image /srv/ganeti/os-image.away",
                      node=N2)
