@@ -454,6 +454,27 @@ SSHK_DSA = "dsa"
 SSHK_ECDSA = "ecdsa"
 SSHK_ALL = frozenset([SSHK_RSA, SSHK_DSA, SSHK_ECDSA])
 IEC_NONE = "none"
+IEC_GZIP = "gzip"
+IEC_GZIP_FAST = "gzip-fast"
+IEC_GZIP_SLOW = "gzip-slow"
+IEC_LZOP = "lzop"
+IEC_ALL = frozenset([IEC_NONE, IEC_GZIP, IEC_GZIP_FAST, IEC_GZIP_SLOW,
+                     IEC_LZOP])
+# Import/export data sources and destinations (impexp RPCs).
+IEIO_FILE = "file"
+IEIO_RAW_DISK = "raw"
+IEIO_SCRIPT = "script"
+IEM_IMPORT = "import"
+IEM_EXPORT = "export"
+# Exports: the format version and the sections of their config.ini.
+EXPORT_VERSION = 0
+EXPORT_CONF_FILE = "config.ini"
+INISECT_EXP = "export"
+INISECT_INS = "instance"
+INISECT_HYP = "hypervisor"
+INISECT_BEP = "backend"
+INISECT_OSP = "os"
+INISECT_OSP_PRIVATE = "os_private"
 # The value that resets a parameter to its inherited default.
 VALUE_DEFAULT = "default"
 # Instance policy: the instance spec parameters and the ratio parameters.

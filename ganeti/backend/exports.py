@@ -20,6 +20,7 @@ import tempfile
 import time
 from typing import Any, Dict, List, Tuple
 
+from ganeti import constants
 from ganeti import netutils
 from ganeti import pathutils
 from ganeti import serializer
@@ -27,11 +28,11 @@ from ganeti.backend import _Fail
 from ganeti.utils import io as utils_io
 from ganeti.utils import process as utils_process
 
-EXPORT_CONF_FILE = "config.ini"
-INISECT_EXP = "export"
-INISECT_INS = "instance"
-_X509_KEY_FILE = "key"
-_X509_CERT_FILE = "cert"
+EXPORT_CONF_FILE = constants.EXPORT_CONF_FILE
+INISECT_EXP = constants.INISECT_EXP
+INISECT_INS = constants.INISECT_INS
+X509_KEY_FILE = "key"
+X509_CERT_FILE = "cert"
 _X509_PREFIX = "x509-"
 
 
@@ -61,7 +62,7 @@ def ExportInfo(dest: str) -> str:
     return text
 
 
-def _ExportPath(export: str) -> str:
+def ExportPath(export: str) -> str:
     if not isinstance(export, str) or not export or "/" in export or \
             export in (".", ".."):
         _Fail("Invalid export name '%s'", export)
@@ -71,12 +72,12 @@ def _ExportPath(export: str) -> str:
 def RemoveExport(export: str) -> None:
     """``export_remove``: delete an export's directory."""
     try:
-        shutil.rmtree(_ExportPath(export))
+        shutil.rmtree(ExportPath(export))
     except EnvironmentError as err:
         _Fail("Error while removing the export: %s", err, exc=True)
 
 
-def _CertDir(name: str) -> str:
+def CertDir(name: str) -> str:
     if not isinstance(name, str) or not name.startswith(_X509_PREFIX) or \
             "/" in name:
         _Fail("Invalid certificate name '%s'", name)
@@ -96,16 +97,16 @@ def CreateX509Certificate(validity: int) -> Tuple[str, str]:
         dir=pathutils.CRYPTO_KEYS_DIR, prefix="%s%s-" % (
             _X509_PREFIX, time.strftime("%Y-%m-%d_%H_%M_%S")))
     name = os.path.basename(cert_dir)
-    utils_io.WriteFile(os.path.join(cert_dir, _X509_KEY_FILE),
+    utils_io.WriteFile(os.path.join(cert_dir, X509_KEY_FILE),
                        data=key_pem, mode=0o400)
-    utils_io.WriteFile(os.path.join(cert_dir, _X509_CERT_FILE),
+    utils_io.WriteFile(os.path.join(cert_dir, X509_CERT_FILE),
                        data=cert_pem, mode=0o400)
     return name, cert_pem
 
 
 def RemoveX509Certificate(name: str) -> None:
     """``x509_cert_remove``: delete a certificate made by x509_cert_create."""
-    cert_dir = _CertDir(name)
+    cert_dir = CertDir(name)
     try:
         shutil.rmtree(cert_dir)
     except EnvironmentError as err:
@@ -114,8 +115,8 @@ def RemoveX509Certificate(name: str) -> None:
 
 # --------------------------------------------------- import/export status
 
-_IMPEXP_STATUS_FILE = "status"
-_IMPEXP_PID_FILE = "pid"
+IMPEXP_STATUS_FILE = "status"
+IMPEXP_PID_FILE = "pid"
 
 
 def _ImpExpDir(name: str) -> str:
@@ -130,7 +131,7 @@ def GetImportExportStatus(names: List[str]) -> List[Any]:
     last wrote (a dict), or null when there is none."""
     result = []
     for name in names or []:
-        path = os.path.join(_ImpExpDir(name), _IMPEXP_STATUS_FILE)
+        path = os.path.join(_ImpExpDir(name), IMPEXP_STATUS_FILE)
         try:
             result.append(serializer.LoadJson(utils_io.ReadFile(path)))
         except (EnvironmentError, ValueError):
@@ -140,7 +141,7 @@ def GetImportExportStatus(names: List[str]) -> List[Any]:
 
 def AbortImportExport(name: str) -> None:
     """``impexp_abort``: stop an import/export daemon (SIGTERM)."""
-    pid_file = os.path.join(_ImpExpDir(name), _IMPEXP_PID_FILE)
+    pid_file = os.path.join(_ImpExpDir(name), IMPEXP_PID_FILE)
     pid = utils_process.ReadLockedPidFile(pid_file)
     if pid:
         logging.info("Import/export %s is running with PID %s, sending"
@@ -152,7 +153,7 @@ def CleanupImportExport(name: str) -> None:
     """``impexp_cleanup``: stop an import/export and remove its files."""
     status_dir = _ImpExpDir(name)
     pid = utils_process.ReadLockedPidFile(os.path.join(status_dir,
-                                                       _IMPEXP_PID_FILE))
+                                                       IMPEXP_PID_FILE))
     if pid:
         logging.info("Import/export %s is still running with PID %s",
                      name, pid)

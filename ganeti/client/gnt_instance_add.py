@@ -157,7 +157,29 @@ def ForceBeParams(beparams: Dict[str, Any]) -> Dict[str, Any]:
     return result
 
 
-def BuildCreateOp(opts, name: str) -> opcodes.OpInstanceCreate:
+def _ModeParams(opts, mode: str) -> Dict[str, Any]:
+    """The OpInstanceCreate fields that differ between creation and import
+    (an import takes the OS, disks and NICs not given from the export and
+    does not start the instance)."""
+    if mode == constants.INSTANCE_IMPORT:
+        return dict(
+            os_type=None, start=False, no_install=None, force_variant=False,
+            identify_defaults=opts.identify_defaults, compress=opts.compress,
+            src_node=opts.src_node, src_path=opts.src_dir,
+            forthcoming=False, commit=False, instance_communication=False,
+            disks=(ParseDisks(opts) if opts.disks or opts.sd_size is not None
+                   else []),
+            nics=(ParseNics(opts) if opts.nics or opts.no_nics else []))
+    return dict(
+        os_type=opts.os, start=opts.start, no_install=opts.no_install,
+        force_variant=opts.force_variant, identify_defaults=False,
+        forthcoming=opts.forthcoming, commit=opts.commit,
+        instance_communication=bool(opts.instance_communication),
+        disks=ParseDisks(opts), nics=ParseNics(opts))
+
+
+def BuildCreateOp(opts, name: str, mode: str = constants.INSTANCE_CREATE
+                  ) -> opcodes.OpInstanceCreate:
     pnode = snode = None
     if opts.node:
         pnode, _, snode = opts.node.partition(":")
@@ -170,8 +192,8 @@ def BuildCreateOp(opts, name: str) -> opcodes.OpInstanceCreate:
             hvparams = {}
     tags = opts.tags.split(",") if opts.tags else []
     return opcodes.OpInstanceCreate(
-        instance_name=name, disks=ParseDisks(opts),
-        disk_template=opts.disk_template, nics=ParseNics(opts),
+        instance_name=name,
+        disk_template=opts.disk_template,
         conflicts_check=opts.conflicts_check, pnode=pnode, snode=snode,
         ip_check=opts.ip_check, name_check=opts.name_check,
         wait_for_sync=opts.wait_for_sync,
@@ -181,16 +203,12 @@ def BuildCreateOp(opts, name: str) -> opcodes.OpInstanceCreate:
         beparams=ForceBeParams(opts.beparams), osparams=opts.osparams,
         osparams_private=opts.osparams_private or None,
         osparams_secret=opts.osparams_secret or None,
-        mode=constants.INSTANCE_CREATE, os_type=opts.os,
-        force_variant=opts.force_variant, start=opts.start,
-        no_install=opts.no_install, identify_defaults=False,
-        ignore_ipolicy=opts.ignore_ipolicy,
+        mode=mode, ignore_ipolicy=opts.ignore_ipolicy,
         opportunistic_locking=opts.opportunistic_locking,
         group_name=opts.nodegroup, tags=tags,
-        forthcoming=opts.forthcoming, commit=opts.commit,
-        instance_communication=bool(opts.instance_communication),
         helper_startup_timeout=opts.helper_startup_timeout,
-        helper_shutdown_timeout=opts.helper_shutdown_timeout)
+        helper_shutdown_timeout=opts.helper_shutdown_timeout,
+        **_ModeParams(opts, mode))
 
 
 def AddInstance(opts, args) -> int:

@@ -36,6 +36,7 @@ _LU_MODULES = (
     "instance_move",
     "instance_query",
     "group_change",
+    "backup",
 )
 
 

@@ -10,6 +10,7 @@ from ganeti import netutils
 from ganeti import objects
 from ganeti.cmdlib.base import (HTYPE_INSTANCE, LogicalUnit, NoHooksLU,
                                 ResultWithJobs)
+from ganeti.cmdlib import instance_import
 from ganeti.cmdlib import instance_params
 from ganeti.cmdlib import ipolicy
 from ganeti.cmdlib import network as cmdlib_network
@@ -75,7 +76,16 @@ class LUInstanceCreate(LogicalUnit):
         op = self.op
         op.instance_name = instance_params.NormalizeInstanceName(
             op.instance_name)
-        if op.mode != C.INSTANCE_CREATE:
+        self.export_info = None
+        if op.mode == C.INSTANCE_IMPORT:
+            # the OS variant was checked when the instance was created
+            op.force_variant = True
+            if op.no_install:
+                self.LogInfo("No-installation mode has no effect during"
+                             " import")
+                op.no_install = False
+            self.export_info = instance_import.ReadExport(self)
+        elif op.mode != C.INSTANCE_CREATE:
             raise errors.OpPrereqError("Instance import is not supported by"
                                        " this command (mode '%s')" % op.mode,
                                        errors.ECODE_INVAL)
@@ -161,6 +171,9 @@ class LUInstanceCreate(LogicalUnit):
                 nodes.append(op.snode_uuid)
             self.needed_locks[locking.LEVEL_NODE] = nodes
             self.needed_locks[locking.LEVEL_NODE_RES] = list(nodes)
+        if op.mode == C.INSTANCE_IMPORT and not op.iallocator and \
+                op.src_node_uuid not in self.needed_locks[locking.LEVEL_NODE]:
+            self.needed_locks[locking.LEVEL_NODE].append(op.src_node_uuid)
 
     # -- prerequisites -----------------------------------------------------
 
@@ -283,6 +296,10 @@ class LUInstanceCreate(LogicalUnit):
     def BuildHooksEnv(self):
         op = self.op
         env = {"ADD_MODE": op.mode}
+        if op.mode == C.INSTANCE_IMPORT:
+            env.update(SRC_NODE=op.src_node, SRC_PATH=op.src_path,
+                       SRC_IMAGES=" ".join(instance_import.DiskDumps(
+                           self.export_info)))
         env.update(iu.BuildInstanceHookEnv(
             name=op.instance_name, primary_node_name=self.pnode.name,
             secondary_node_names=self.cfg.GetNodeNames(self.secondaries),
@@ -387,6 +404,10 @@ class LUInstanceCreate(LogicalUnit):
                                          " this instance")
         if op.disk_template == C.DT_DISKLESS or self.adopt_disks or \
                 op.no_install:
+            return
+        if self.export_info is not None:
+            instance_import.ImportDisks(self, iobj, self.export_info,
+                                        feedback_fn)
             return
         if op.wait_for_sync:
             ist.WaitForSync(self, iobj)

@@ -1,8 +1,7 @@
 """Moving an instance by copying its (non-mirrored) disks to another node
 (OpInstanceMove, gnt-instance move)."""
 
-import time
-from typing import List, Optional
+from typing import Optional
 
 from ganeti import constants as C
 from ganeti import errors
@@ -11,22 +10,12 @@ from ganeti.cmdlib.base import HTYPE_INSTANCE
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
 from ganeti.cmdlib import ipolicy
+from ganeti.cmdlib import transfer
 from ganeti.cmdlib.instance_ops import _InstanceLU
-from ganeti.utils import text as utils_text
 
 # Templates whose disks can be copied block by block.
 DTS_COPYABLE = frozenset([C.DT_EXT, C.DT_FILE, C.DT_GLUSTER, C.DT_PLAIN,
                           C.DT_RBD, C.DT_SHARED_FILE])
-IEIO_RAW_DISK = "raw_disk"
-_IMPEXP_POLL = 0.5
-_IMPEXP_CONNECT_TIMEOUT = 60
-_IMPEXP_TIMEOUT = 24 * 3600
-
-
-def _StatusGet(status, key):
-    if isinstance(status, dict):
-        return status.get(key)
-    return getattr(status, key, None)
 
 
 class LUInstanceMove(_InstanceLU):
@@ -72,6 +61,23 @@ class LUInstanceMove(_InstanceLU):
             self.LogInfo("Not checking memory on the secondary node as"
                          " instance will not be started")
         iu.CheckBridgesExist(self, instance.nics or [], target)
+        disks = self.cfg.GetInstanceDisks(instance.uuid)
+        if template in iu.DTS_FILEBASED:
+            self._CheckNotOnTarget(instance, disks, target)
+        iu.CheckNodesFreeDisk(self, [target], template,
+                              sum(disk.size for disk in disks))
+
+    def _CheckNotOnTarget(self, instance, disks, target: str) -> None:
+        """File disks visible on the target already (storage shared by
+        the nodes) cannot be copied there."""
+        for idx, disk in enumerate(disks):
+            result = self.rpc.call_blockdev_find(target, (disk, instance))
+            if not result.fail_msg and result.payload is not None:
+                raise errors.OpPrereqError(
+                    "Disk %d of instance %s already exists on node %s (its"
+                    " storage is shared with the node?); it cannot be copied"
+                    " there" % (idx, instance.name, self.op.target_node),
+                    errors.ECODE_STATE)
 
     def BuildHooksEnv(self):
         return self._Env(TARGET_NODE=self.op.target_node,
@@ -82,68 +88,15 @@ class LUInstanceMove(_InstanceLU):
                  self.op.target_node_uuid]
         return nodes, nodes
 
-    # -- data transfer -----------------------------------------------------
-
-    def _Options(self) -> dict:
-        return {"key_name": None, "ca_pem": None,
-                "compress": self.op.compress,
-                "magic": "move-%s" % utils_text.SafeEncode(self.instance.uuid),
-                "connect_timeout": _IMPEXP_CONNECT_TIMEOUT, "ipv6": False}
-
-    def _Wait(self, node: str, name: str, want_port: bool):
-        deadline = time.time() + (_IMPEXP_CONNECT_TIMEOUT if want_port
-                                  else _IMPEXP_TIMEOUT)
-        while time.time() < deadline:
-            result = self.rpc.call_impexp_status(node, [name])
-            result.Raise("Can't get import/export status on node %s"
-                         % iu.NodeName(self.cfg, node))
-            status = (result.payload or [None])[0]
-            if status is not None:
-                if _StatusGet(status, "exit_status") is not None:
-                    return status
-                if want_port and _StatusGet(status, "listen_port"):
-                    return status
-            time.sleep(_IMPEXP_POLL)
-        raise errors.OpExecError("Timeout waiting for import/export %s on"
-                                 " node %s" % (name,
-                                               iu.NodeName(self.cfg, node)))
-
-    def _CopyDisk(self, idx: int, source_disk, target_disk) -> Optional[str]:
-        """Copy one disk; returns an error message or None."""
+    def _CopyDisk(self, idx: int, disk) -> Optional[str]:
+        """Copy one disk to the target node; returns an error or None."""
         instance = self.instance
-        source = instance.primary_node
-        target = self.op.target_node_uuid
-        component = "disk%d" % idx
-        names: List[tuple] = []
-        try:
-            result = self.rpc.call_import_start(
-                target, self._Options(), instance, component,
-                (IEIO_RAW_DISK, [(target_disk, instance)]))
-            if result.fail_msg:
-                return result.fail_msg
-            names.append((target, result.payload))
-            status = self._Wait(target, result.payload, True)
-            if _StatusGet(status, "exit_status") not in (None, 0):
-                return _StatusGet(status, "error_message") or "import failed"
-            target_ip = self.cfg.GetNodeInfo(target).secondary_ip or \
-                self.cfg.GetNodeInfo(target).primary_ip
-            result = self.rpc.call_export_start(
-                source, self._Options(), target_ip,
-                _StatusGet(status, "listen_port"), instance, component,
-                (IEIO_RAW_DISK, [(source_disk, instance)]))
-            if result.fail_msg:
-                return result.fail_msg
-            names.append((source, result.payload))
-            for node, name in names:
-                status = self._Wait(node, name, False)
-                if _StatusGet(status, "exit_status") != 0:
-                    return (_StatusGet(status, "error_message") or
-                            "transfer failed on node %s"
-                            % iu.NodeName(self.cfg, node))
-            return None
-        finally:
-            for node, name in names:
-                self.rpc.call_impexp_cleanup(node, name)
+        raw = (C.IEIO_RAW_DISK, [(disk, instance)])
+        return transfer.TransferData(
+            self, "disk/%d" % idx, instance, "disk%d" % idx,
+            instance.primary_node, raw, self.op.target_node_uuid, raw,
+            transfer.Options("move-%s-%d" % (instance.uuid, idx),
+                             self.op.compress))
 
     def Exec(self, feedback_fn):
         instance = self.instance
@@ -151,7 +104,6 @@ class LUInstanceMove(_InstanceLU):
         source = instance.primary_node
         target = self.op.target_node_uuid
         source_name = iu.NodeName(cfg, source)
-        target_name = iu.NodeName(cfg, target)
         self.LogInfo("Shutting down instance %s on source node %s",
                      instance.name, source_name)
         result = self.rpc.call_instance_shutdown(source, instance,
@@ -169,8 +121,12 @@ class LUInstanceMove(_InstanceLU):
                                                            source_name,
                                                            result.fail_msg))
         disks = cfg.GetInstanceDisks(instance.uuid)
-        ist.CreateDisks(self, instance, disks, target_node_uuid=target,
-                        new_dirs=True)
+        try:
+            ist.CreateDisks(self, instance, disks, target_node_uuid=target,
+                            new_dirs=True)
+        except errors.OpExecError:
+            self._StartOn(instance, source)
+            raise
         errs = []
         ok, _ = ist.AssembleInstanceDisks(self, instance,
                                           ignore_secondaries=True)
@@ -180,7 +136,7 @@ class LUInstanceMove(_InstanceLU):
         else:
             for idx, disk in enumerate(disks):
                 self.LogInfo("Copying data for disk %d", idx)
-                msg = self._CopyDisk(idx, disk, disk)
+                msg = self._CopyDisk(idx, disk)
                 if msg:
                     self.LogWarning("Can't copy data over for disk %d: %s",
                                     idx, msg)
@@ -190,28 +146,39 @@ class LUInstanceMove(_InstanceLU):
         if errs:
             self.LogWarning("Some disks failed to copy, aborting")
             ist.RemoveDisks(self, instance, disks, target_node_uuid=target)
+            self._StartOn(instance, source)
             raise errors.OpExecError("Errors during disk copy: %s"
                                      % ",".join(errs))
         cfg.SetInstancePrimaryNode(instance.uuid, target)
         self.LogInfo("Removing the disks on the original node")
         ist.RemoveDisks(self, instance, disks, target_node_uuid=source)
         instance = self.instance = cfg.GetInstanceInfo(instance.uuid)
-        if instance.admin_state == C.ADMINST_UP:
-            self.LogInfo("Starting instance %s on node %s", instance.name,
-                         target_name)
-            ok, _ = ist.AssembleInstanceDisks(self, instance,
-                                              ignore_secondaries=True)
-            if not ok:
-                ist.ShutdownInstanceDisks(self, instance)
-                raise errors.OpExecError("Can't activate the instance's"
-                                         " disks")
-            result = self.rpc.call_instance_start(target,
+        self._StartOn(instance, target, required=True)
+        return None
+
+    def _StartOn(self, instance, node: str, required: bool = False) -> None:
+        """Start the instance on node if it is marked up; a failure is an
+        error with required (on the target), else a warning (the restart
+        on the source after a failed move)."""
+        if instance.admin_state != C.ADMINST_UP:
+            return
+        node_name = iu.NodeName(self.cfg, node)
+        self.LogInfo("Starting instance %s on node %s", instance.name,
+                     node_name)
+        ok, _ = ist.AssembleInstanceDisks(self, instance,
+                                          ignore_secondaries=True)
+        if ok:
+            result = self.rpc.call_instance_start(node,
                                                   (instance, None, None),
                                                   False, self.op.reason)
-            if result.fail_msg:
-                ist.ShutdownInstanceDisks(self, instance)
-                raise errors.OpExecError("Could not start instance %s on node"
-                                         " %s: %s" % (instance.name,
-                                                      target_name,
-                                                      result.fail_msg))
-        return None
+            msg = result.fail_msg and ("Could not start instance %s on node"
+                                       " %s: %s" % (instance.name, node_name,
+                                                    result.fail_msg))
+        else:
+            msg = "Can't activate the instance's disks"
+        if not msg:
+            return
+        ist.ShutdownInstanceDisks(self, instance)
+        if required:
+            raise errors.OpExecError(msg)
+        self.LogWarning("%s", msg)

@@ -299,6 +299,27 @@ def _filter_ctx(context, q, names):
     return SimpleQueryData([rules[uuid] for uuid in wanted])
 
 
+def _ExportNodes(context, names) -> List[str]:
+    cfg = context.cfg
+    return [n.uuid for n in SelectWanted(
+        [cfg.GetNodeInfo(u) for u in cfg.GetNodeList()], names, "node")]
+
+
+def _export_ctx(context, q, names):
+    from ganeti.query.misc import SimpleQueryData
+    from ganeti.cmdlib.backup import ExportRows  # pylint: disable=C0415
+    return SimpleQueryData(ExportRows(context, _ExportNodes(context, names)))
+
+
+def QueryExports(context, names) -> Dict[str, Any]:
+    """LUXI QueryExports: {node name: export names or False}."""
+    from ganeti.cmdlib.backup import ExportList  # pylint: disable=C0415
+    return {context.cfg.GetNodeInfo(node).name:
+            (False if exports is None else exports)
+            for node, exports in ExportList(
+                context, _ExportNodes(context, names)).items()}
+
+
 def _empty_ctx(context, q, names):
     from ganeti.query.misc import SimpleQueryData
     return SimpleQueryData([])
@@ -315,6 +336,7 @@ _CTX = {
     C.QR_EXTSTORAGE: _es_ctx,
     C.QR_NETWORK: _network_ctx,
     C.QR_FILTER: _filter_ctx,
+    C.QR_EXPORT: _export_ctx,
 }
 
 

@@ -219,8 +219,9 @@ class LuxiHandler:
         return self._OldStyle("network", names, fields)
 
     def LuxiQueryExports(self, nodes, use_locking=False):
-        _MaybeStringList("nodes", nodes)
-        return {}
+        """{node name: export names, or False where the node failed}."""
+        return query_data.QueryExports(self.context,
+                                       _MaybeStringList("nodes", nodes))
 
     def LuxiQueryClusterInfo(self):
         return query_data.ClusterInfo(self.context)

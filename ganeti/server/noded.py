@@ -20,6 +20,7 @@ from ganeti.backend import blockdev as backend_blockdev
 from ganeti.backend import blockdev_extra as backend_blockdev_extra
 from ganeti.backend import exports as backend_exports
 from ganeti.backend import node_extra as backend_node_extra
+from ganeti.backend import impexp as backend_impexp
 from ganeti.backend import instance as backend_instance
 from ganeti.backend import node_services as backend_services
 from ganeti.backend import osinstall as backend_os
@@ -73,6 +74,7 @@ RPC_CALLS.update(backend_node_extra.RPC_CALLS)
 RPC_CALLS.update(backend_instance.RPC_CALLS)
 RPC_CALLS.update(backend_os.RPC_CALLS)
 RPC_CALLS.update(backend_exports.RPC_CALLS)
+RPC_CALLS.update(backend_impexp.RPC_CALLS)
 RPC_CALLS.update(backend_services.RPC_CALLS)
 RPC_CALLS.update(backend_ssh_keys.RPC_CALLS)
 RPC_CALLS.update(iallocator.RPC_CALLS)  # iallocator_runner

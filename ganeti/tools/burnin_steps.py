@@ -115,7 +115,9 @@ class Burner(BurnerBase):
             disk_template=self.opts.disk_template, nics=self.opts.nics,
             os_type=self.opts.os, pnode=pnode, snode=snode, start=True,
             ip_check=self.opts.ip_check, name_check=self.opts.name_check,
-            wait_for_sync=True, file_driver="loop", file_storage_dir=None,
+            wait_for_sync=True, file_storage_dir=None,
+            file_driver=("loop" if self.opts.disk_template in
+                         (C.DT_FILE, C.DT_SHARED_FILE) else None),
             iallocator=self.opts.iallocator, beparams=dict(self.bep),
             hvparams=dict(self.hvp), hypervisor=self.hypervisor,
             osparams=dict(self.opts.osparams), **kwargs)

@@ -85,6 +85,14 @@ DESCRIPTIONS: Dict[str, List[str]] = {
         " the ext disk template) found on the nodes: whether each is valid"
         " on every node and node group, and the parameters it takes.",
     ],
+    "gnt-backup": [
+        "gnt-backup exports instances to the export directory of a node"
+        " (a directory per instance holding config.ini and a dump of"
+        " each disk, written by the OS export script) and creates"
+        " instances from such exports (the OS import script restores the"
+        " disks). The data travels between the nodes through the"
+        " import-export daemons over TLS, optionally compressed.",
+    ],
     "gnt-debug": [
         "gnt-debug holds commands to test and debug the cluster: test jobs"
         " (delay), iallocator runs, raw opcode submission and lock"
@@ -235,6 +243,16 @@ EXAMPLES: Dict[str, Dict[str, List[Example]]] = {
                       "Each provider's status on every node and group:")],
         "info": [("gnt-storage info sharedfile",
                   "The groups a provider is valid for, its parameters:")],
+    },
+    "gnt-backup": {
+        "export": [("gnt-backup export -n node2.example.com"
+                    " instance1.example.com",
+                    "Export an instance (stopped during the copy) to"
+                    " node2:")],
+        "import": [("gnt-backup import -n node3.example.com --src-node"
+                    " node2.example.com instance1.example.com",
+                    "Re-create the instance from its export on node3:")],
+        "list": [("gnt-backup list", "The exports on every node:")],
     },
     "gnt-debug": {
         "delay": [("gnt-debug delay 10",

@@ -36,6 +36,7 @@ PROGRAMS = {
     "gnt-os": ("gnt_os", "Instance operating system administration"),
     "gnt-debug": ("gnt_debug", "Debug commands"),
     "gnt-storage": ("gnt_storage", "Ganeti storage administration"),
+    "gnt-backup": ("gnt_backup", "Ganeti instance import/export"),
 }
 
 

@@ -100,8 +100,7 @@ def test_bad_input_creates_nothing(cluster, args, error):
 def test_file_serial(cluster):
     names = _names("bf")
     lines = _ok(cluster.burnin("-o", "noop", "-t", "file", "-n", NODES,
-                               "--no-move", "--rename", RENAME,
-                               *(SIZES + names)))
+                               "--rename", RENAME, *(SIZES + names)))
     assert lines[:8] == [
         "- Testing global parameters", "- Creating instances",
         "  * instance " + names[0], "    on node1." + DOMAIN,
@@ -111,7 +110,7 @@ def test_file_serial(cluster):
     assert "- Skipping migration (disk template file does not support" \
         " it)" in steps
     for step in ("- Stopping and starting instances", "- Growing disks",
-                 "- Reinstalling instances", "- Rebooting instances",
+                 "- Moving instances", "- Reinstalling instances", "- Rebooting instances",
                  "- Renaming the instances to their own name",
                  "- Checking confd results", "- Adding and removing NICs",
                  "- Activating/deactivating disks",
