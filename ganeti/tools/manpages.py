@@ -24,6 +24,8 @@ from typing import List, Optional, Tuple
 from ganeti import constants
 from ganeti.cli import opts as cli_opts
 from ganeti.tools import manpage_text
+from ganeti.tools import manpage_text_daemons
+from ganeti.tools import manpage_text_options
 
 PROGRAMS = {
     "gnt-cluster": ("gnt_cluster", "Ganeti administration, cluster-wide"),
@@ -77,11 +79,18 @@ def _ShowsDefault(opt) -> bool:
     return opt.default not in (None, "", [], {}, optparse.NO_DEFAULT)
 
 
-def _option_lines(opt) -> List[str]:
+def _option_lines(opt, program: Optional[str] = None,
+                  command: Optional[str] = None) -> List[str]:
     names = _OptionNames(opt)
     if opt.takes_value():
         names += " " + _Metavar(opt)
     help_text = (opt.help or "").replace("%default", str(opt.default))
+    note = manpage_text_options.OptionNote(opt, program, command)
+    if note:
+        help_text = help_text.rstrip()
+        if help_text and not help_text.endswith((".", ")", ":")):
+            help_text += "."
+        help_text = (help_text + " " + note).strip()
     extra = []
     if opt.choices and not all(c in help_text for c in opt.choices) and \
             _Metavar(opt) != "|".join(opt.choices):
@@ -188,6 +197,7 @@ def RenderDaemonManPage(program: str, module_name: str, summary: str,
                       (program, constants.RELEASE_VERSION))])
     if daemon_name is not None:  # a program with the daemon frame
         out += _Sections(_DaemonFacts(program, daemon_name))
+    out += _Sections(manpage_text_daemons.SECTIONS.get(program, []))
     out += _Trailer(["ganeti(7)", "daemon-util", "gnt-cluster(8)"] +
                     ["%s(8)" % d for d in sorted(DAEMONS) if d != program])
     return "\n".join(out) + "\n"
@@ -274,7 +284,7 @@ def RenderManPage(program: str, module_name: str, summary: str) -> str:
         for paragraph in manpage_text.DETAILS.get(program, {}).get(name, []):
             out += [".PP", _roff(paragraph)]
         for opt in options:
-            out.extend(_option_lines(opt))
+            out.extend(_option_lines(opt, program, name))
         out.extend(_Examples(program, name, args))
     if aliases:
         out.append(".SH ALIASES")
@@ -292,11 +302,11 @@ def RenderManPage(program: str, module_name: str, summary: str) -> str:
 
 
 def RenderToolManPage(program: str, summary: str, synopsis: str,
-                      sections) -> str:
+                      sections, see_also: Optional[List[str]] = None) -> str:
     """The man page of a tool (ganeti-cleaner): synopsis and prose."""
     out = _Header(program, summary) + [".SH SYNOPSIS", _roff(synopsis)]
     out += _Sections(sections)
-    out += _Trailer(["ganeti(7)", "ganeti-watcher(8)"])
+    out += _Trailer(see_also or ["ganeti(7)", "ganeti-watcher(8)"])
     return "\n".join(out) + "\n"
 
 
@@ -322,6 +332,11 @@ def main(argv=None) -> int:
     pages["ganeti-cleaner"] = RenderToolManPage(
         "ganeti-cleaner", "Ganeti job queue and file cleaner",
         cleaner.MAN_SYNOPSIS, cleaner.MAN_SECTIONS)
+    pages["daemon-util"] = RenderToolManPage(
+        "daemon-util", "Ganeti daemon control",
+        manpage_text_daemons.DAEMON_UTIL_SYNOPSIS,
+        manpage_text_daemons.DaemonUtilSections(),
+        ["ganeti(7)"] + ["%s(8)" % d for d in sorted(DAEMONS)])
     for program, page in pages.items():
         with open(os.path.join(outdir, program + ".8"), "w") as handle:
             handle.write(page)
