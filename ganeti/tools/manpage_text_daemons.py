@@ -24,8 +24,9 @@ SECTIONS: Dict[str, Sections] = {
         " why it does not start: ganeti-noded -f -d.",
     ])],
     "ganeti-confd": [_DAEMON_EXIT, ("EXAMPLES", [
-        "Ask the node's confd which node is the master (the confd-client"
-        " tool queries every master candidate): confd-client --master.",
+        "Ask the master candidates' confd which node is the master, with"
+        " the confd-client tool of Ganeti's tools directory: confd-client"
+        " -t cluster_master.",
     ])],
     "ganeti-masterd": [_DAEMON_EXIT, ("EXAMPLES", [
         "Start the master daemon on a master without the other nodes'"

@@ -51,7 +51,7 @@ DETAILS: Dict[str, List[str]] = {
     "remove": [
         "Removes an empty node group: it must have no nodes (move them to"
         " another group first) and must not be the cluster's last group."
-        " Networks connected to it are disconnected.",
+        " Its own parameters and instance policy are lost with it.",
     ],
     "rename": [
         "Renames a node group; the group keeps its UUID, nodes, parameters"

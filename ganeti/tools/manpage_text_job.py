@@ -11,8 +11,8 @@ DETAILS: Dict[str, List[str]] = {
         "Prints one line per job in the queue (all, or those given by id)"
         " with the fields chosen with -o; by default the id, the status and"
         " a summary of the opcodes. --running, --pending, --error and"
-        " --finished show only the jobs in those states. Archived jobs are"
-        " not listed unless given by id.",
+        " --finished show only the jobs in those states; the options can be"
+        " combined.",
     ],
     "info": [
         "Shows, for each job given, its status, priority, submission, start"
@@ -22,14 +22,16 @@ DETAILS: Dict[str, List[str]] = {
     "archive": [
         "Moves finished jobs to the archive (queue/archive/), where"
         " ganeti-cleaner removes them after 21 days.",
-        "Jobs that have not finished are refused and reported; the others"
-        " are archived.",
+        "A job that cannot be archived (it has not finished, or is unknown)"
+        " is reported as \"Failed to archive job with ID\" and makes the"
+        " exit code 1; the others are archived.",
     ],
     "autoarchive": [
         "Archives every finished job that ended longer ago than the age"
         " given (a number of seconds or a number with a unit: s, m, h, d, w;"
-        " all archives every finished job). The watcher does the same"
-        " every run with its job age of six hours.",
+        " all archives every finished job). It prints how many jobs it"
+        " archived and how many it had no time to look at; the watcher"
+        " does the same every run with its job age of six hours.",
     ],
     "cancel": [
         "A queued or waiting job is cancelled at once; a running job"
@@ -45,15 +47,17 @@ DETAILS: Dict[str, List[str]] = {
         " them." + _SELECT,
     ],
     "wait": [
-        "Waits until the job has finished, printing nothing, and exits 0"
-        " if it succeeded and 1 if it failed or was cancelled. Use it in"
-        " scripts after submitting a job without waiting for it.",
+        "Waits until the job has finished, printing nothing while it runs."
+        " If the job failed, the error is printed as \"Job N failed:"
+        " MESSAGE\" and the exit code is that of the error (usually 1)."
+        " Use it in scripts after submitting a job without waiting for it.",
     ],
     "watch": [
-        "Prints the log messages of the job as they arrive, each with its"
-        " time, until the job finishes, then the job's result; the exit"
-        " code is 0 if the job succeeded. Interrupting the command does not"
-        " affect the job.",
+        "Prints \"Output from job N follows\" and then the log messages of"
+        " the job as they arrive, each with its time, until the job"
+        " finishes. If the job failed the error is printed and the exit"
+        " code is not 0; interrupting the command does not affect the"
+        " job.",
     ],
 }
 
@@ -77,8 +81,10 @@ EXAMPLES: Dict[str, List[Example]] = {
 
 FILTER_DETAILS: Dict[str, List[str]] = {
     "add": [
-        "Adds a job filter rule. Every new job is checked against the"
-        " rules in order of priority; the first rule whose predicates all"
+        "Adds a job filter rule. A rule applies to the jobs submitted after"
+        " it (ids above its watermark) before they start; they are checked"
+        " against the rules in order of priority, and the first rule whose"
+        " predicates all"
         " match the job decides with its action: ACCEPT runs the job, PAUSE"
         " keeps it queued, REJECT cancels it, CONTINUE goes on with the next"
         " rule and RATE_LIMIT N lets at most N such jobs run at once.",

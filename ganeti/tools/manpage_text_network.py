@@ -44,8 +44,9 @@ DETAILS: Dict[str, List[str]] = {
         "Changes the gateway, the IPv6 subnet and gateway, the MAC prefix"
         " and the reserved addresses of a network. The IPv4 subnet itself"
         " cannot be changed.",
-        "Reserving an address that an instance uses is refused, and so is"
-        " releasing one that is not reserved.",
+        "The gateway and the reserved addresses cannot be changed in the"
+        " same command. An address that cannot be reserved (e.g. one in use)"
+        " or released is reported as a warning and the rest is done.",
     ],
     "remove": [
         "Removes a network. It must not be connected to any node group"

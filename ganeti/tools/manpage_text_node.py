@@ -41,11 +41,13 @@ DETAILS: Dict[str, List[str]] = {
         "Moves the instances off a node: primary instances (-p),"
         " secondary ones (-s) or both; new nodes are given with -n or"
         " chosen by an iallocator (-I).",
-        "Mirrored (drbd) instances get a new secondary node; primary"
-        " instances are first migrated or failed over to their secondary."
-        " Instances with non-mirrored disks cannot be evacuated. The"
-        " command asks for confirmation unless -f is given and submits one"
-        " job per instance.",
+        "With -n only secondary instances can be moved: each DRBD instance"
+        " gets the node given as its new secondary (its disks are"
+        " replaced). With an iallocator, the allocator decides for each"
+        " instance how it moves (migration, failover, new secondary) and"
+        " the command fails, moving nothing, if it cannot place one of"
+        " them. The command asks for confirmation unless -f is given and"
+        " submits one job per instance.",
     ],
     "failover": [
         "Fails over every primary instance of the node to its secondary"

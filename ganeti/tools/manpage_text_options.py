@@ -141,6 +141,83 @@ NOTES: Dict[str, str] = {
     "--ssh-key-type": "The type of the SSH keys of the nodes (dsa, ecdsa,"
     " rsa).",
     "--ssh-key-bits": "The length of new SSH keys in bits.",
+    # cluster verify, failover, crypto
+    "--no-voting": "The other nodes are not asked whether this node has"
+    " the newest configuration; changes the old master made later are"
+    " lost. Use it only when most nodes are down.",
+    "--error-codes": "Each problem is printed as"
+    " ftype:ecode:edomain:name:message, for scripts.",
+    "--ignore-errors": "The problems with that error code (e.g. ENODETIME)"
+    " are reported as warnings and do not make the exit code 1; repeat the"
+    " option for several codes.",
+    "--no-nplus1-mem": "Does not check that every node has the memory to"
+    " take over the instances of any single failed node.",
+    "--no-hv-param-assessment": "Does not check the hypervisor parameters"
+    " against the nodes' hypervisors.",
+    "--failure-only": "The output of nodes where the command exited 0 is"
+    " left out.",
+    "--roman": "Positive integers in the output are printed as roman"
+    " numerals (kept for compatibility with upstream).",
+    "--new-cluster-certificate": "The cluster certificate signs the node"
+    " daemons' certificates; every node gets the new one and the daemons"
+    " are restarted.",
+    "--new-node-certificates": "Every node gets a new node certificate,"
+    " signed by the cluster certificate.",
+    "--new-rapi-certificate": "The new certificate is self-signed; clients"
+    " checking the old one must be given the new one.",
+    "--rapi-certificate": "A PEM file with the key and certificate"
+    " ganeti-rapi is to use (e.g. one signed by your own CA).",
+    "--new-confd-hmac-key": "The key signs confd queries and answers;"
+    " confd clients of other programs need the new key.",
+    "--new-cluster-domain-secret": "The secret is shared by the clusters"
+    " between which instances are moved; give the others the same secret"
+    " with --cluster-domain-secret.",
+    "--cluster-domain-secret": "A file holding the secret of another"
+    " cluster, so both can exchange instances.",
+    "--new-spice-certificate": "For the SPICE consoles of KVM instances.",
+    "--spice-certificate": "A PEM file with the key and certificate of the"
+    " SPICE consoles; --spice-ca-certificate gives its CA.",
+    "--new-ssh-keys": "Every node gets a new SSH key pair and the"
+    " authorized_keys and known_hosts files are updated.",
+    "--specs-cpu-count": "min=N,max=N,std=N: the bounds and standard"
+    " value of the instance policy for the number of VCPUs.",
+    "--specs-disk-count": "min=N,max=N,std=N: the bounds and standard"
+    " value of the instance policy for the number of disks.",
+    "--specs-disk-size": "min=N,max=N,std=N: the bounds and standard"
+    " value of the instance policy for the size of a disk.",
+    "--specs-mem-size": "min=N,max=N,std=N: the bounds and standard"
+    " value of the instance policy for the memory.",
+    "--specs-nic-count": "min=N,max=N,std=N: the bounds and standard"
+    " value of the instance policy for the number of NICs.",
+    # more instance options
+    "--runtime-memory": "Balloons the running instance to this much"
+    " memory (between minmem and maxmem); the configuration is not"
+    " changed.",
+    "--new-primary": "When converting a drbd instance to another disk"
+    " template, the one of its two nodes that keeps the disks and becomes"
+    " its primary node.",
+    "--online": "Clears the offline flag of an instance, which can then be"
+    " started again.",
+    "--paused": "The instance is started paused, before it runs its"
+    " first instruction; it runs once resumed through the hypervisor.",
+    "--ignore-secondaries": "With -t full, goes on even if the disks cannot"
+    " be activated on the secondary node.",
+    "--show-cmd": "Prints the command that would attach to the console"
+    " (to run it elsewhere), instead of running it.",
+    "--helper-startup-timeout": "Seconds the helper VM (see"
+    " --install-image) may take to start.",
+    "--helper-shutdown-timeout": "Seconds the helper VM may take to shut"
+    " down once its work is done.",
+    # debug
+    "--interval": "Without it the list is printed once.",
+    "--each": "Without it all the opcodes of a file form one job.",
+    "--timing-stats": "Prints how long submitting and running the jobs"
+    " took.",
+    "--mode": "allocate, relocate, change-group, node-evacuate or"
+    " multi-allocate: which kind of iallocator request to build.",
+    "--evac-mode": "primary-only, secondary-only or all (for"
+    " node-evacuate requests).",
+    "--count": "The number of instances of a multi-allocate request.",
     # instance placement and moves
     "--iallocator": "The allocator script (e.g. hail) choosing the nodes;"
     " \".\" means the cluster's default iallocator.",
