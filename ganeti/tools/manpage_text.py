@@ -4,10 +4,12 @@ one built from its argument types, see SampleValue), and the sections
 common to every page.  The synopses, descriptions and options themselves
 come from the command tables (ganeti.tools.manpages)."""
 
+import importlib.util
 from typing import Dict, List, Optional, Tuple
 
 from ganeti import constants
 from ganeti.cli import opts
+from ganeti.tools import manpage_text_backup
 from ganeti.tools import manpage_text_cluster
 from ganeti.tools import manpage_text_group
 from ganeti.tools import manpage_text_instance
@@ -114,6 +116,15 @@ _WRITTEN = {
     "gnt-debug": (manpage_text_os.DEBUG_DETAILS,
                   manpage_text_os.DEBUG_EXAMPLES),
 }
+# Programs being added to the tree: their texts are used once they exist.
+for _program, _module, _texts in (
+        ("gnt-backup", "gnt_backup", (manpage_text_backup.BACKUP_DETAILS,
+                                      manpage_text_backup.BACKUP_EXAMPLES)),
+        ("gnt-storage", "gnt_storage",
+         (manpage_text_backup.STORAGE_DETAILS,
+          manpage_text_backup.STORAGE_EXAMPLES))):
+    if importlib.util.find_spec("ganeti.client." + _module) is not None:
+        _WRITTEN[_program] = _texts
 EXAMPLES: Dict[str, Dict[str, List[Example]]] = {
     program: dict(examples) for program, (_d, examples) in _WRITTEN.items()}
 # What the subcommands do, beyond their one-line description.

@@ -26,12 +26,16 @@ DETAILS: Dict[str, List[str]] = {
         " (unless --ignore-ipolicy).",
     ],
     "batch-create": [
-        "Reads a JSON file whose \"instances\" object maps each instance"
-        " name to its specification (disk template, disks, NICs, OS,"
-        " back-end and hypervisor parameters, nodes or iallocator) and"
-        " submits one creation job per instance. Each instance is created"
-        " as gnt-instance add would create it; a failure of one does not"
-        " stop the others.",
+        "Reads a JSON file holding a list of instance specifications, each"
+        " an object with the parameters of an instance creation"
+        " (instance_name, disk_template, disks, nics, os_type, beparams,"
+        " hvparams, pnode/snode or iallocator, ...), and submits them as one"
+        " multi-allocation, which places all instances at once and then"
+        " creates them in one job each.",
+        "A file that is not such a list, or a specification with unknown"
+        " parameters, is refused before anything is submitted. The command"
+        " ends with \"All instances created successfully.\" or the number"
+        " of errors.",
     ],
     "remove": [
         "Shuts the instance down and removes it and its disks from all"

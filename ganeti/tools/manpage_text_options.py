@@ -219,8 +219,8 @@ NOTES: Dict[str, str] = {
     " node-evacuate requests).",
     "--count": "The number of instances of a multi-allocate request.",
     # instance placement and moves
-    "--iallocator": "The allocator script (e.g. hail) choosing the nodes;"
-    " \".\" means the cluster's default iallocator.",
+    "--iallocator": "\".\" stands for the cluster's default iallocator"
+    " (gnt-cluster modify -I); hail, from the htools, is the usual one.",
     "--ignore-ipolicy": "Without it an operation that would violate the"
     " instance policy is refused.",
     "--ignore-consistency": "Goes on even if the instance's disks are"

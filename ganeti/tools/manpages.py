@@ -14,6 +14,7 @@ Usage: python -m ganeti.tools.manpages OUTDIR
 """
 
 import importlib
+import importlib.util
 import optparse
 import os
 import re
@@ -38,6 +39,13 @@ PROGRAMS = {
     "gnt-os": ("gnt_os", "Instance operating system administration"),
     "gnt-debug": ("gnt_debug", "Debug commands"),
 }
+# Programs being added to the tree, documented once their module exists.
+for _program, _entry in {
+        "gnt-backup": ("gnt_backup", "Ganeti instance import/export"),
+        "gnt-storage": ("gnt_storage", "Ganeti storage administration"),
+}.items():
+    if importlib.util.find_spec("ganeti.client." + _entry[0]) is not None:
+        PROGRAMS.setdefault(_program, _entry)
 
 
 # Daemon -> (server module, or module path below ganeti, summary, daemon
@@ -88,7 +96,7 @@ def _option_lines(opt, program: Optional[str] = None,
     note = manpage_text_options.OptionNote(opt, program, command)
     if note:
         help_text = help_text.rstrip()
-        if help_text and not help_text.endswith((".", ")", ":")):
+        if help_text and not help_text.endswith((".", ".)", ":")):
             help_text += "."
         help_text = (help_text + " " + note).strip()
     extra = []
