@@ -100,8 +100,8 @@ DETAILS: Dict[str, List[str]] = {
         "Changes hypervisor (-H), back-end (-B) and OS (-O) parameters"
         " and adds, changes or removes NICs (--net) and disks (--disk)."
         " Most changes take effect at the next start of the instance.",
-        "--disk and --net take add[:PARAMS], INDEX:remove or"
-        " INDEX:modify,PARAMS ([ADD|INDEX]:PARAMS in short). -t converts the"
+        "--disk and --net take add[:PARAMS], ID:remove or ID:PARAMS (ID: an"
+        " index or a name). -t converts the"
         " disk template (plain to drbd needs -n for the new secondary)."
         " --offline and --online mark a stopped instance offline and back."
         " A change that would not fit the instance policy is refused unless"

@@ -44,13 +44,14 @@ NOTES: Dict[str, str] = {
     "--filter": "The arguments form one query filter expression (e.g."
     " 'pinst_cnt > 0 and not offline') instead of a list of names.",
     # parameters
-    "--backend-parameters": "Back-end parameters are hypervisor-"
-    " independent: maxmem, minmem (e.g. 2G), vcpus, auto_balance,"
-    " always_failover, spindle_use." + _KEYVAL,
-    "--nic-parameters": "NIC parameters: mode (bridged, routed, openvswitch),"
-    " link (bridge or routing table) and vlan." + _KEYVAL,
-    "--node-parameters": "Node parameters: oob_program, spindle_count,"
-    " exclusive_storage, ovs, ovs_name, ovs_link, ssh_port, cpu_speed."
+    "--backend-parameters": "The keys, which do not depend on the"
+    " hypervisor, are maxmem and minmem (e.g. 2G), vcpus, auto_balance,"
+    " always_failover and spindle_use." + _KEYVAL,
+    "--nic-parameters": "The keys are mode (bridged, routed,"
+    " openvswitch), link (the bridge, routing table or switch) and vlan."
+    + _KEYVAL,
+    "--node-parameters": "The keys are oob_program, spindle_count,"
+    " exclusive_storage, ovs, ovs_name, ovs_link, ssh_port and cpu_speed."
     + _KEYVAL,
     "--disk-parameters": "Per disk template parameters, e.g."
     " drbd:resync-rate=1024 or plain:stripes=2." + _IDENTKEYVAL,
@@ -78,9 +79,9 @@ NOTES: Dict[str, str] = {
     " carry (a float; \"default\" resets it).",
     "--ipolicy-spindle-ratio": "Instance spindles per physical spindle a"
     " node may carry (a float; \"default\" resets it).",
-    "--hypervisor-parameters": "Hypervisor parameters: for KVM e.g."
-    " kernel_path, boot_order, vnc_bind_address, serial_console,"
-    " migration_downtime." + _KEYVAL,
+    "--hypervisor-parameters": "The KVM parameters are e.g. kernel_path,"
+    " boot_order, vnc_bind_address, serial_console and"
+    " migration_downtime; the option can be given once per hypervisor.",
     "--enabled-hypervisors": "The first one is the default hypervisor of"
     " new instances (kvm, xen-pvm, xen-hvm, lxc, fake, chroot).",
     "--enabled-disk-templates": "The first one is the default disk template"
@@ -258,7 +259,6 @@ NOTES: Dict[str, str] = {
     " synchronised; the instance has no redundancy until they are.",
     "--no-start": "The instance is left stopped after creation.",
     "--no-install": "The disks are created but the OS scripts are not run.",
-    "--no-name-check": "The name is not resolved; implies --no-ip-check.",
     "--no-ip-check": "The command does not ping the instance's address"
     " to check that it is unused.",
     "--no-conflicts-check": "Does not check the IP address against the"
@@ -276,7 +276,6 @@ NOTES: Dict[str, str] = {
     " network's pool, mac=generate makes a new address.",
     "--os-size": "Creates one disk of that size (suffixes M, G, T); cannot"
     " be combined with --disk.",
-    "--no-nics": "Creates the instance without network interfaces.",
     "--ext-params": "Parameters of an ext disk template's provider"
     " (provider=NAME and its own keys)." + _KEYVAL,
     "--file-driver": "How file disks are accessed: loop or blktap2.",
@@ -306,7 +305,6 @@ NOTES: Dict[str, str] = {
     "--force-join": "Joins a node that still belongs to another cluster.",
     "--no-node-setup": "Does not prepare the node over SSH; its daemons must"
     " already be set up.",
-    "--node-group": "The node group (name or UUID) to act on.",
     "--master-capable": "no keeps the node from ever becoming a master"
     " candidate.",
     "--vm-capable": "no keeps instances off the node.",
@@ -406,6 +404,26 @@ SCOPED: Dict[str, str] = {
     " instances carrying one of them." + _FILTER,
     "gnt-instance reinstall --tags": "The arguments are tags; acts on the"
     " instances carrying one of them." + _FILTER,
+    "gnt-instance modify --disk": "add:size=SIZE[,mode=rw|ro,...] adds a"
+    " disk, ID:remove removes one and ID:mode=ro changes one, where ID is"
+    " the disk's index (-1: the last one) or name.",
+    "gnt-instance modify --net": "add[:mac=MAC,ip=IP,...] adds a NIC,"
+    " ID:remove removes one and ID:ip=IP changes one, where ID is the NIC's"
+    " index (-1: the last one) or name.",
+    "gnt-instance recreate-disks --disk": "INDEX[:size=SIZE]: recreate only"
+    " this disk, optionally with a new size; repeat for several disks.",
+    "gnt-cluster command --node-group": "Runs the command only on the"
+    " nodes of this group.",
+    "gnt-cluster copyfile --node-group": "Copies the file only to the"
+    " nodes of this group.",
+    "gnt-cluster verify --node-group": "Verifies only this group (and the"
+    " cluster-wide checks).",
+    "gnt-cluster verify-disks --node-group": "Looks only at the instances"
+    " of this group.",
+    "gnt-instance add --node-group": "With an iallocator, the group whose"
+    " nodes the instance goes to.",
+    "gnt-node add --node-group": "The group the new node joins (default:"
+    " the default group).",
     "gnt-instance add --tags": "The tags the new instance gets.",
     "gnt-network add --tags": "The tags the new network gets.",
     "gnt-instance shutdown --timeout": "Seconds the instance gets to power"

@@ -277,8 +277,7 @@ def test_notes_give_what_help_leaves_out():
     page = _plain(manpages.RenderManPage("gnt-instance", "gnt_instance",
                                          "Ganeti instance administration"))
     add = page.split("\n.SS ADD\n")[1].split("\n.SS ")[0]
-    assert "Back-end parameters are hypervisor-" in add
-    assert "maxmem, minmem" in add
+    assert "do not depend on the hypervisor, are maxmem and minmem" in add
     assert "INDEX:size=SIZE" in add
     assert "low, normal or high" in add and "Default: normal." in add
     reboot = page.split("\n.SS REBOOT\n")[1].split("\n.SS ")[0]
