@@ -103,10 +103,11 @@ DETAILS: Dict[str, List[str]] = {
         " instance.",
     ],
     "list-storage": [
-        "Lists the storage units of the nodes: LVM volume groups (lvm-vg,"
-        " the default), physical volumes (lvm-pv) or the file storage"
-        " directories (file), with their size, used and free space and"
-        " whether they are allocatable. Choose the kind with -t.",
+        "Lists the storage units of the nodes: LVM volume groups (lvm-vg),"
+        " physical volumes (lvm-pv) or the file storage directories (file,"
+        " sharedfile), with their size, used and free space and whether"
+        " they are allocatable. Choose the kind with -t; without it the"
+        " kind of the cluster's default disk template is listed.",
     ],
     "modify-storage": [
         "Changes an attribute of a storage unit of a node; today the only"

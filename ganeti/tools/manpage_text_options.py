@@ -13,8 +13,8 @@ _KEYVAL = (" The value is a comma-separated list of KEY=VALUE pairs; a"
            " with - resets it to its default.")
 _IDENTKEYVAL = (" The value is NAME:KEY=VALUE,KEY=VALUE,...; the option can"
                 " be given once per NAME.")
-_FILTER = (" Several selection options of the same kind can be combined;"
-           " without any, the arguments are instance names.")
+_FILTER = (" The selection options exclude each other (the last one given"
+           " counts); without any, the arguments are instance names.")
 
 NOTES: Dict[str, str] = {
     # job submission, common to most commands
@@ -35,8 +35,9 @@ NOTES: Dict[str, str] = {
     " supported).",
     # list commands
     "--no-headers": "Prints the values only, without the title line.",
-    "--separator": "Without it the columns are aligned with spaces and sizes"
-    " are shown in human units; with it sizes default to MiB.",
+    "--separator": "Without it the columns are aligned with spaces; with it"
+    " sizes, where there are any, are given in MiB unless --units says"
+    " otherwise.",
     "--units": "h: human-readable (default without --separator), m: MiB"
     " (default with --separator), g: GiB, t: TiB.",
     "--output": "The fields are listed by the list-fields command; a list"
@@ -278,7 +279,8 @@ NOTES: Dict[str, str] = {
     " be combined with --disk.",
     "--ext-params": "Parameters of an ext disk template's provider"
     " (provider=NAME and its own keys)." + _KEYVAL,
-    "--file-driver": "How file disks are accessed: loop or blktap2.",
+    "--file-driver": "How the disk files are attached on the node (loop"
+    " devices unless another driver is given).",
     "--opportunistic-locking": "With an iallocator, only the nodes whose"
     " locks are free at once are considered.",
     # instance selection (startup, shutdown, reboot, reinstall)
@@ -330,8 +332,8 @@ NOTES: Dict[str, str] = {
     " moved instances.",
     "--ignore-soft-errors": "Lets the allocator ignore soft policy"
     " violations when choosing nodes.",
-    "--storage-type": "lvm-vg, lvm-pv, file, sharedfile, gluster or"
-    " diskless.",
+    "--storage-type": "Without it, the storage type of the cluster's"
+    " default disk template (e.g. lvm-vg for plain and drbd).",
     "--allocatable": "no keeps new logical volumes off the physical"
     " volume.",
     # groups
