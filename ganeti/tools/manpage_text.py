@@ -200,6 +200,19 @@ for _program, _target in (("gnt-cluster", ""),
     for _name, _examples in _TagExamples(_program, _target).items():
         EXAMPLES[_program].setdefault(_name, _examples)
 
+def EnvironmentSection(program: str) -> List[Tuple[str, List[str]]]:
+    """The ENVIRONMENT section of the programs whose list command takes
+    default arguments from the environment ([] for the others)."""
+    if program not in ("gnt-instance", "gnt-node", "gnt-group"):
+        return []
+    variable = "%s_LIST" % program.upper().replace("-", "_")
+    return [("ENVIRONMENT", [
+        "%s: default arguments of \"%s list\", split like a shell"
+        " command line and put before the arguments given, e.g. %s=\"-o"
+        " +tags --separator=:\" (the options given on the command line"
+        " come later and so win)." % (variable, program, variable)])]
+
+
 COMMON_SECTIONS = [
     ("COMMON OPTIONS", [
         "--submit: submit the job and print its id instead of waiting for"

@@ -304,6 +304,7 @@ def RenderManPage(program: str, module_name: str, summary: str) -> str:
     for opt in cli_opts.COMMON_OPTS:
         out.extend(_option_lines(opt))
     out += _Sections(manpage_text.COMMON_SECTIONS)
+    out += _Sections(manpage_text.EnvironmentSection(program))
     out += _Trailer(["ganeti(7)"] + ["%s(8)" % p for p in sorted(PROGRAMS)
                                      if p != program])
     return "\n".join(out) + "\n"

@@ -335,3 +335,21 @@ def test_every_page_renders_without_warnings(tmp_path):
             (path.name, result.stderr[:500])
         rendered += 1
     assert rendered >= len(manpages.PROGRAMS) + len(manpages.DAEMONS)
+
+
+@pytest.mark.parametrize("program,variable", [
+    ("gnt-instance", "GNT_INSTANCE_LIST"), ("gnt-node", "GNT_NODE_LIST"),
+    ("gnt-group", "GNT_GROUP_LIST")])
+def test_list_default_arguments_are_documented(program, variable,
+                                               monkeypatch):
+    """The page names the variable the list command really reads."""
+    from ganeti import cli
+    module_name, summary = manpages.PROGRAMS[program]
+    page = _plain(manpages.RenderManPage(program, module_name, summary))
+    assert "\n.SH ENVIRONMENT\n%s:" % variable in page
+    commands, aliases = manpages.CommandTable(module_name)
+    monkeypatch.setenv(variable, "--no-headers")
+    _func, options, _args = cli.ParseArgs(
+        program, [program, "list"], commands, aliases,
+        env_override=frozenset(["list"]))
+    assert options.no_headers
