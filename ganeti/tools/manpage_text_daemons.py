@@ -4,6 +4,7 @@ not declare: exit status, examples and the page of daemon-util."""
 from typing import Dict, List, Tuple
 
 from ganeti import constants
+from ganeti import pathutils
 
 Sections = List[Tuple[str, List[str]]]
 
@@ -40,21 +41,25 @@ SECTIONS: Dict[str, Sections] = {
     ])],
     "ganeti-watcher": [
         ("FILES", [
-            "/var/lib/ganeti/watcher.GROUP-UUID.data: per node group restart"
-            " counters and node boot ids.",
-            "/var/lib/ganeti/watcher.GROUP-UUID.instance-status: the"
-            " instances' states seen by the last run.",
-            "/var/lib/ganeti/watcher.pause: the pause's end (written by"
-            " gnt-cluster watcher pause).",
-            "/var/lib/ganeti/watcher.lock: held while a watcher runs.",
-            "/var/log/ganeti/watcher.log: what each run did.",
+            "%s: per node group restart counters and node boot ids."
+            % (pathutils.WATCHER_GROUP_STATE_FILE % "GROUP-UUID"),
+            "%s: the instances' states seen by the last run."
+            % (pathutils.WATCHER_GROUP_INSTANCE_STATUS_FILE % "GROUP-UUID"),
+            "%s: the end of the pause (written by gnt-cluster watcher"
+            " pause)." % pathutils.WATCHER_PAUSEFILE,
+            "%s: held shared by every running watcher; a program holding it"
+            " exclusively keeps watchers from running."
+            % pathutils.WATCHER_LOCK_FILE,
+            "%s: what each run did." % pathutils.LOG_WATCHER,
             "/etc/cron.d/ganeti: runs the watcher every five minutes.",
         ]),
         ("EXIT STATUS", [
-            "0 when the run finished (also when paused, when another watcher"
-            " is running, and on a node that is not the master after the"
-            " node checks); 1 on an error (logged); 2 for a wrong option"
-            " or argument.",
+            "0 when the run finished, and also when the watcher is paused,"
+            " when another program holds the watcher lock exclusively, on a"
+            " node that is not part of a cluster and on a node that is not"
+            " the master (after the node checks); 1 when the master daemon"
+            " cannot be reached or on another error (logged); 2 for a wrong"
+            " option or argument.",
         ]),
         ("EXAMPLES", [
             "Run the watcher once by hand, with debug output and ignoring a"

@@ -353,3 +353,15 @@ def test_list_default_arguments_are_documented(program, variable,
         program, [program, "list"], commands, aliases,
         env_override=frozenset(["list"]))
     assert options.no_headers
+
+
+def test_watcher_page_names_its_real_files():
+    from ganeti import pathutils
+    page = _plain(manpages.RenderDaemonManPage(
+        "ganeti-watcher", "watcher.main", "Ganeti cluster watcher", None))
+    files = page.split("\n.SH FILES\n")[1].split("\n.SH ")[0]
+    for path in (pathutils.WATCHER_LOCK_FILE, pathutils.WATCHER_PAUSEFILE,
+                 pathutils.LOG_WATCHER,
+                 pathutils.WATCHER_GROUP_STATE_FILE % "GROUP-UUID"):
+        assert path in files, path
+    assert "\n.SH EXIT STATUS\n" in page
