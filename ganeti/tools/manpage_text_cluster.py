@@ -31,9 +31,10 @@ DETAILS: Dict[str, List[str]] = {
         " its address becomes the master IP, which is moved at once. The"
         " new name is written to the configuration and the ssconf files of"
         " every node.",
-        "If you are logged in through the old master IP, the connection"
-        " may break, so the command asks for confirmation unless -f is"
-        " given.",
+        "A new address that already answers on the network is refused, and"
+        " so is a rename that changes neither the name nor the address. If"
+        " you are logged in through the old master IP, the connection may"
+        " break, so the command asks for confirmation unless -f is given.",
     ],
     "redist-conf": [
         "Copies the configuration to the master candidates and the ssconf"
@@ -129,10 +130,10 @@ DETAILS: Dict[str, List[str]] = {
         " instance policy and the candidate pool size. Instances and"
         " nodes without their own value of a parameter get the new"
         " default.",
-        "The change is refused when it would leave instances with a"
-        " hypervisor or disk template that is no longer enabled, or when a"
-        " parameter value is invalid. Changes to running instances'"
-        " parameters take effect at their next start.",
+        "An unknown hypervisor, disk template or parameter, or a value"
+        " that is not valid, makes the command refuse the whole change."
+        " Changes to running instances' parameters take effect at their"
+        " next start; check the result with gnt-cluster verify.",
     ],
     "renew-crypto": [
         "Replaces certificates and keys (cluster and node certificates,"
