@@ -32,10 +32,12 @@ DETAILS: Dict[str, List[str]] = {
         " capabilities (--master-capable, --vm-capable) and its node"
         " parameters. Setting a node offline makes the cluster stop"
         " contacting it.",
-        "Demoting a master candidate is refused if it leaves fewer"
-        " candidates than the candidate pool size, unless --auto-promote"
-        " picks a replacement or -f is given. At least one change must be"
-        " given.",
+        "Demoting a master candidate (also by draining it or setting it"
+        " offline) is refused if it leaves fewer candidates than the"
+        " candidate pool size, unless --auto-promote lets the cluster"
+        " promote another node. The master's role changes only with"
+        " gnt-cluster master-failover; unsetting vm_capable of a node with"
+        " instances is refused, and at least one change must be given.",
     ],
     "evacuate": [
         "Moves the instances off a node: primary instances (-p),"

@@ -370,7 +370,17 @@ NOTES: Dict[str, str] = {
     " keep working.",
 }
 
+_LIST_VERBOSE = ("Unusual values are spelled out: (unknown) for an unknown"
+                 " field instead of ??, (nodata) instead of ?, (unavail)"
+                 " instead of - and (offline) instead of *.")
+
 SCOPED: Dict[str, str] = {
+    "gnt-filter list --verbose": _LIST_VERBOSE,
+    "gnt-group list --verbose": _LIST_VERBOSE,
+    "gnt-instance list --verbose": _LIST_VERBOSE,
+    "gnt-job list --verbose": _LIST_VERBOSE,
+    "gnt-network list --verbose": _LIST_VERBOSE,
+    "gnt-node list --verbose": _LIST_VERBOSE,
     "gnt-cluster --file-storage-dir": "The directory below which the file"
     " disks of instances are created; it must be allowed in"
     " /etc/ganeti/file-storage-paths.",

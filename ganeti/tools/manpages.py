@@ -269,6 +269,51 @@ def _Examples(program: str, name: str, args) -> List[str]:
     return out
 
 
+# The query resource whose fields a program's list command shows.
+LIST_RESOURCES = {
+    "gnt-node": constants.QR_NODE, "gnt-instance": constants.QR_INSTANCE,
+    "gnt-group": constants.QR_GROUP, "gnt-job": constants.QR_JOB,
+    "gnt-network": constants.QR_NETWORK, "gnt-filter": constants.QR_FILTER,
+    "gnt-backup": constants.QR_EXPORT,
+}
+
+# A field of one item of a list (nic.mac/0, disk.size/3).
+_INDEXED_FIELD_RE = re.compile(r"^(.*)/(\d+)$")
+
+
+def ListFields(resource: str) -> List[Tuple[str, str, str, str]]:
+    """(name, kind, title, description) of a resource's query fields, the
+    fields of the Nth NIC or disk folded into one NAME/N entry."""
+    from ganeti import query  # pylint: disable=import-outside-toplevel
+    fields = []
+    highest = {}
+    for fdef in query.GetAllFields(query.GetFieldDefs(resource)):
+        match = _INDEXED_FIELD_RE.match(fdef.name)
+        if match is None:
+            fields.append([fdef.name, fdef.kind, fdef.title, fdef.doc])
+            continue
+        prefix, index = match.group(1), int(match.group(2))
+        if prefix not in highest:
+            doc = re.sub(r"\b1st (.*)$", r"\1 N", fdef.doc)
+            fields.append([prefix + "/N", fdef.kind,
+                           re.sub(r"\d+$", "N", fdef.title), doc])
+        highest[prefix] = max(index, highest.get(prefix, 0))
+    for field in fields:
+        prefix = field[0][:-2] if field[0].endswith("/N") else None
+        if prefix in highest:
+            field[3] += " (N from 0 to %d)" % highest[prefix]
+    return [tuple(field) for field in fields]
+
+
+def _FieldList(resource: str) -> List[str]:
+    out = [".PP", _roff("The fields, for -o and for filters (list-fields"
+                        " shows them too):")]
+    for name, kind, title, doc in ListFields(resource):
+        out += [".TP", "\\fB%s\\fR (%s)" % (_roff(name), _roff(kind)),
+                _roff("%s. Column title: %s." % (doc.rstrip("."), title))]
+    return out
+
+
 def RenderManPage(program: str, module_name: str, summary: str) -> str:
     commands, aliases = CommandTable(module_name)
     description = manpage_text.DESCRIPTIONS.get(program) or [
@@ -293,6 +338,8 @@ def RenderManPage(program: str, module_name: str, summary: str) -> str:
             out += [".PP", _roff(paragraph)]
         for opt in options:
             out.extend(_option_lines(opt, program, name))
+        if name == "list" and program in LIST_RESOURCES:
+            out.extend(_FieldList(LIST_RESOURCES[program]))
         out.extend(_Examples(program, name, args))
     if aliases:
         out.append(".SH ALIASES")

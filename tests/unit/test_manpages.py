@@ -365,3 +365,28 @@ def test_watcher_page_names_its_real_files():
                  pathutils.WATCHER_GROUP_STATE_FILE % "GROUP-UUID"):
         assert path in files, path
     assert "\n.SH EXIT STATUS\n" in page
+
+
+@pytest.mark.parametrize("program", sorted(
+    p for p in manpages.LIST_RESOURCES if p in manpages.PROGRAMS))
+def test_list_section_documents_every_query_field(program):
+    """The fields come from the query tables the master answers from; the
+    fields of the Nth NIC or disk are one NAME/N entry."""
+    from ganeti import query
+    module_name, summary = manpages.PROGRAMS[program]
+    page = _plain(manpages.RenderManPage(program, module_name, summary))
+    section = page.split("\n.SS LIST\n")[1].split("\n.SS ")[0]
+    resource = manpages.LIST_RESOURCES[program]
+    for fdef in query.GetAllFields(query.GetFieldDefs(resource)):
+        name = manpages._INDEXED_FIELD_RE.sub(r"\1/N", fdef.name)
+        assert ".TP\n%s (%s)\n" % (name, fdef.kind) in section, name
+        assert ".TP\n%s (" % fdef.name not in section or name == fdef.name
+
+
+def test_indexed_fields_are_folded():
+    fields = {name: doc for name, _k, _t, doc in
+              manpages.ListFields("instance")}
+    assert "nic.mac/0" not in fields and "disk.size/1" not in fields
+    assert fields["nic.mac/N"].startswith("MAC address of network"
+                                          " interface N (N from 0 to ")
+    assert fields["disk.size/N"].startswith("Disk size of disk N")
