@@ -89,6 +89,25 @@ DESCRIPTIONS: Dict[str, List[str]] = {
         " found on the nodes, checks that they are consistent across nodes"
         " and sets per-OS parameters and flags (hidden, blacklisted).",
     ],
+    "gnt-filter": [
+        "gnt-filter manages the job filter rules of the cluster: rules that"
+        " match jobs by their id, opcodes or reason trail and accept,"
+        " pause, reject or rate-limit them before they start. Use them to"
+        " hold back a kind of operation during maintenance, or to keep"
+        " automated tools from flooding the queue.",
+        "The rules are part of the cluster configuration; a rule only"
+        " applies to jobs submitted after it was added.",
+    ],
+    "gnt-backup": [
+        "gnt-backup exports instances (their disks and a description of"
+        " their configuration) to a node's export directory, imports them"
+        " as new instances, on this or another cluster, and lists and"
+        " removes exports.",
+    ],
+    "gnt-storage": [
+        "gnt-storage inspects the ExtStorage providers (the scripts behind"
+        " the ext disk template) found on the nodes.",
+    ],
     "gnt-debug": [
         "gnt-debug holds commands to test and debug the cluster: test jobs"
         " (delay), iallocator runs, raw opcode submission and lock"

@@ -390,3 +390,10 @@ def test_indexed_fields_are_folded():
     assert fields["nic.mac/N"].startswith("MAC address of network"
                                           " interface N (N from 0 to ")
     assert fields["disk.size/N"].startswith("Disk size of disk N")
+
+
+def test_every_program_has_a_written_description():
+    for program in manpages.PROGRAMS:
+        paragraphs = manpage_text.DESCRIPTIONS.get(program)
+        assert paragraphs and len(" ".join(paragraphs).split()) >= 20, \
+            program
