@@ -70,6 +70,36 @@ SECTIONS: Dict[str, Sections] = {
     ],
 }
 
+# Program -> the files a daemon uses besides its pid and log files.
+FILES: Dict[str, List[str]] = {
+    "ganeti-noded": [
+        "%s: the node's certificate and key (its server certificate)."
+        % pathutils.NODED_CERT_FILE,
+        "%s: the node's client certificate for RPC to other nodes."
+        % pathutils.NODED_CLIENT_CERT_FILE,
+        "%s*: the ssconf files the master keeps up to date (cluster name,"
+        " master, node lists...)." % pathutils.SSCONF_PREFIX,
+    ],
+    "ganeti-confd": [
+        "%s: the key confd signs its answers with." % pathutils.CONFD_HMAC_KEY,
+        "%s: the configuration it answers from (re-read when it changes)."
+        % pathutils.CLUSTER_CONF_FILE,
+    ],
+    "ganeti-masterd": [
+        "%s: the cluster configuration." % pathutils.CLUSTER_CONF_FILE,
+        "%s/: the job queue (job-N files, serial, version; archive/ for"
+        " archived jobs; drain for the drain flag)." % pathutils.QUEUE_DIR,
+        "%s and %s: the LUXI sockets." % (pathutils.MASTER_SOCKET,
+                                          pathutils.QUERY_SOCKET),
+    ],
+    "ganeti-rapi": [
+        "%s: the certificate and key of the HTTPS server."
+        % pathutils.RAPI_CERT_FILE,
+        "%s: the users and their passwords (re-read when it changes)."
+        % pathutils.RAPI_USERS_FILE,
+    ],
+}
+
 DAEMON_UTIL_SYNOPSIS = "daemon-util ACTION [ARGUMENTS...]"
 
 # (action with its arguments, what it does); the page lists them all.

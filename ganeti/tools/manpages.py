@@ -177,7 +177,7 @@ def _DaemonFacts(program: str, daemon_name: str) -> List[Tuple[str, list]]:
             " runs." % daemon_name,
             "/var/log/ganeti/%s.log: log file." % logbase,
             "/etc/default/ganeti: extra options.",
-        ]),
+        ] + manpage_text_daemons.FILES.get(program, [])),
     ]
 
 

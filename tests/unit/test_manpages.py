@@ -313,6 +313,17 @@ def test_daemon_pages_have_exit_status_and_examples(program):
                                                summary, name))
     for title in ("EXIT STATUS", "EXAMPLES", "FILES"):
         assert "\n.SH %s\n" % title in page, (program, title)
+    from ganeti import pathutils
+    files = page.split("\n.SH FILES\n")[1].split("\n.SH ")[0]
+    expected = {"ganeti-noded": [pathutils.NODED_CERT_FILE],
+                "ganeti-confd": [pathutils.CONFD_HMAC_KEY],
+                "ganeti-masterd": [pathutils.CLUSTER_CONF_FILE,
+                                   pathutils.MASTER_SOCKET],
+                "ganeti-rapi": [pathutils.RAPI_CERT_FILE,
+                                pathutils.RAPI_USERS_FILE],
+                "ganeti-watcher": [pathutils.LOG_WATCHER]}[program]
+    for path in expected:
+        assert path in files, (program, path)
 
 
 def test_every_page_renders_without_warnings(tmp_path):
