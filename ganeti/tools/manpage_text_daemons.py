@@ -39,6 +39,18 @@ SECTIONS: Dict[str, Sections] = {
         " user for reads too: ganeti-rapi -b 127.0.0.1"
         " --require-authentication.",
     ])],
+    "ganeti-cleaner": [
+        ("FILES", [
+            "/etc/cron.d/ganeti: runs ganeti-cleaner node and ganeti-cleaner"
+            " master every night.",
+            "/var/log/ganeti/cleaner/ and /var/log/ganeti/master-cleaner/:"
+            " one log file per run.",
+        ]),
+        ("EXAMPLES", [
+            "Clean up this node now instead of waiting for the night:"
+            " ganeti-cleaner node.",
+        ]),
+    ],
     "ganeti-watcher": [
         ("FILES", [
             "%s: per node group restart counters and node boot ids."

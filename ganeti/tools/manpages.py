@@ -387,7 +387,8 @@ def main(argv=None) -> int:
     from ganeti.tools import cleaner  # pylint: disable=import-outside-toplevel
     pages["ganeti-cleaner"] = RenderToolManPage(
         "ganeti-cleaner", "Ganeti job queue and file cleaner",
-        cleaner.MAN_SYNOPSIS, cleaner.MAN_SECTIONS)
+        cleaner.MAN_SYNOPSIS, cleaner.MAN_SECTIONS +
+        manpage_text_daemons.SECTIONS.get("ganeti-cleaner", []))
     pages["daemon-util"] = RenderToolManPage(
         "daemon-util", "Ganeti daemon control",
         manpage_text_daemons.DAEMON_UTIL_SYNOPSIS,
