@@ -25,8 +25,10 @@ DETAILS: Dict[str, List[str]] = {
         " parameters (-H) and OS parameters (-O, --os-parameters-private),"
         " which every instance of that OS gets unless it sets its own, and"
         " the hidden and blacklisted flags.",
-        "An empty value removes a parameter. The OS need not be installed"
-        " on the nodes.",
+        "The value default (e.g. -O dhcp=default) removes a parameter. New"
+        " OS parameters are validated by the OS scripts on every node that"
+        " has the OS, and unknown hypervisors or hypervisor parameters are"
+        " refused.",
     ],
 }
 
