@@ -465,10 +465,27 @@ def _Key(opt) -> str:
     return (opt._long_opts or opt._short_opts)[0]
 
 
+# The options every subcommand of a gnt-* program accepts.
+COMMON_NOTES: Dict[str, str] = {
+    "--debug": "Repeat it for more detail. The level is also passed to"
+    " the jobs the command submits (their opcodes' debug_level), so the"
+    " master daemon logs more about them.",
+    "--reason": "The text goes into the reason trail of every opcode the"
+    " command submits, next to the name of the command; gnt-job info shows"
+    " it.",
+}
+
+
 def OptionNote(opt, program: Optional[str] = None,
                command: Optional[str] = None) -> str:
-    """The man page's note on an option of PROGRAM COMMAND ("" if none)."""
+    """The man page's note on an option of PROGRAM COMMAND, or of every
+    command of PROGRAM if COMMAND is None ("" if none).  A daemon's own
+    options (no PROGRAM) have their text in their help."""
+    if program is None:
+        return ""
     key = _Key(opt)
+    if command is None:
+        return COMMON_NOTES.get(key, "")
     for scoped in ("%s %s %s" % (program, command, key),
                    "%s %s" % (program, key)):
         if scoped in SCOPED:

@@ -349,7 +349,7 @@ def RenderManPage(program: str, module_name: str, summary: str) -> str:
             out.append(_roff("Same as %s." % target))
     out.append(".SH OPTIONS OF EVERY COMMAND")
     for opt in cli_opts.COMMON_OPTS:
-        out.extend(_option_lines(opt))
+        out.extend(_option_lines(opt, program))
     out += _Sections(manpage_text.COMMON_SECTIONS)
     out += _Sections(manpage_text.EnvironmentSection(program))
     out += _Trailer(["ganeti(7)"] + ["%s(8)" % p for p in sorted(PROGRAMS)

@@ -259,6 +259,9 @@ def test_option_notes_name_real_options():
     flags = _AllFlags()
     for key in notes.NOTES:
         assert key in flags, key
+    common = {(opt._long_opts or opt._short_opts)[0]
+              for opt in opts_module.COMMON_OPTS}
+    assert set(notes.COMMON_NOTES) <= common
     for key in notes.SCOPED:
         words = key.split()
         assert words[-1] in flags, key
@@ -408,3 +411,27 @@ def test_every_program_has_a_written_description():
         paragraphs = manpage_text.DESCRIPTIONS.get(program)
         assert paragraphs and len(" ".join(paragraphs).split()) >= 20, \
             program
+
+
+def test_texts_waiting_for_their_programs_have_substance():
+    """gnt-backup and gnt-storage are documented as soon as their client
+    modules exist; their texts already meet the bar of the others."""
+    from ganeti.tools import manpage_text_backup as texts
+    for details in (texts.BACKUP_DETAILS, texts.STORAGE_DETAILS):
+        for name, paragraphs in details.items():
+            assert len(_Sentences(" ".join(paragraphs))) >= 2, name
+    assert set(texts.BACKUP_DETAILS) == {"export", "import", "list",
+                                         "list-fields", "remove"}
+    assert set(texts.STORAGE_DETAILS) == {"diagnose", "info"}
+
+
+def test_common_and_daemon_options_get_the_right_notes():
+    """--debug of a gnt-* command is explained as such; a daemon's own -d
+    keeps its own help only."""
+    page = _plain(manpages.RenderManPage("gnt-job", "gnt_job",
+                                         "Ganeti job administration"))
+    common = page.split("\n.SH OPTIONS OF EVERY COMMAND\n")[1]
+    assert "debug_level" in common and "reason trail" in common
+    noded = _plain(manpages.RenderDaemonManPage(
+        "ganeti-noded", "noded", "Ganeti node daemon", constants.NODED))
+    assert "debug_level" not in noded
