@@ -439,7 +439,7 @@ SCOPED: Dict[str, str] = {
     "gnt-instance add --tags": "The tags the new instance gets.",
     "gnt-network add --tags": "The tags the new network gets.",
     "gnt-instance shutdown --timeout": "Seconds the instance gets to power"
-    " off after the ACPI request before it is stopped forcibly.",
+    " off once asked to before it is stopped forcibly.",
     "gnt-instance modify --offline": "Marks a stopped instance offline:"
     " the cluster no longer checks or starts it.",
     "gnt-instance modify --hypervisor-parameters": "Overrides the"
@@ -448,7 +448,7 @@ SCOPED: Dict[str, str] = {
     " hypervisor parameters for this start only (not stored)." + _KEYVAL,
     "gnt-instance startup --backend-parameters": "Overrides the back-end"
     " parameters for this start only (not stored)." + _KEYVAL,
-    "gnt-instance reboot --type": "soft: the guest reboots itself (ACPI),"
+    "gnt-instance reboot --type": "soft: the guest is asked to reboot itself,"
     " hard: the hypervisor restarts the instance, full: the instance is"
     " shut down and started again, its disks re-activated.",
     "gnt-node modify --offline": "yes stops the cluster from contacting"

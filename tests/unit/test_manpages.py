@@ -284,7 +284,7 @@ def test_notes_give_what_help_leaves_out():
     assert "INDEX:size=SIZE" in add
     assert "low, normal or high" in add and "Default: normal." in add
     reboot = page.split("\n.SS REBOOT\n")[1].split("\n.SS ")[0]
-    assert "soft: the guest reboots itself" in reboot
+    assert "soft: the guest is asked to reboot itself" in reboot
     assert "--type" in {f for o in gnt_instance.commands["reboot"][2]
                         for f in o._long_opts}
 
