@@ -98,6 +98,38 @@ class NIC(ConfigObject):
     __slots__ = FIELDS
 
 
+def DiskDescription(disk: Any) -> str:
+    """A disk (objects.Disk or the node's view of one) as upstream's
+    messages show it: <LogicalVolume(/dev/VG/LV, ...)>, <DRBD8(hosts=...)>
+    or <Disk(type=..., logical_id=..., children=[...], ...)>."""
+    lid = tuple(disk.logical_id or ())
+    children = list(disk.children or [])
+    if disk.dev_type == "plain" and len(lid) == 2:
+        text = "<LogicalVolume(/dev/%s/%s" % lid
+    elif disk.dev_type == "drbd" and len(lid) >= 5:
+        text = "<DRBD8(hosts=%s/%s-%s/%s, port=%s, " % (lid[0], lid[3],
+                                                       lid[1], lid[4], lid[2])
+        if len(children) >= 2 and None not in children:
+            text += "backend=%s, metadev=%s" % (DiskDescription(children[0]),
+                                                DiskDescription(children[1]))
+        else:
+            text += "no local storage"
+    else:
+        text = "<Disk(type=%s, logical_id=%s, children=%s" % (
+            disk.dev_type, lid, [DiskDescription(c) for c in children])
+    if disk.iv_name is None:
+        text += ", not visible"
+    else:
+        text += ", visible as /dev/%s" % disk.iv_name
+    if getattr(disk, "spindles", None) is not None:
+        text += ", spindles=%s" % disk.spindles
+    if isinstance(disk.size, int):
+        text += ", size=%dm)>" % disk.size
+    else:
+        text += ", size='%s')>" % (disk.size,)
+    return text
+
+
 class Disk(ConfigObject):
     FIELDS = ["name", "dev_type", "logical_id", "children", "nodes", "iv_name",
               "size", "mode", "params", "spindles", "pci", "hvinfo",

@@ -32,6 +32,10 @@ SBINDIR = _conf("SBINDIR", PREFIX + "/sbin")
 SOURCE_DAEMON_DIR = os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "daemons")
 VENV_DIR = _conf("VENV_DIR", PKGLIBDIR + "/venv")
+# Versioned code: $prefix/share/ganeti/<major.minor>, "default" the running one
+# (switched by gnt-cluster upgrade).
+SHARE_DIR = os.path.dirname(_conf("PYTHONDIR", PREFIX + "/share/ganeti/3.0"))
+DEFAULT_VERSION_LINK = SHARE_DIR + "/default"
 KVM_PATH = _conf("KVM_PATH", "/usr/bin/qemu-system-x86_64")
 SSH_CONFIG_DIR = _conf("SSH_CONFIG_DIR", "/etc/ssh")
 SSH_LOGIN_USER = _conf("SSH_LOGIN_USER", "root")
@@ -72,6 +76,7 @@ def _compute(root: str) -> None:
     g["CLUSTER_DOMAIN_SECRET_FILE"] = g["DATA_DIR"] + "/cluster-domain-secret"
     g["SSH_KNOWN_HOSTS_FILE"] = g["DATA_DIR"] + "/known_hosts"
     g["SSH_PUB_KEYS"] = g["DATA_DIR"] + "/ganeti_pub_keys"
+    g["INTENT_TO_UPGRADE"] = g["DATA_DIR"] + "/intent-to-upgrade"
     g["RAPI_DATA_DIR"] = g["DATA_DIR"] + "/rapi"
     g["RAPI_USERS_FILE"] = g["RAPI_DATA_DIR"] + "/users"
     g["WATCHER_PAUSEFILE"] = g["DATA_DIR"] + "/watcher.pause"
@@ -99,6 +104,8 @@ def _compute(root: str) -> None:
     g["LOG_OS_DIR"] = g["LOG_DIR"] + "/os"
     g["WATCHER_LOCK_FILE"] = g["LOCK_DIR"] + "/ganeti-watcher.lock"
     g["SSCONF_LOCK_FILE"] = g["LOCK_DIR"] + "/ganeti-ssconf.lock"
+    g["RESTRICTED_COMMANDS_LOCK_FILE"] = (g["LOCK_DIR"] +
+                                          "/ganeti-restricted-commands.lock")
     g["DEFAULT_FILE_STORAGE_DIR"] = root + _conf(
         "FILE_STORAGE_DIR", "/srv/ganeti/file-storage")
     g["DEFAULT_SHARED_FILE_STORAGE_DIR"] = root + _conf(

@@ -28,6 +28,7 @@ import time
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from ganeti import errors
+from ganeti import objects
 from ganeti import pathutils
 from ganeti import storage
 from ganeti.backend import RPCFail
@@ -67,9 +68,7 @@ class NodeDisk:
         self.dynamic_params = dict(data.get("dynamic_params") or {})
 
     def __str__(self) -> str:
-        return "<Disk %s %s (%s, %sm)>" % (
-            self.dev_type, list(self.logical_id or []),
-            self.iv_name or self.name or self.uuid, self.size)
+        return objects.DiskDescription(self)
 
     __repr__ = __str__
 

@@ -370,6 +370,18 @@ def InstanceBalloonMemory(instance: Any, memory: int) -> None:
         _Fail("Failed to balloon instance memory: %s", err, exc=True)
 
 
+def ResizeDisk(instance: Any, disk: Any, new_size: int) -> None:
+    """``resize_disk``: tell the running instance's hypervisor that a disk
+    grew to new_size MiB (grow-disk of a running instance)."""
+    inst = _Instance(instance)
+    if not isinstance(disk, dict) and not hasattr(disk, "ToDict"):
+        _Fail("Invalid disk description %r", disk)
+    try:
+        _Hv(inst.hypervisor).ResizeDisk(inst, disk, int(new_size))
+    except errors.HypervisorError as err:
+        _Fail("Failed to resize disk: %s", err)
+
+
 # ------------------------------------------------------------- migration
 
 def GetInstanceMigratable(instance: Any) -> None:
@@ -500,6 +512,7 @@ RPC_CALLS: Dict[str, Callable[..., Any]] = {
     "instance_info": GetInstanceInfo,
     "all_instances_info": GetAllInstancesInfo,
     "instance_balloon_memory": InstanceBalloonMemory,
+    "resize_disk": ResizeDisk,
     "instance_migratable": GetInstanceMigratable,
     "migration_info": MigrationInfo,
     "accept_instance": AcceptInstance,

@@ -3,23 +3,27 @@ ExtStorage providers (``restricted_command``, ``node_ensure_daemon``,
 ``extstorage_diagnose``), with upstream 3.0's answers and messages.
 """
 
+import errno
 import os
 import re
 import stat
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from ganeti import constants
 from ganeti import daemon_util
 from ganeti import errors
 from ganeti import pathutils
 from ganeti.backend import _Fail
+from ganeti.utils import io as utils_io
 from ganeti.utils import process as utils_process
 
 # A failed restricted command answers only after this delay, with one
 # message whatever the reason (upstream: no probing of what exists).
 RESTRICTED_COMMAND_FAIL_DELAY = 10.0
 RESTRICTED_COMMAND_TIMEOUT = 3600
+# How long a restricted command waits for the one running before it.
+RESTRICTED_COMMAND_LOCK_TIMEOUT = RESTRICTED_COMMAND_TIMEOUT + 60
 _COMMAND_NAME_RE = re.compile(r"^[-_.a-zA-Z0-9]+$")
 
 # Daemons node_ensure_daemon may start or stop on a node.
@@ -47,7 +51,25 @@ def _SafelyOwned(path: str, want_dir: bool) -> bool:
 
 def RunRestrictedCmd(cmd: str) -> str:
     """``restricted_command``: run a command of the restricted-commands
-    directory (no arguments, clean environment); answers its output."""
+    directory (no arguments, clean environment); answers its output.
+
+    One restricted command runs at a time on a node (the lock file is
+    held while it runs and during the delay after a failure)."""
+    os.makedirs(os.path.dirname(pathutils.RESTRICTED_COMMANDS_LOCK_FILE),
+                exist_ok=True)
+    lock = utils_io.FileLock.Open(pathutils.RESTRICTED_COMMANDS_LOCK_FILE)
+    try:
+        try:
+            lock.Exclusive(blocking=True,
+                           timeout=RESTRICTED_COMMAND_LOCK_TIMEOUT)
+        except errors.LockError:
+            _Fail("Executing command '%s' failed", cmd)
+        return _RunRestrictedCmdLocked(cmd)
+    finally:
+        lock.Close()
+
+
+def _RunRestrictedCmdLocked(cmd: str) -> str:
     directory = pathutils.RESTRICTED_COMMANDS_DIR
     path = os.path.join(directory, cmd) if isinstance(cmd, str) else ""
     result = None
@@ -80,14 +102,29 @@ def EnsureDaemon(daemon_name: str, run: bool) -> bool:
     return True
 
 
+def _ProviderFileProblem(path: str, fname: str, script: bool
+                         ) -> Optional[str]:
+    """Why a provider's file is unusable (upstream's wording), or None."""
+    try:
+        st = os.stat(os.path.join(path, fname))
+    except OSError as err:
+        return ("File '%s' under path '%s' is missing (%s)" %
+                (fname, path, errno.errorcode.get(err.errno, str(err))))
+    if not stat.S_ISREG(st.st_mode):
+        return "File '%s' under path '%s' is not a regular file" % (fname,
+                                                                    path)
+    if script and not st.st_mode & stat.S_IXUSR:
+        return "File '%s' under path '%s' is not executable" % (fname, path)
+    return None
+
+
 def _DiagnoseProvider(name: str, path: str) -> List[Any]:
     """[name, path, status, diagnose message, parameters] of a provider."""
-    for script in ES_SCRIPTS:
-        script_path = os.path.join(path, script)
-        if not os.path.isfile(script_path) or \
-                not os.access(script_path, os.X_OK):
-            return [name, path, False, "script '%s' missing or not"
-                    " executable" % script, []]
+    for fname in ES_SCRIPTS + (ES_PARAMETERS_FILE,):
+        problem = _ProviderFileProblem(path, fname,
+                                       fname != ES_PARAMETERS_FILE)
+        if problem:
+            return [name, path, False, problem, []]
     params: List[List[str]] = []
     try:
         with open(os.path.join(path, ES_PARAMETERS_FILE)) as handle:
@@ -97,8 +134,9 @@ def _DiagnoseProvider(name: str, path: str) -> List[Any]:
                     params.append([parts[0], parts[1] if len(parts) > 1
                                    else ""])
     except OSError as err:
-        return [name, path, False, "error reading %s: %s" %
-                (ES_PARAMETERS_FILE, err), []]
+        return [name, path, False, "Error while reading the EXT parameters"
+                " file at %s: %s" % (os.path.join(path, ES_PARAMETERS_FILE),
+                                     err), []]
     return [name, path, True, "", params]
 
 

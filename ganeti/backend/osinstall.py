@@ -18,6 +18,7 @@ import tempfile
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ganeti import constants
+from ganeti import errors
 from ganeti import osdef
 from ganeti.backend import LocalizeVirtualPath, RPCFail, _Fail
 
@@ -50,6 +51,21 @@ def _LogicalIdPath(disk: Mapping[str, Any]) -> Optional[str]:
     return None
 
 
+def _ExtDiskPath(inst_name: str, idx: int, disk: Dict[str, Any]
+                 ) -> DiskPath:
+    """(device, uri) of an ExtStorage volume, as its attach script says."""
+    from ganeti import storage
+    from ganeti.backend import blockdev as backend_blockdev
+    try:
+        device = storage.FindDevice(backend_blockdev.ToNodeDisk(disk), [])
+    except errors.GenericError as err:
+        _Fail("Cannot find disk %d of instance %s: %s", idx, inst_name, err)
+    if device is None or not device.dev_path:
+        _Fail("Disk %d of instance %s is not available: the ExtStorage"
+              " volume is not attached", idx, inst_name)
+    return device.dev_path, device.uri
+
+
 def _DiskPath(inst_name: str, idx: int, disk: Dict[str, Any]) -> DiskPath:
     if _disk_path_resolver is not None:
         try:
@@ -61,6 +77,8 @@ def _DiskPath(inst_name: str, idx: int, disk: Dict[str, Any]) -> DiskPath:
                   err)
         if path or uri:
             return path, uri
+    if disk.get("dev_type") == constants.DT_EXT:
+        return _ExtDiskPath(inst_name, idx, disk)
     path = _LogicalIdPath(disk)
     if path is None:
         _Fail("Cannot find the device of disk %d (%s) of instance %s", idx,

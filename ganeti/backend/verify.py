@@ -445,15 +445,32 @@ def FileStoragePathProblem(path: Any) -> Optional[str]:
 
 
 def _CheckLvList(value: Any, ctx: "_Ctx") -> Any:
-    """{"vg/lv": [size, inactive, online]} of a volume group, or why not."""
+    """{"vg/lv": [size, inactive, online]} of every volume group of the
+    node (as upstream: volumes in other VGs are orphans too unless
+    reserved), or why not.  value, the cluster's VG, only asks for it."""
     try:
         from ganeti.storage import lvm
+        vg_names = sorted(lvm.ListVolumeGroups())
+        if not vg_names:
+            return {}
         return {name: list(info) for name, info in
-                lvm.GetVolumeList([value]).items()}
+                lvm.GetVolumeList(vg_names).items()}
     except ImportError:
         return "LVM support is not available on this node"
     except errors.GenericError as err:
         return str(err)
+
+
+def _CheckPvList(value: Any, ctx: "_Ctx") -> Any:
+    """The physical volumes of the VGs in value, as upstream's LvmPvInfo
+    dicts (sizes in MiB); an empty list if pvs failed."""
+    try:
+        from ganeti.storage import lvm
+    except ImportError:
+        return []
+    return [{"name": pv.name, "vg_name": pv.vg_name, "size": pv.size,
+             "free": pv.free, "attributes": pv.attributes, "lv_list": []}
+            for pv in lvm.GetPVInfo(value, filter_allocatable=False) or []]
 
 
 # A check returning _OMIT leaves its key out of the answer (storage path
@@ -556,6 +573,7 @@ _CHECKS: Dict[str, Callable[[Any, _Ctx], Any]] = {
     constants.NV_FILE_STORAGE_PATH: _CheckStoragePath,
     constants.NV_SHARED_FILE_STORAGE_PATH: _CheckStoragePath,
     constants.NV_LVLIST: _CheckLvList,
+    constants.NV_PVLIST: _CheckPvList,
     constants.NV_OOB_PATHS: _CheckOobPaths,
     constants.NV_FILE_DISKS: _ListFileStorage,
     constants.NV_OSLIST: _CheckOsList,

@@ -51,10 +51,15 @@ def _check_file_storage_dir(path: str, what: str) -> str:
 
 
 def _check_vg(vg_name: str) -> None:
-    result = process.RunCmd(["vgs", "--noheadings", "-o", "vg_name", vg_name])
-    if result.failed:
-        raise _prereq("Volume group '%s' not found or not usable: %s" %
-                      (vg_name, result.output.strip()), errors.ECODE_ENVIRON)
+    """The volume group must exist on this node and be big enough."""
+    from ganeti.storage import lvm
+    try:
+        vglist = lvm.ListVolumeGroups()
+    except errors.GenericError as err:
+        raise _prereq("Error: %s" % err)
+    status = lvm.CheckVolumeGroupSize(vglist, vg_name)
+    if status:
+        raise _prereq("Error: %s" % status)
 
 
 def GenerateClusterCrypto(hostname: str) -> str:
@@ -94,6 +99,17 @@ def WriteKnownHostsFile(cluster_name: str, host_keys: dict) -> None:
              for _, key in sorted(host_keys.items())]
     uio.WriteFile(pathutils.SSH_KNOWN_HOSTS_FILE, data="".join(lines),
                   mode=0o644)
+
+
+def InitSshSetup(node_uuid: str, key_type: str, key_bits: int) -> None:
+    """root's cluster key pair for the new master: made (an older pair of
+    the type is kept as a backup), authorized, and the only key of the
+    public key file."""
+    from ganeti import ssh_keys
+    priv, _ = ssh_keys.KeyFiles(key_type)
+    pub = ssh_keys.GenerateKeyPair(key_type, key_bits, priv)
+    ssh_keys.UpdateAuthorizedKeys(add=[pub])
+    ssh_keys.WritePubKeyFile({node_uuid: [pub]})
 
 
 def _wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
@@ -154,7 +170,7 @@ def InitCluster(cluster_name: str, mac_prefix: str = "aa:00:00",
                 install_image: str = "", zeroing_image: str = "",
                 compression_tools: Optional[List[str]] = None,
                 enabled_user_shutdown: bool = False,
-                ssh_key_type: str = "rsa", ssh_key_bits: int = 2048,
+                ssh_key_type: str = "rsa", ssh_key_bits: Optional[int] = None,
                 feedback_fn: Callable[[str], None] = logging.info,
                 start_daemons: bool = True) -> None:
     """Create a new cluster with this node as its master."""
@@ -248,6 +264,8 @@ def InitCluster(cluster_name: str, mac_prefix: str = "aa:00:00",
                           (name, ", ".join(sorted(unknown))))
     hvparams, beparams, ndparams, diskparams = _ForceParamTypes(
         hvparams, beparams, ndparams, diskparams)
+    from ganeti import ssh_keys
+    ssh_key_bits = ssh_keys.DetermineKeyBits(ssh_key_type, ssh_key_bits)
 
     # From here on the node changes: a failure puts it back as it was, so
     # that init can simply be run again.
@@ -270,6 +288,9 @@ def InitCluster(cluster_name: str, mac_prefix: str = "aa:00:00",
             master_capable=True, vm_capable=True, ndparams={}, powered=True,
             tags=[]), now)
         group.members.append(node.uuid)
+        if modify_ssh_setup:
+            feedback_fn("Initializing the SSH setup")
+            InitSshSetup(node.uuid, ssh_key_type, ssh_key_bits)
 
         be = dict(beparams or {})
         if "memory" in be:

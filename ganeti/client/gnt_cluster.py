@@ -10,12 +10,14 @@ from ganeti import errors
 from ganeti import opcodes
 from ganeti import pathutils
 from ganeti.cli import *  # noqa: F401,F403 (option objects, helpers)
-from ganeti.cli import (ARGS_NONE, ArgChoice, ArgSuggest, AskUser,
+from ganeti.cli import (ARGS_MANY_INSTANCES, ARGS_NONE, ArgChoice, ArgSuggest, AskUser,
                         EXIT_FAILURE, EXIT_SUCCESS, GenericMain, GetClient,
                         JobExecutor, PrintGenericInfo, SubmitOpCode,
                         SubmitOrSend, ToStderr, ToStdout, cli_option)
-from ganeti.client import gnt_cluster_failover, gnt_cluster_init
+from ganeti.client import (gnt_cluster_epo, gnt_cluster_failover,
+                           gnt_cluster_init)
 from ganeti.client import gnt_cluster_ops
+from ganeti.client import gnt_cluster_upgrade
 
 
 def _FormatTime(value: Any) -> str:
@@ -243,6 +245,13 @@ def VerifyDisks(opts, args) -> int:
     return retcode
 
 
+def RepairDiskSizes(opts, args) -> int:
+    """Correct the recorded sizes of the (named or all) instances' disks."""
+    op = opcodes.OpClusterRepairDiskSizes(instances=args)
+    SubmitOpCode(op, opts=opts)
+    return EXIT_SUCCESS
+
+
 def DestroyCluster(opts, args) -> int:
     if not opts.yes_do_it:
         ToStderr("Destroying a cluster is irreversible. If you really want"
@@ -353,6 +362,9 @@ commands = {
     "verify-disks": (
         VerifyDisks, ARGS_NONE, [PRIORITY_OPT, NODEGROUP_OPT, NO_STRICT_OPT],
         "", "Does a check on the cluster disk status"),
+    "repair-disk-sizes": (
+        RepairDiskSizes, ARGS_MANY_INSTANCES, [DRY_RUN_OPT, PRIORITY_OPT],
+        "[<instance_name>...]", "Updates mismatches in recorded disk sizes"),
     "redist-conf": (
         RedistributeConfig, ARGS_NONE,
         [SUBMIT_OPT, PRINT_JOBID_OPT, DRY_RUN_OPT, PRIORITY_OPT],
@@ -390,7 +402,9 @@ commands = {
 }
 commands.update(_Tags("cluster"))
 commands.update(gnt_cluster_failover.COMMANDS)
+commands.update(gnt_cluster_epo.COMMANDS)
 commands.update(gnt_cluster_ops.COMMANDS)
+commands.update(gnt_cluster_upgrade.COMMANDS)
 
 aliases = {"masterfailover": "master-failover", "show": "info"}
 

@@ -179,7 +179,7 @@ def InitCluster(opts, args) -> int:
         compression_tools=_split_list(opts.compression_tools),
         enabled_user_shutdown=bool(opts.enabled_user_shutdown),
         ssh_key_type=opts.ssh_key_type or "rsa",
-        ssh_key_bits=opts.ssh_key_bits or 2048,
+        ssh_key_bits=opts.ssh_key_bits,
         ipolicy=ClusterIPolicy(opts),
         feedback_fn=lambda msg: None,
     )

@@ -219,6 +219,11 @@ class _StoppedCluster:
             self._watcher_lock = None
 
 
+# The online nodes of the cluster and how to run commands on them (for the
+# checks made before the daemons are stopped).
+StoppedClusterNodes = _StoppedCluster
+
+
 def _WaitForMaster() -> None:
     deadline = time.monotonic() + _MASTER_WAIT
     while True:

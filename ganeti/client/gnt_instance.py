@@ -14,7 +14,7 @@ from ganeti.cli import (ARGS_MANY_INSTANCES, ARGS_ONE_INSTANCE, ArgInstance,
                         EXIT_SUCCESS, GenericList, GenericListFields,
                         GenericMain, GetClient, JobExecutor, MigrationMode,
                         ParseFields, SubmitOpCode, SubmitOrSend, ToStderr,
-                        ToStdout, cli_option)
+                        ToStdout, WaitForResultJobs, cli_option)
 from ganeti.client import gnt_instance_add, gnt_instance_info, gnt_tags
 from ganeti.utils import process as utils_process
 from ganeti.utils import text as utils_text
@@ -334,6 +334,21 @@ def MoveInstance(opts, args) -> int:
     return EXIT_SUCCESS
 
 
+def ChangeGroup(opts, args) -> int:
+    """gnt-instance change-group: move an instance to another group."""
+    (instance_name,) = args
+    client = GetClient()
+    op = opcodes.OpInstanceChangeGroup(instance_name=instance_name,
+                                       iallocator=opts.iallocator,
+                                       target_groups=opts.to,
+                                       early_release=opts.early_release)
+    return WaitForResultJobs(
+        SubmitOrSend(op, opts, cl=client), opts, client,
+        "Instance '%s' changed group successfully." % instance_name,
+        "There were %%s errors while changing group of instance '%s'." %
+        instance_name.replace("%", "%%"))
+
+
 def GrowDisk(opts, args) -> int:
     name, disk, amount = args
     try:
@@ -538,6 +553,11 @@ commands = {
          PRIORITY_OPT, IGNORE_CONSIST_OPT, IGNORE_IPOLICY_OPT],  # noqa
         "[-f] <instance>", "Move instance to an arbitrary node (only for"
         " instances of type file and lv)"),
+    "change-group": (
+        ChangeGroup, ARGS_ONE_INSTANCE,
+        [TO_GROUP_OPT, IALLOCATOR_OPT, EARLY_RELEASE_OPT, PRIORITY_OPT,  # noqa
+         SUBMIT_OPT, PRINT_JOBID_OPT],  # noqa: F405
+        "[-I <iallocator>] [--to <group>]", "Change group of instance"),
     "grow-disk": (
         GrowDisk,
         [ArgInstance(min=1, max=1), ArgUnknown(min=1, max=1),

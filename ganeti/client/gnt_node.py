@@ -13,7 +13,8 @@ from ganeti.cli import *  # noqa: F401,F403 (option objects)
 from ganeti.cli import (ARGS_MANY_NODES, ARGS_ONE_NODE, EXIT_FAILURE,
                         EXIT_SUCCESS, AskUser, ConfirmOperation,
                         GenerateTable, GenericList, GenericListFields,
-                        GenericMain, GetClient, JobSubmittedException,
+                        GenericMain, GetClient, GetOnlineNodes,
+                        JobSubmittedException,
                         ParseFields, PollJob,
                         PrintGenericInfo, SendJob, SetGenericOpcodeOpts,
                         SubmitOpCode, SubmitOrSend, ToStderr, ToStdout,
@@ -386,6 +387,35 @@ def ListDrbd(opts, args) -> int:
     return EXIT_SUCCESS
 
 
+def RestrictedCommand(opts: Any, args: List[str]) -> int:
+    """Run a restricted command (args[0]) on the given nodes or the nodes
+    of a group; prints each node's output."""
+    client = GetClient()
+    if len(args) > 1 or opts.nodegroup:
+        nodes = GetOnlineNodes(nodes=args[1:], cl=client,
+                               nodegroup=opts.nodegroup)
+    else:
+        raise errors.OpPrereqError("Node group or node names must be given",
+                                   errors.ECODE_INVAL)
+    op = opcodes.OpRestrictedCommand(command=args[0], nodes=nodes,
+                                     use_locking=opts.do_locking)
+    result = SubmitOrSend(op, opts, cl=client)
+    exit_code = EXIT_SUCCESS
+    for node, (status, text) in zip(nodes, result):
+        ToStdout("------------------------------------------------")
+        if status:
+            if opts.show_machine_names:
+                for line in text.splitlines():
+                    ToStdout("%s: %s", node, line)
+            else:
+                ToStdout("Node: %s", node)
+                ToStdout(text)
+        else:
+            exit_code = EXIT_FAILURE
+            ToStdout(text)
+    return exit_code
+
+
 commands = {
     "list": (
         ListNodes, ARGS_MANY_NODES,
@@ -455,6 +485,12 @@ commands = {
         Health, ARGS_MANY_NODES,
         [NOHDR_OPT, SEP_OPT, PRIORITY_OPT, OOB_TIMEOUT_OPT],
         "[<node_name>...]", "List health of node(s) using out-of-band"),
+    "restricted-command": (
+        RestrictedCommand, [ArgUnknown(min=1, max=1)] + ARGS_MANY_NODES,
+        [SYNC_OPT, PRIORITY_OPT, SUBMIT_OPT, PRINT_JOBID_OPT,
+         SHOW_MACHINE_OPT, NODEGROUP_OPT],
+        "<command> <node-name> [<node-name>...]",
+        "Executes a restricted command on node(s)"),
     "list-drbd": (
         ListDrbd, ARGS_ONE_NODE, [NOHDR_OPT, SEP_OPT],
         "[<node_name>]", "Query the list of used DRBD minors on the given"

@@ -71,6 +71,30 @@ def _ExistingNode(cl: Any, node: str) -> Tuple[str, Optional[str], bool,
     return name, sip, bool(is_master), port
 
 
+def SetupNodeSshKey(cluster_name: str, node: str, ssh_port: int,
+                    ssh_key_check: bool, key_type: str,
+                    key_bits: int) -> None:
+    """Give the new node its own root key pair and authorize this master's
+    key there (ssh-update over SSH); its public key is listed under its
+    name in the public key file until OpNodeAdd lists it under its uuid
+    (node_ssh_key_add)."""
+    from ganeti import ssh
+    from ganeti import ssh_keys
+    from ganeti.tools import ssh_update
+    data = ssh_update.BaseData(cluster_name)
+    data.update({
+        ssh_update.SSHS_GENERATE: {},
+        ssh_update.SSHS_SSH_KEY_TYPE: key_type,
+        ssh_update.SSHS_SSH_KEY_BITS: key_bits,
+        ssh_update.SSHS_SSH_AUTHORIZED_KEYS: [
+            ssh_keys.SSHS_ADD, {"master": [ssh_keys.ReadPublicKey(key_type)]}],
+    })
+    runner = ssh.SshRunner(cluster_name, strict_host_check=ssh_key_check)
+    answer = ssh_update.RunSshUpdate(runner, node, ssh_port, data)
+    ssh_keys.UpdatePubKeyFile(ssh_keys.SSHS_REPLACE_OR_ADD,
+                              {node: [answer["public_key"]]})
+
+
 def AddNode(opts: Any, args: List[str]) -> int:
     """Add (or with --readd re-add) a node to the cluster."""
     from ganeti.tools import node_daemon_setup  # only needed here
@@ -94,8 +118,9 @@ def AddNode(opts: Any, args: List[str]) -> int:
             return EXIT_FAILURE
         sip = opts.secondary_ip
 
-    (cluster_name, modify_ssh_setup) = cl.QueryConfigValues(
-        ["cluster_name", "modify_ssh_setup"])
+    (cluster_name, modify_ssh_setup, key_type, key_bits) = \
+        cl.QueryConfigValues(["cluster_name", "modify_ssh_setup",
+                              "ssh_key_type", "ssh_key_bits"])
     if not opts.node_setup:
         ToStdout(_NO_NODE_SETUP_WARNING)
 
@@ -104,6 +129,9 @@ def AddNode(opts: Any, args: List[str]) -> int:
         ssh_key_check=opts.ssh_key_check, debug=opts.debug,
         verbose=opts.verbose, force_join=opts.force_join,
         feedback_fn=lambda line: ToStderr("%s", line))
+    if modify_ssh_setup:
+        SetupNodeSshKey(cluster_name, node, ssh_port or _DEFAULT_SSH_PORT,
+                        opts.ssh_key_check, key_type, key_bits)
 
     op = opcodes.OpNodeAdd(node_name=args[0], secondary_ip=sip,
                            readd=opts.readd, group=opts.nodegroup,
@@ -112,8 +140,23 @@ def AddNode(opts: Any, args: List[str]) -> int:
                            disk_state=FlatToDict(dict(opts.disk_state or [])),
                            hv_state=dict(opts.hv_state or []),
                            node_setup=bool(modify_ssh_setup))
-    SubmitOpCode(op, opts=opts)
+    try:
+        SubmitOpCode(op, opts=opts)
+    except BaseException:
+        if modify_ssh_setup:
+            _ForgetNodeSshKey(node)
+        raise
     return EXIT_SUCCESS
+
+
+def _ForgetNodeSshKey(node: str) -> None:
+    """The node did not join: its key, listed under its name, goes."""
+    from ganeti import ssh_keys
+    try:
+        ssh_keys.UpdatePubKeyFile(ssh_keys.SSHS_REMOVE, {node: []})
+    except (errors.GenericError, EnvironmentError) as err:
+        ToStderr("Could not remove the SSH key of %s from the public key"
+                 " file: %s", node, err)
 
 
 def RemoveNode(opts: Any, args: List[str]) -> int:

@@ -15,14 +15,18 @@ from ganeti.cmdlib.base import (  # noqa: F401 (public re-exports)
 _LU_MODULES = (
     "cluster",
     "cluster_ops",
+    "cluster_disks",
     "verify",
     "tags",
     "query",
     "node",
+    "node_storage",
     "node_membership",
+    "node_commands",
     "group",
     "network",
     "os",
+    "extstorage",
     "test",
     "instance_create",
     "instance_ops",
@@ -31,6 +35,7 @@ _LU_MODULES = (
     "instance_migration",
     "instance_move",
     "instance_query",
+    "group_change",
 )
 
 

@@ -15,6 +15,8 @@ from ganeti.cmdlib import cluster_ops
 from ganeti.cmdlib import group
 from ganeti.cmdlib import ipolicy
 from ganeti.cmdlib.base import LogicalUnit, NoHooksLU
+from ganeti.storage import lvm
+from ganeti.utils.text import NiceSortKey
 
 
 def _architecture():
@@ -226,6 +228,10 @@ class LUClusterRedistConf(NoHooksLU):
                                     " %s: %s", name, err)
 
 
+# Disk templates storing their data in LVM volumes.
+_LVM_TEMPLATES = (constants.DT_PLAIN, constants.DT_DRBD8)
+
+
 class LUClusterSetParams(LogicalUnit):
     """Change cluster-wide parameters (gnt-cluster modify)."""
     HPATH = "cluster-modify"
@@ -290,6 +296,8 @@ class LUClusterSetParams(LogicalUnit):
                 raise errors.OpPrereqError("Unknown parameter(s): %s" %
                                            ", ".join(sorted(unknown)),
                                            errors.ECODE_INVAL)
+        _CheckVgName(self, dts if dts is not None
+                     else cl.enabled_disk_templates)
         if getattr(op, "beparams", None):
             op.beparams = iu.ForceBeParamTypes(op.beparams)
             instance_params.CheckBeParamValues(op.beparams)
@@ -346,6 +354,56 @@ class LUClusterSetParams(LogicalUnit):
         if getattr(op, "blacklisted_os", None):
             _modify_list(cl, "blacklisted_os", op.blacklisted_os)
         self.cfg.Update(cl, feedback_fn)
+
+
+def _CheckVgName(lu, new_templates) -> None:
+    """--vg-name: not unset while LVM is used; with LVM (getting) enabled,
+    the volume group must exist and be big enough on every vm_capable
+    node."""
+    vg_name = getattr(lu.op, "vg_name", None)
+    cfg = lu.cfg
+    old_templates = cfg.GetClusterInfo().enabled_disk_templates
+    lvm_enabled = any(t in _LVM_TEMPLATES for t in new_templates)
+    lvm_gets_enabled = lvm_enabled and not any(
+        t in _LVM_TEMPLATES for t in old_templates)
+    current = cfg.GetVGName()
+    if vg_name == "" and lvm_enabled:
+        raise errors.OpPrereqError("Cannot unset volume group if lvm-based"
+                                   " disk templates are or get enabled.",
+                                   errors.ECODE_INVAL)
+    if vg_name is None and current is None and lvm_enabled:
+        raise errors.OpPrereqError("Please specify a volume group when"
+                                   " enabling lvm-based disk-templates.",
+                                   errors.ECODE_INVAL)
+    if vg_name == "" and any(d.dev_type == constants.DT_PLAIN for d in
+                             cfg.GetAllDisksInfo().values()):
+        raise errors.OpPrereqError("Cannot disable lvm storage while"
+                                   " lvm-based instances exist",
+                                   errors.ECODE_INVAL)
+    if (vg_name and lvm_enabled) or (current is not None and
+                                     lvm_gets_enabled):
+        _CheckVgNameOnNodes(lu, vg_name or current)
+
+
+def _CheckVgNameOnNodes(lu, vg_name: str) -> None:
+    """Every vm_capable node must have the volume group, big enough;
+    nodes not answering are warned about and skipped."""
+    nodes = sorted(lu.cfg.GetAllNodesInfo().values(),
+                   key=lambda n: NiceSortKey(n.name))
+    node_uuids = [n.uuid for n in nodes if n.vm_capable]
+    answers = lu.rpc.call_vg_list(node_uuids)
+    for node_uuid in node_uuids:
+        res = answers[node_uuid]
+        if res.fail_msg:
+            lu.LogWarning("Error while gathering data on node %s"
+                          " (ignoring node): %s",
+                          lu.cfg.GetNodeName(node_uuid), res.fail_msg)
+            continue
+        status = lvm.CheckVolumeGroupSize(res.payload or {}, vg_name)
+        if status:
+            raise errors.OpPrereqError("Error on node '%s': %s" %
+                                       (lu.cfg.GetNodeName(node_uuid),
+                                        status), errors.ECODE_ENVIRON)
 
 
 def _modify_list(cluster, attr, mods):

@@ -21,6 +21,9 @@ from ganeti import netutils
 from ganeti import pathutils
 from ganeti.cmdlib.base import LogicalUnit, NoHooksLU
 from ganeti.cmdlib import verify_checks
+from ganeti.cmdlib.node_membership import (PotentialMasterCandidates,
+                                           WarnAboutFailedSshUpdates)
+from ganeti import ssh_keys
 from ganeti.utils import x509
 
 
@@ -159,7 +162,8 @@ class LUClusterRename(LogicalUnit):
 
 class LUClusterRenewCrypto(NoHooksLU):
     """Record the nodes' (renewed) client certificates as the master
-    candidates' certificates; SSH key renewal is refused."""
+    candidates' certificates; renew the nodes' SSH keys (node RPC
+    node_ssh_keys_renew on the master)."""
     REQ_BGL = False
     _MAX_TRIES = 5
     _RETRY_WAIT = 1.0
@@ -175,8 +179,10 @@ class LUClusterRenewCrypto(NoHooksLU):
                 raise errors.OpPrereqError(
                     "Cannot renew SSH keys if the cluster is configured to"
                     " not modify SSH setup.", errors.ECODE_INVAL)
-            raise errors.OpPrereqError("Renewing the SSH keys is not"
-                                       " supported yet", errors.ECODE_INVAL)
+            self.new_key_type = self.op.ssh_key_type or cluster.ssh_key_type
+            self.new_key_bits = ssh_keys.DetermineKeyBits(
+                self.new_key_type, self.op.ssh_key_bits,
+                cluster.ssh_key_type, cluster.ssh_key_bits)
 
     def _NodeDigest(self, node_uuid: str) -> str:
         request = [[backend.CRYPTO_TYPE_SSL_DIGEST, backend.CRYPTO_ACTION_GET,
@@ -199,8 +205,30 @@ class LUClusterRenewCrypto(NoHooksLU):
         raise errors.OpExecError(last or "unknown error")
 
     def Exec(self, feedback_fn):
-        if not self.op.node_certificates:
-            return None
+        if self.op.node_certificates:
+            self._RenewNodeCertificates(feedback_fn)
+        if self.op.renew_ssh_keys:
+            self._RenewSshKeys(feedback_fn)
+        return None
+
+    def _RenewSshKeys(self, feedback_fn) -> None:
+        feedback_fn("Renewing SSH keys")
+        cfg = self.cfg
+        cluster = cfg.GetClusterInfo()
+        master = cfg.GetMasterNode()
+        nodes = [n for n in cfg.GetAllNodesInfo().values() if not n.offline]
+        result = self.rpc.call_node_ssh_keys_renew(
+            [master], [n.uuid for n in nodes], [n.name for n in nodes],
+            [n.uuid for n in nodes if n.master_candidate],
+            PotentialMasterCandidates(cfg), cluster.ssh_key_type,
+            self.new_key_type, self.new_key_bits)
+        result[master].Raise("Could not renew the SSH keys of all nodes")
+        WarnAboutFailedSshUpdates(result[master].payload, self.LogWarning)
+        cluster.ssh_key_type = self.new_key_type
+        cluster.ssh_key_bits = self.new_key_bits
+        cfg.Update(cluster, feedback_fn)
+
+    def _RenewNodeCertificates(self, feedback_fn) -> None:
         feedback_fn("Renewing Node SSL certificates")
         cfg = self.cfg
         cluster = cfg.GetClusterInfo()
@@ -231,4 +259,3 @@ class LUClusterRenewCrypto(NoHooksLU):
                                 for item in sorted(failures.items())))
         cluster.candidate_certs = digests
         cfg.Update(cluster, feedback_fn)
-        return None

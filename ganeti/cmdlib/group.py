@@ -220,7 +220,11 @@ def UpdateDiskParams(current: Optional[dict], update: dict) -> dict:
                                        " unknown disk template '%s'"
                                        % template, errors.ECODE_INVAL)
         new = GetUpdatedParams(result.get(template), params or {})
-        ForceDictType(new, _DiskParamTypes(template))
+        types = _DiskParamTypes(template)
+        if template == constants.DT_EXT:
+            # the rest are the providers' parameters (EXTP_*), strings
+            types.update({key: str for key in new if key not in types})
+        ForceDictType(new, types)
         result[template] = new
     return result
 
@@ -617,12 +621,8 @@ class LUGroupAssignNodes(NoHooksLU):
 
 
 class LUGroupEvacuate(_GroupLU):
-    """Move a group's instances to other groups (gnt-group evacuate).
-
-    Moving instances needs the instance LUs and an iallocator, which are not
-    there yet: a group without instances evacuates trivially, others fail
-    with a clear error.
-    """
+    """Move a group's instances to other groups (gnt-group evacuate): the
+    iallocator computes the jobs (see group_change)."""
     HPATH = "group-evacuate"
 
     def ExpandNames(self):
@@ -636,10 +636,13 @@ class LUGroupEvacuate(_GroupLU):
                                                  utils_text.CommaJoin(
                                                      self.target_uuids)),
                                        errors.ECODE_INVAL)
-        self.needed_locks = {locking.LEVEL_NODEGROUP: locking.ALL_SET}
+        self.needed_locks = {locking.LEVEL_NODEGROUP: locking.ALL_SET,
+                             locking.LEVEL_NODE: locking.ALL_SET}
         self.share_locks[locking.LEVEL_NODEGROUP] = 1
+        self.share_locks[locking.LEVEL_NODE] = 1
 
     def CheckPrereq(self):
+        from ganeti.cmdlib.group_change import ChosenIAllocator
         if not self.target_uuids:
             self.target_uuids = [u for u in self.cfg.GetAllNodeGroupsInfo()
                                  if u != self.group_uuid]
@@ -647,17 +650,25 @@ class LUGroupEvacuate(_GroupLU):
                 raise errors.OpPrereqError("There are no possible target"
                                            " groups", errors.ECODE_INVAL)
         self.instances = GroupInstances(self.cfg, self.group_uuid)
-        if self.instances:
-            raise errors.OpPrereqError("Evacuating instances from a node group"
-                                       " is not supported yet (group '%s' has"
-                                       " %d instance(s))" %
-                                       (self.op.group_name,
-                                        len(self.instances)),
-                                       errors.ECODE_STATE)
+        self.ialloc_name = ChosenIAllocator(self) if self.instances else None
 
     def BuildHooksEnv(self):
         return {"GROUP_NAME": self.op.group_name,
                 "TARGET_GROUPS": " ".join(self.target_uuids)}
 
     def Exec(self, feedback_fn):
-        return ResultWithJobs([])
+        from ganeti.cmdlib import group_change
+        if not self.instances:
+            return ResultWithJobs([])
+        names = sorted(self.cfg.GetInstanceInfo(uuid).name
+                       for uuid in self.instances)
+        jobs = group_change.GroupChangeJobs(
+            self, names, self.target_uuids, self.ialloc_name,
+            "Can't compute group evacuation using iallocator '%s': %s")
+        if self.op.force_failover:
+            jobs = group_change.ForceFailover(jobs)
+        if self.op.sequential:
+            jobs = group_change.Sequential(jobs)
+        self.LogInfo("Iallocator returned %s job(s) for evacuating node group"
+                     " %s", len(jobs), self.op.group_name)
+        return ResultWithJobs(jobs)

@@ -244,6 +244,16 @@ class LUInstanceGrowDisk(_InstanceLU):
         self._Grow(instance.primary_node, False, False, "Grow request failed")
         _RecordGrow(disk, self.delta)
         self.cfg.UpdateDisk(disk)
+        if instance.admin_state == C.ADMINST_UP and \
+                instance.hypervisor == C.HT_KVM:
+            # a running KVM guest learns of the new size at once (QMP
+            # block_resize); the disk has grown even if this fails.  No
+            # call for other hypervisors (upstream 3.0's master makes none
+            # for a fake instance).
+            result = self.rpc.call_resize_disk(
+                instance.primary_node, instance, disk.ToDict(), disk.size)
+            result.Warn("Could not notify the hypervisor of the new size of"
+                        " disk %s" % self.op.disk, self.LogWarning)
         if self.op.wait_for_sync and \
                 not ist.WaitForSync(self, instance, disks=[disk]):
             self.LogWarning("Disk syncing has not returned a good status;"

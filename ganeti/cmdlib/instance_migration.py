@@ -382,7 +382,23 @@ class _MigrateFailoverLU(_InstanceLU):
         result.Raise("Could not finalize instance migration")
         self._CloseDisks(source, feedback_fn)
         self._OpenDisks(target, True, feedback_fn)
+        if self.template in (C.DT_RBD, C.DT_EXT):
+            self._UnmapDisks(source, feedback_fn)
         feedback_fn("* done")
+
+    def _UnmapDisks(self, source: str, feedback_fn) -> None:
+        """After a migration, unmap the (shared) disks from the source."""
+        source_name = iu.NodeName(self.cfg, source)
+        feedback_fn("* unmapping instance's disks from %s" % source_name)
+        for disk in self._Disks():
+            result = self.rpc.call_blockdev_shutdown(source,
+                                                     (disk, self.instance))
+            if result.fail_msg:
+                logging.error("Migration was successful, but couldn't unmap"
+                              " the block device %s on source node %s: %s",
+                              disk.iv_name, source_name, result.fail_msg)
+                logging.error("You need to unmap the device %s manually on"
+                              " %s", disk.iv_name, source_name)
 
     def _AbortMigration(self, info, feedback_fn) -> None:
         instance = self.instance

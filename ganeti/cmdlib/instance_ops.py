@@ -334,6 +334,15 @@ class LUInstanceRename(_InstanceLU):
                             old_dir, new_dir))
         ist.StartInstanceDisks(self, renamed, None)
         renamed = self.cfg.GetInstanceInfo(instance.uuid)
+        # the volumes' info (LVM tag "originstname+NAME") follows the name
+        info = ist.InfoText(renamed)
+        for idx, disk in enumerate(new_disks):
+            for node_uuid in self.cfg.GetInstanceNodes(renamed.uuid):
+                result = self.rpc.call_blockdev_setinfo(node_uuid,
+                                                        (disk, renamed), info)
+                result.Warn("Error setting info on node %s for disk %s" %
+                            (iu.NodeName(self.cfg, node_uuid), idx),
+                            self.LogWarning)
         try:
             result = self.rpc.call_instance_run_rename(
                 renamed.primary_node, renamed, old_name,

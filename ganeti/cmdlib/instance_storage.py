@@ -36,29 +36,8 @@ IDISK_PARAMS = frozenset([IDISK_SIZE, IDISK_SPINDLES, IDISK_MODE, IDISK_ADOPT,
 _SYNC_RETRIES = 10
 
 
-def DiskDescription(disk) -> str:
-    """A disk as shown in error messages."""
-    lid = tuple(disk.logical_id or ())
-    if disk.dev_type == C.DT_DRBD8 and len(lid) >= 5:
-        text = "<DRBD8(hosts=%s/%s-%s/%s, port=%s, " % (lid[0], lid[3],
-                                                       lid[1], lid[4], lid[2])
-        text += "backend=%s, metadev=%s, " % (
-            DiskDescription(disk.children[0]) if disk.children else None,
-            DiskDescription(disk.children[1])
-            if disk.children and len(disk.children) > 1 else None)
-    else:
-        text = "<Disk(type=%s, logical_id=%s, children=%s, " % (
-            disk.dev_type, lid, [DiskDescription(c)
-                                 for c in disk.children or []])
-    if disk.iv_name is None:
-        text += "not visible"
-    else:
-        text += "visible as /dev/%s" % disk.iv_name
-    if isinstance(disk.size, int):
-        text += ", size=%dm)>" % disk.size
-    else:
-        text += ", size='%s')>" % (disk.size,)
-    return text
+# A disk as shown in error messages (one formatter for master and nodes).
+DiskDescription = objects.DiskDescription
 
 
 # ---------------------------------------------------------------- input
@@ -73,6 +52,14 @@ def ComputeDisks(disks_spec: List[Dict[str, Any]], disk_template: str,
             raise errors.OpPrereqError("Unknown disk parameters: %s"
                                        % ", ".join(sorted(unknown)),
                                        errors.ECODE_INVAL)
+        if disk_template == C.DT_EXT and not spec.get(IDISK_PROVIDER):
+            raise errors.OpPrereqError("Missing provider for template '%s'"
+                                       % C.DT_EXT, errors.ECODE_INVAL)
+        if disk_template != C.DT_EXT and IDISK_PROVIDER in spec:
+            raise errors.OpPrereqError("The '%s' option is only valid for"
+                                       " the %s disk template, not %s" %
+                                       (IDISK_PROVIDER, C.DT_EXT,
+                                        disk_template), errors.ECODE_INVAL)
         mode = spec.get(IDISK_MODE, DISK_RDWR)
         if mode not in DISK_ACCESS_SET:
             raise errors.OpPrereqError("Invalid disk access mode '%s'" % mode,
@@ -201,6 +188,7 @@ def GenerateDiskTemplate(lu, template: str, instance_uuid: str,
                                 nodes=[pnode_uuid], **common)
             disk.params = {k: v for k, v in info.items()
                            if k not in IDISK_PARAMS}
+            disk.params[IDISK_PROVIDER] = provider
         else:
             raise errors.ProgrammerError("Unknown disk template '%s'"
                                          % template)

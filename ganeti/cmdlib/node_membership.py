@@ -197,6 +197,33 @@ def _Promote(lu, node) -> None:
     jobqueue = getattr(lu.context, "jobqueue", None)
     if jobqueue is not None:
         jobqueue.AddNode(node.name)
+    UpdateCandidateSshKey(lu, node, True)
+
+
+def UpdateCandidateSshKey(lu, node, candidate: bool) -> None:
+    """node became (candidate) or stopped being a master candidate: with
+    modify_ssh_setup its SSH key is now authorized on every node (or
+    nowhere any more).  Failures are warnings."""
+    cfg = lu.cfg
+    if not cfg.GetClusterInfo().modify_ssh_setup:
+        return
+    master = cfg.GetMasterNode()
+    potential = PotentialMasterCandidates(cfg)
+    if candidate:
+        result = lu.rpc.call_node_ssh_key_add(
+            [master], node.uuid, node.name, potential, True, False, False)
+    else:
+        candidates = [n.uuid for n in cfg.GetAllNodesInfo().values()
+                      if n.master_candidate]
+        result = lu.rpc.call_node_ssh_key_remove(
+            [master], node.uuid, node.name, candidates, potential, True,
+            False, False, False, False)
+    answer = result[master]
+    if answer.fail_msg:
+        lu.LogWarning("Could not update the SSH setup of node '%s': %s",
+                      node.name, answer.fail_msg)
+        return
+    WarnAboutFailedSshUpdates(answer.payload, lu.LogWarning)
 
 
 def AdjustCandidatePool(lu, exceptions: Iterable[str]) -> List[str]:
@@ -224,6 +251,20 @@ def AdjustCandidatePool(lu, exceptions: Iterable[str]) -> List[str]:
         lu.LogInfo("Note: more nodes are candidates (%d) than desired (%d)",
                    mc_now + len(done), wanted)
     return done
+
+
+def PotentialMasterCandidates(cfg) -> List[str]:
+    """Names of the nodes that may become master candidates (they keep
+    every node's public SSH key)."""
+    return sorted(n.name for n in cfg.GetAllNodesInfo().values()
+                  if n.master_capable)
+
+
+def WarnAboutFailedSshUpdates(failures: Any, warn_fn) -> None:
+    """Warn about each [node, error] of an SSH key RPC's answer."""
+    for node, msg in failures or []:
+        warn_fn("Error when updating the SSH setup of node '%s': %s",
+                node, msg)
 
 
 class _StaticResolver:
@@ -501,7 +542,22 @@ class LUNodeAdd(LogicalUnit):
                       if not n.offline and n.uuid not in
                       (node.uuid, cfg.GetMasterNode())]
             UploadFiles(self, others, [hosts])
+        if cluster.modify_ssh_setup:
+            self._AddSshKey(node)
         return None
+
+    def _AddSshKey(self, node) -> None:
+        """Spread the new node's SSH key (gnt-node add listed it under the
+        node's name in the master's public key file)."""
+        master = self.cfg.GetMasterNode()
+        potential = PotentialMasterCandidates(self.cfg)
+        is_potential = node.name in potential
+        result = self.rpc.call_node_ssh_key_add(
+            [master], node.uuid, node.name, potential,
+            node.master_candidate, is_potential, is_potential)
+        result[master].Raise("Could not update the SSH setup of node '%s'"
+                             " after adding it." % node.name)
+        WarnAboutFailedSshUpdates(result[master].payload, self.LogWarning)
 
 
 class LUNodeRemove(LogicalUnit):
@@ -542,6 +598,22 @@ class LUNodeRemove(LogicalUnit):
         self.op.node_name = node.name
         self.node = node
 
+    def _RemoveSshKey(self, node) -> None:
+        """Take the node's SSH key back from the others, and the
+        candidates' keys (those promoted in its place too) from it; the
+        node is out of the configuration, not yet out of the cluster."""
+        cfg = self.cfg
+        master = cfg.GetMasterNode()
+        potential = PotentialMasterCandidates(cfg)
+        candidates = [n.uuid for n in cfg.GetAllNodesInfo().values()
+                      if n.master_candidate]
+        result = self.rpc.call_node_ssh_key_remove(
+            [master], node.uuid, node.name, candidates, potential,
+            node.master_candidate, node.master_capable, True, True, False)
+        result[master].Raise("Could not remove the SSH key of node '%s'"
+                             " (UUID: %s)." % (node.name, node.uuid))
+        WarnAboutFailedSshUpdates(result[master].payload, self.LogWarning)
+
     def _RunPostHookOn(self, node_name: str) -> None:
         """The post hooks on the node leaving (it is out of the config)."""
         build = getattr(self.proc, "BuildHooksManager", None)
@@ -564,6 +636,8 @@ class LUNodeRemove(LogicalUnit):
         # Written together with the node's removal below.
         cluster.candidate_certs.pop(node.uuid, None)
         self.context.RemoveNode(node.uuid)
+        if cluster.modify_ssh_setup:
+            self._RemoveSshKey(node)
 
         self._RunPostHookOn(node.name)
         result = self.rpc.call_node_leave_cluster(node.name,

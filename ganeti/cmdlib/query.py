@@ -14,6 +14,7 @@ from ganeti import pathutils
 from ganeti import query
 from ganeti.cmdlib.base import NoHooksLU
 from ganeti.cmdlib.cluster import ClusterInfo as _ClusterInfo
+from ganeti.cmdlib.extstorage import ExtStorageQueryData as _es_ctx
 from ganeti.cmdlib.os import OsQueryData as _os_ctx
 from ganeti.cmdlib.tags import GetTaggedObject
 
@@ -311,6 +312,7 @@ _CTX = {
     C.QR_JOB: _job_ctx,
     C.QR_LOCK: _lock_ctx,
     C.QR_OS: _os_ctx,
+    C.QR_EXTSTORAGE: _es_ctx,
     C.QR_NETWORK: _network_ctx,
     C.QR_FILTER: _filter_ctx,
 }
@@ -318,8 +320,7 @@ _CTX = {
 
 def _Prepare(context, what: str, fields, qfilter):
     if what not in _CTX and what not in (C.QR_NETWORK, C.QR_EXPORT,
-                                          C.QR_FILTER, C.QR_OS,
-                                          C.QR_EXTSTORAGE):
+                                          C.QR_FILTER, C.QR_OS):
         raise errors.OpPrereqError("Resource type '%s' unknown" % (what,),
                                    errors.ECODE_INVAL)
     q = query.MakeQuery(what, fields, qfilter)

@@ -382,6 +382,7 @@ class LUClusterVerifyGroup(LogicalUnit):
         if self.vg_name is not None:
             params[constants.NV_VGLIST] = None
             params[constants.NV_LVLIST] = self.vg_name
+            params[constants.NV_PVLIST] = [self.vg_name]
         if self.bridges:
             params[constants.NV_BRIDGES] = list(self.bridges)
         # the distinct out-of-band programs of all nodes, in node order

@@ -18,6 +18,7 @@ from typing import (Any, Callable, Dict, Iterable, List, Optional, Sequence,
 
 from ganeti import constants
 from ganeti import pathutils
+from ganeti.storage import lvm
 # CommaJoin, NiceSort and NiceSortKey are also used as vc.* by verify.py.
 from ganeti.utils.text import CommaJoin, NiceSort, NiceSortKey
 
@@ -26,8 +27,6 @@ ETYPE_WARNING = constants.CV_WARNING
 
 # Allowed clock difference between the master and a node (seconds).
 NODE_MAX_CLOCK_SKEW = 150.0
-# Smallest usable volume group (MiB).
-MIN_VG_SIZE = 20480
 
 # Local disk status of a block device (upstream's LDS_* values).
 LDS_OKAY = 1
@@ -329,18 +328,25 @@ def VerifyNodeLVM(rep: Reporter, name: str, nresult: dict,
     vglist = nresult.get(constants.NV_VGLIST)
     test = not vglist
     rep.ErrorIf(test, "ENODELVM", name, "unable to check volume groups")
-    if test:
-        return None
-    size = vglist.get(vg_name) if isinstance(vglist, dict) else None
-    if size is None:
-        status = "volume group '%s' missing" % vg_name
-    elif size < MIN_VG_SIZE:
-        status = ("volume group '%s' too small (%s MiB required, %d MiB"
-                  " found)" % (vg_name, MIN_VG_SIZE, size))
-    else:
-        status = None
-    rep.ErrorIf(status, "ENODELVM", name, "%s", status)
-    return size
+    if not test:
+        if not isinstance(vglist, dict):
+            vglist = {}
+        status = lvm.CheckVolumeGroupSize(vglist, vg_name)
+        rep.ErrorIf(status, "ENODELVM", name, "%s", status)
+    for problem in _PvProblems(nresult):
+        rep.ErrorIf(True, "ENODELVM", name, "%s", problem)
+    return vglist.get(vg_name) if not test else None
+
+
+def _PvProblems(nresult: dict) -> List[str]:
+    """What is wrong with the node's physical volumes (LVM can't use a
+    ':' in a PV name)."""
+    pvlist = nresult.get(constants.NV_PVLIST)
+    if not isinstance(pvlist, list):
+        return ["Can't get PV list from node"]
+    return ["Invalid character ':' in PV '%s' of VG '%s'" %
+            (pv.get("name"), pv.get("vg_name")) for pv in pvlist
+            if isinstance(pv, dict) and ":" in str(pv.get("name", ""))]
 
 
 def VerifyNodeBridges(rep: Reporter, name: str, nresult: dict,

@@ -542,3 +542,8 @@ class BaseHypervisor:
     def HotModDevice(self, instance: Any, dev_type: str, device: Any,
                      extra: Any, seq: int) -> Any:
         raise errors.HotplugError(HOTPLUG_UNSUPPORTED)
+
+    def ResizeDisk(self, instance: Any, disk: Any, new_size: int) -> None:
+        """Tell the running instance that its disk is now new_size MiB."""
+        raise errors.HypervisorError("Online disk resize is not supported"
+                                     " by the %s hypervisor" % self.NAME)

@@ -145,6 +145,9 @@ class FakeHypervisor(hv_base.BaseHypervisor):
             return "Directory %s is not writable" % self.run_dir
         return None
 
+    def ResizeDisk(self, instance: Any, disk: Any, new_size: int) -> None:
+        """Nothing to tell: a fake instance has no guest."""
+
     def BalloonInstanceMemory(self, instance: Any, mem: int) -> None:
         _, vcpus = self._Read(instance.name)
         self._Write(instance.name, mem, vcpus)

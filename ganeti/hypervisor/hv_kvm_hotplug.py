@@ -98,6 +98,33 @@ class KvmHotplugMixin:
         for idx, tap in enumerate(taps):
             paths.WriteTap(idx, tap)
 
+    # ---- online disk resize
+
+    def ResizeDisk(self, instance: Any, disk: Any, new_size: int) -> None:
+        """QMP block_resize of the running instance's drive to new_size MiB
+        (the guest sees the new capacity at once)."""
+        paths = self._Paths(instance.name)  # type: ignore[attr-defined]
+        if not InstancePid(paths)[1]:
+            raise errors.HypervisorError("Instance %s is not running"
+                                         % instance.name)
+        uuid = _ToDict(disk).get("uuid")
+        runtime = KvmRuntime.Load(paths)
+        hvinfo = next((_ToDict(entry[0]).get("hvinfo") or {}
+                       for entry in runtime.disks
+                       if _ToDict(entry[0]).get("uuid") == uuid), None)
+        if hvinfo is None:
+            raise errors.HypervisorError("Disk %s is not attached to instance"
+                                         " %s" % (uuid, instance.name))
+        if not hvinfo.get("driver"):
+            # -drive if=... without an id: qemu named the drive itself
+            raise errors.HypervisorError("Disk %s of instance %s was not"
+                                         " started as a -device: no drive id"
+                                         " to resize" % (uuid, instance.name))
+        drive_id = hvinfo["id"]
+        with qmp.QmpConnection(paths.qmp, timeout=_QMP_TIMEOUT) as conn:
+            conn.Execute("block_resize", {"device": drive_id,
+                                          "size": int(new_size) * 1024 * 1024})
+
     # ---- add
 
     def HotAddDevice(self, instance: Any, dev_type: str, device: Any,

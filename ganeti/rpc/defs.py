@@ -294,6 +294,9 @@ def _ld_params(dev_type: str, dt_params: dict) -> dict:
     if dev_type == "drbd":
         return {ld: dt_params[dt] for dt, ld in _DRBD_LD_KEYS.items()
                 if dt in dt_params}
+    if dev_type == "ext":
+        # "access" and the providers' parameters (cluster/group level)
+        return dict(dt_params)
     return {key: dt_params[key] for key in _SIMPLE_LD_KEYS.get(dev_type, ())
             if key in dt_params}
 

@@ -17,11 +17,14 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from ganeti import backend
 from ganeti.backend import blockdev as backend_blockdev
+from ganeti.backend import blockdev_extra as backend_blockdev_extra
 from ganeti.backend import exports as backend_exports
+from ganeti.backend import node_extra as backend_node_extra
 from ganeti.backend import instance as backend_instance
 from ganeti.backend import node_services as backend_services
 from ganeti.backend import osinstall as backend_os
 from ganeti.backend import storage as backend_storage
+from ganeti.backend import ssh_keys as backend_ssh_keys
 from ganeti.backend import verify as backend_verify
 from ganeti import constants
 from ganeti import daemon
@@ -65,10 +68,13 @@ RPC_CALLS: Dict[str, Callable[..., Any]] = {
     "set_watcher_pause": backend.SetWatcherPause,
 }
 RPC_CALLS.update(backend_blockdev.RPC_CALLS)
+RPC_CALLS.update(backend_blockdev_extra.RPC_CALLS)
+RPC_CALLS.update(backend_node_extra.RPC_CALLS)
 RPC_CALLS.update(backend_instance.RPC_CALLS)
 RPC_CALLS.update(backend_os.RPC_CALLS)
 RPC_CALLS.update(backend_exports.RPC_CALLS)
 RPC_CALLS.update(backend_services.RPC_CALLS)
+RPC_CALLS.update(backend_ssh_keys.RPC_CALLS)
 RPC_CALLS.update(iallocator.RPC_CALLS)  # iallocator_runner
 # Volumes, storage units, power, OOB and demotion (ganeti.backend.storage);
 # entries above take precedence.

@@ -24,6 +24,7 @@ DT_DRBD8 = constants.DT_DRBD8
 DT_FILE = constants.DT_FILE
 DT_SHARED_FILE = constants.DT_SHARED_FILE
 DT_BLOCK = constants.DT_BLOCK
+DT_EXT = constants.DT_EXT
 
 # dev_type -> (module, class)
 _DEV_MAP = {
@@ -32,6 +33,7 @@ _DEV_MAP = {
     DT_FILE: ("ganeti.storage.filestorage", "FileStorage"),
     DT_SHARED_FILE: ("ganeti.storage.filestorage", "FileStorage"),
     DT_BLOCK: ("ganeti.storage.blockdev", "PersistentBlockDevice"),
+    DT_EXT: ("ganeti.storage.extstorage", "ExtStorageDevice"),
 }
 SUPPORTED_DEV_TYPES = frozenset(_DEV_MAP)
 

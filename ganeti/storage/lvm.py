@@ -31,6 +31,8 @@ from ganeti.storage import base
 from ganeti.utils import process as utils_process
 
 LDP_STRIPES = "stripes"
+# The smallest volume group (MiB) a cluster accepts (init, modify, verify).
+MIN_VG_SIZE = 20480
 DEFAULT_PARAMS = {LDP_STRIPES: 1}
 
 # LVM naming rules (lvm(8), "VALID NAMES").
@@ -350,15 +352,31 @@ def ListVolumeGroups() -> Dict[str, int]:
     return groups
 
 
+def CheckVolumeGroupSize(vglist: Dict[str, int], vg_name: str,
+                         min_size: int = MIN_VG_SIZE) -> Optional[str]:
+    """What is wrong with vg_name in {vg: size MiB} (missing, too small),
+    or None if it is fine."""
+    size = vglist.get(vg_name)
+    if size is None:
+        return "volume group '%s' missing" % vg_name
+    if size < min_size:
+        return ("volume group '%s' too small (%s MiB required, %d MiB found)"
+                % (vg_name, min_size, size))
+    return None
+
+
 def GetVolumeList(vg_names: Any) -> Dict[str, Tuple[str, bool, bool]]:
     """Logical volumes of the VGs (the lv_list RPC), see ParseLvListOutput."""
     if isinstance(vg_names, str):
         vg_names = [vg_names]
-    out = _Report(["lvs", "--noheadings", "--units=m", "--nosuffix",
+    result = _Run(["lvs", "--noheadings", "--units=m", "--nosuffix",
                    "--separator=%s" % REPORT_SEP,
                    "-o", "vg_name,lv_name,lv_size,lv_attr"]
                   + list(vg_names or []))
-    return ParseLvListOutput(out)
+    if result.failed:
+        raise errors.BlockDeviceError("Failed to list logical volumes, lvs"
+                                      " output: %s" % result.output)
+    return ParseLvListOutput(result.stdout)
 
 
 def RemoveMissingPVs(vg_name: str) -> None:
@@ -563,6 +581,14 @@ class LogicalVolume(base.BlockDev):
         snap_name = snap_name or self._lv_name + ".snap"
         size = int(snap_size or self.size)
         ValidateName(snap_name)
+        # A snapshot left by an earlier (failed) export goes first.
+        stale = LogicalVolume((self._vg_name, snap_name), None, size,
+                              self.params, self.dyn_params)
+        try:
+            stale.Remove()
+        except errors.BlockDeviceError as err:
+            logging.warning("Can't remove the old snapshot %s: %s",
+                            stale.dev_path, err)
         info = GetVGInfo([self._vg_name])
         if not info:
             base.ThrowError("Can't compute VG info for vg %s", self._vg_name)

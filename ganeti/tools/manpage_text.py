@@ -105,8 +105,9 @@ DESCRIPTIONS: Dict[str, List[str]] = {
         " removes exports.",
     ],
     "gnt-storage": [
-        "gnt-storage inspects the ExtStorage providers (the scripts behind"
-        " the ext disk template) found on the nodes.",
+        "gnt-storage shows the ExtStorage providers (the scripts behind"
+        " the ext disk template) found on the nodes: whether each is valid"
+        " on every node and node group, and the parameters it takes.",
     ],
     "gnt-debug": [
         "gnt-debug holds commands to test and debug the cluster: test jobs"

@@ -1,8 +1,8 @@
 """The written parts of gnt-backup(8) and gnt-storage(8): what each
 subcommand does, beyond its one-line description, and examples.
 
-Used once these programs exist (ganeti.client.gnt_backup, gnt_storage);
-ganeti.tools.manpage_text registers them then."""
+The gnt-backup texts are used once that program exists
+(ganeti.client.gnt_backup); ganeti.tools.manpage_text registers them then."""
 
 from typing import Dict, List, Tuple
 
@@ -77,5 +77,7 @@ STORAGE_DETAILS: Dict[str, List[str]] = {
 
 STORAGE_EXAMPLES: Dict[str, List[Example]] = {
     "diagnose": [("gnt-storage diagnose",
-                  "Which ExtStorage providers work where:")],
+                  "Each provider's status on every node and group:")],
+    "info": [("gnt-storage info sharedfile",
+              "The groups a provider is valid for, its parameters:")],
 }

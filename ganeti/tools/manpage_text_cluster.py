@@ -144,6 +144,41 @@ DETAILS: Dict[str, List[str]] = {
         " --rapi-certificate"
         " or --cluster-domain-secret. The command asks for confirmation"
         " unless -f is given, since running jobs are interrupted.",
+        "--new-ssh-keys gives every node a new root SSH key pair (of"
+        " --ssh-key-type and --ssh-key-bits, by default the cluster's)"
+        " without losing access: the new keys are authorized everywhere"
+        " before the old ones are removed.",
+    ],
+    "epo": [
+        "Emergency power-off: shuts down the instances on the nodes given"
+        " (or the nodes of the groups given with --groups, or every node with"
+        " --all) without recording it, so that they come back later, then"
+        " powers the nodes off through their out-of-band helpers. Nodes"
+        " without an out-of-band helper are listed, to be powered off by"
+        " hand.",
+        "--on reverses it: powers the nodes on, waits until their node"
+        " daemons answer and starts the instances whose nodes are all up"
+        " again. The master node cannot be powered off (fail over first),"
+        " and the command asks for confirmation unless -f is given.",
+    ],
+    "repair-disk-sizes": [
+        "Compares the sizes of the disks recorded in the configuration with"
+        " the sizes of the block devices on the nodes, for the instances"
+        " given (all without arguments), and corrects the configuration"
+        " where they differ. Use it after disks were resized outside"
+        " Ganeti; the disks themselves are not changed.",
+    ],
+    "upgrade": [
+        "Switches the whole cluster to another installed version"
+        " ($prefix/share/ganeti/VERSION on every node): drains the job"
+        " queue, pauses the watcher, waits for running jobs, stops the"
+        " daemons, converts the configuration with cfgupgrade (a copy"
+        " of config.data is kept), points the share/ganeti/default link"
+        " of every node at VERSION and starts the daemons again. Only"
+        " upgrades within a major version and downgrades to the previous"
+        " minor version (3.0 to 2.16) are possible. The intent is kept"
+        " in /var/lib/ganeti/intent-to-upgrade until the end; --resume"
+        " runs the steps again after an interruption.",
     ],
     "activate-master-ip": [
         "Brings the master IP address up on the master network device of"
@@ -207,7 +242,21 @@ EXAMPLES: Dict[str, List[Example]] = {
                   "Copy this node's /etc/hosts to every node:")],
     "renew-crypto": [("gnt-cluster renew-crypto --new-cluster-certificate",
                       "Replace the cluster certificate (the daemons are"
-                      " restarted):")],
+                      " restarted):"),
+                     ("gnt-cluster renew-crypto --new-ssh-keys"
+                      " --ssh-key-type ecdsa --ssh-key-bits 256",
+                      "Give every node a new root SSH key:")],
+    "epo": [("gnt-cluster epo --groups -f group2",
+             "Power off every node of group2 without asking:"),
+            ("gnt-cluster epo --on --groups group2",
+             "Power them on again and restart their instances:")],
+    "repair-disk-sizes": [("gnt-cluster repair-disk-sizes",
+                           "Fix the recorded sizes of every instance's"
+                           " disks:")],
+    "upgrade": [("gnt-cluster upgrade --to 3.1",
+                 "Switch every node to the installed version 3.1:"),
+                ("gnt-cluster upgrade --resume",
+                 "Finish an interrupted upgrade:")],
     "destroy": [("gnt-cluster destroy --yes-do-it",
                  "Remove the cluster (its instances must be removed"
                  " first):")],

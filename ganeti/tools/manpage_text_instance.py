@@ -157,6 +157,14 @@ DETAILS: Dict[str, List[str]] = {
         " disks were lost, then reinstall the instance. The instance must"
         " be stopped.",
     ],
+    "change-group": [
+        "Moves an instance to another node group: an iallocator (-I, or the"
+        " cluster's default) chooses new nodes in one of the groups given"
+        " with --to (any other group without it) and the instance is moved"
+        " there, by changing its secondary and migrating or failing it over"
+        " as needed. Each step is a job; the command waits for them and"
+        " reports the errors.",
+    ],
     "grow-disk": [
         "Grows a disk of the instance by the amount given (or to the size"
         " given with --absolute), on every node it lives on, then waits for"
@@ -220,6 +228,9 @@ EXAMPLES: Dict[str, List[Example]] = {
                           "Shut its disks down again:")],
     "recreate-disks": [("gnt-instance recreate-disks instance1.example.com",
                         "Recreate lost disks in place:")],
+    "change-group": [("gnt-instance change-group --to group2"
+                      " instance1.example.com",
+                      "Move an instance into group2:")],
     "grow-disk": [("gnt-instance grow-disk instance1.example.com 0 2G",
                    "Grow the first disk by 2 GiB:")],
     "remove": [("gnt-instance remove instance1.example.com",

@@ -129,6 +129,13 @@ DETAILS: Dict[str, List[str]] = {
         " status. Nodes without an out-of-band helper are reported as"
         " such.",
     ],
+    "restricted-command": [
+        "Runs a command on the nodes given (or the nodes of the group given"
+        " with -g) through their node daemons, without SSH. Only commands"
+        " the administrator placed in /etc/ganeti/restricted-commands on"
+        " each node can run, without arguments; each node's output is"
+        " printed, and the exit code is 1 if it failed on any node.",
+    ],
     "list-drbd": [
         "Lists the DRBD minors reserved for the node in the configuration:"
         " for each minor the instance, the disk index, the node's role"
@@ -182,6 +189,10 @@ EXAMPLES: Dict[str, List[Example]] = {
               ("gnt-node power -f on node3.example.com",
                "Power a node on:")],
     "health": [("gnt-node health", "The health of every node:")],
+    "restricted-command": [("gnt-node restricted-command -g group1"
+                            " reset-nic", "Run the reset-nic command of"
+                            " /etc/ganeti/restricted-commands on the nodes"
+                            " of group1:")],
     "list-drbd": [("gnt-node list-drbd node2.example.com",
                    "The DRBD minors of a node:")],
 }

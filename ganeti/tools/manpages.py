@@ -38,14 +38,12 @@ PROGRAMS = {
     "gnt-network": ("gnt_network", "Ganeti network administration"),
     "gnt-os": ("gnt_os", "Instance operating system administration"),
     "gnt-debug": ("gnt_debug", "Debug commands"),
+    "gnt-storage": ("gnt_storage", "Ganeti storage administration"),
 }
-# Programs being added to the tree, documented once their module exists.
-for _program, _entry in {
-        "gnt-backup": ("gnt_backup", "Ganeti instance import/export"),
-        "gnt-storage": ("gnt_storage", "Ganeti storage administration"),
-}.items():
-    if importlib.util.find_spec("ganeti.client." + _entry[0]) is not None:
-        PROGRAMS.setdefault(_program, _entry)
+# A program being added to the tree, documented once its module exists.
+if importlib.util.find_spec("ganeti.client.gnt_backup") is not None:
+    PROGRAMS.setdefault("gnt-backup", ("gnt_backup",
+                                       "Ganeti instance import/export"))
 
 
 # Daemon -> (server module, or module path below ganeti, summary, daemon

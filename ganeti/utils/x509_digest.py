@@ -33,15 +33,26 @@ def GetCertificateFileDigest(filename: str) -> str:
     except OSError as err:
         raise errors.X509CertError(filename, "Can't read certificate: %s"
                                    % err)
+    return GetCertificatePemDigest(data, filename)
+
+
+def CertificatePem(data: bytes, name: str = "PEM data") -> bytes:
+    """The first certificate block of PEM data (without any key)."""
     start = data.find(_PEM_BEGIN)
     end = data.find(_PEM_END, start)
     if start < 0 or end < 0:
-        raise errors.X509CertError(filename, "No certificate found in PEM"
+        raise errors.X509CertError(name, "No certificate found in PEM"
                                    " data")
+    return data[start:end + len(_PEM_END)] + b"\n"
+
+
+def GetCertificatePemDigest(data: bytes, name: str = "PEM data") -> str:
+    """SHA1 digest of the (first) certificate in PEM data."""
+    pem = CertificatePem(data, name)
     try:
-        der = base64.b64decode(data[start + len(_PEM_BEGIN):end],
+        der = base64.b64decode(pem[len(_PEM_BEGIN):-len(_PEM_END) - 1],
                                validate=False)
     except (binascii.Error, ValueError) as err:
-        raise errors.X509CertError(filename, "Can't parse certificate: %s"
+        raise errors.X509CertError(name, "Can't parse certificate: %s"
                                    % err)
     return GetCertificateDigestFromDer(der)

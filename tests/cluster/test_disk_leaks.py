@@ -232,8 +232,9 @@ def test_remove_instance_with_half_missing_disks(cluster, what, start):
         # only the disks of an instance with active disks are checked
         assert res.returncode == 1
         assert faulty == ["  - ERROR: instance %s: couldn't retrieve status"
-                          " for disk/0 on %s: Can't find device <Disk file"
-                          " ['loop', '%s/%s'] (disk/0, 8m)>"
+                          " for disk/0 on %s: Can't find device <Disk(type="
+                          "file, logical_id=('loop', '%s/%s'), children=[],"
+                          " visible as /dev/disk/0, size=8m)>"
                           % (name, N2, FILE_DIR, gone[0])]
     else:
         assert (res.returncode, faulty) == (0, [])

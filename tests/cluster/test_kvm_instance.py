@@ -13,12 +13,15 @@ second, so:
   on node1 and qemu runs in node2's namespace only;
 - after `gnt-instance failover` (a reboot on the other node) the guest boots
   again, counting from 1;
+- `gnt-instance grow-disk` of the running instance: qemu's drive has the
+  new size at once (QMP block_resize), the guest keeps running;
 - `gnt-instance shutdown` leaves ADMIN_down and no qemu; `startup` boots it.
 
 Skips with one line without root, qemu-system-x86_64 or the guest.
 VCLUSTER_LAB / VCLUSTER_STATE are honoured.  Every wait is bounded.
 """
 
+import json
 import os
 import re
 import selectors
@@ -267,6 +270,35 @@ def test_failover_reboots_on_node1(cluster):
     host, lines = cluster.console(NAME, time.monotonic() + BOOT_TIMEOUT, 2)
     assert host == N1
     _boot_ok(lines)
+
+
+_QMP_DRIVE_SIZES = """
+import json, sys
+sys.path.insert(0, %r)
+from ganeti.hypervisor import hv_kvm_qmp as qmp
+from ganeti.hypervisor.hv_kvm_runtime import KvmPaths
+paths = KvmPaths("/var/run/ganeti/kvm-hypervisor", %r)
+print(json.dumps([b["inserted"]["image"]["virtual-size"]
+                  for b in qmp.Run(paths.qmp, "query-block")
+                  if b.get("inserted")]))
+"""
+
+
+def _drive_sizes(cluster, node):
+    """The sizes (bytes) of the running qemu's drives, asked over QMP."""
+    res = cluster.vc.exec(node, PY, "-c", _QMP_DRIVE_SIZES % (REPO, NAME))
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+def test_grow_disk_of_the_running_instance(cluster):
+    assert _drive_sizes(cluster, "node1") == [32 * 1024 * 1024]
+    cluster.ok("instance", "grow-disk", NAME, "0", "16M", timeout=300)
+    assert cluster.fields("disk.size/0", "status") == ["48", "running"]
+    # qemu was told (resize_disk: QMP block_resize): no restart needed
+    assert _drive_sizes(cluster, "node1") == [48 * 1024 * 1024]
+    host, lines = cluster.console(NAME, time.monotonic() + RUN_TIMEOUT, 1)
+    assert not [l for l in lines if l.startswith("guest name:")], lines
 
 
 def test_shutdown_and_startup(cluster):

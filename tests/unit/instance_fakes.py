@@ -180,6 +180,12 @@ class FakeNodes:
         node.running[inst["name"]] = inst["beparams"]["maxmem"]
         return None
 
+    def do_resize_disk(self, node, inst, disk, new_size):
+        if inst["name"] not in node.running:
+            raise NodeFailure("Failed to resize disk: Instance %s is not"
+                              " running" % inst["name"])
+        return None
+
     def do_instance_shutdown(self, node, inst, timeout, reason):
         node.running.pop(inst["name"], None)
         return None

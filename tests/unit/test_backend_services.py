@@ -9,6 +9,7 @@ from ganeti import constants
 from ganeti import pathutils
 from ganeti.backend import exports
 from ganeti.backend import node_services
+from ganeti.utils import io as utils_io
 from ganeti.utils import x509
 
 
@@ -70,6 +71,25 @@ def test_restricted_commands(ganeti_root, monkeypatch):
         node_services.RunRestrictedCmd("hello")
 
 
+def test_restricted_commands_run_one_at_a_time(ganeti_root, monkeypatch):
+    monkeypatch.setattr(node_services, "RESTRICTED_COMMAND_FAIL_DELAY", 0)
+    monkeypatch.setattr(node_services, "RESTRICTED_COMMAND_LOCK_TIMEOUT", 0)
+    directory = pathutils.RESTRICTED_COMMANDS_DIR
+    _Script(os.path.join(directory, "hello"), "#!/bin/sh\necho hi\n")
+    os.chmod(directory, 0o755)
+    os.makedirs(pathutils.LOCK_DIR, exist_ok=True)
+    other = utils_io.FileLock.Open(pathutils.RESTRICTED_COMMANDS_LOCK_FILE)
+    other.Exclusive()
+    try:
+        with pytest.raises(backend.RPCFail,
+                           match="^Executing command 'hello' failed$"):
+            node_services.RunRestrictedCmd("hello")
+    finally:
+        other.Close()
+    if os.getuid() == 0:
+        assert node_services.RunRestrictedCmd("hello") == "hi\n"
+
+
 def test_ensure_daemon(ganeti_root):
     assert node_services.EnsureDaemon(constants.KVMD, False) is True
     with pytest.raises(backend.RPCFail, match="cannot be ensured"):
@@ -84,10 +104,23 @@ def test_extstorage_diagnose(ganeti_root, monkeypatch, tmp_path):
         _Script(os.path.join(top, "good", script), "#!/bin/sh\n")
     _Script(os.path.join(top, "good", "parameters.list"), "size Disk size\n")
     _Script(os.path.join(top, "bad", "create"), "#!/bin/sh\n")
+    _Script(os.path.join(top, "noexec", "parameters.list"), "")
+    for script in node_services.ES_SCRIPTS:
+        _Script(os.path.join(top, "noexec", script), "#!/bin/sh\n",
+                0o755 if script != "grow" else 0o644)
+    _Script(os.path.join(top, "nolist", "parameters.list"), "")
+    for script in node_services.ES_SCRIPTS:
+        _Script(os.path.join(top, "nolist", script), "#!/bin/sh\n")
+    os.remove(os.path.join(top, "nolist", "parameters.list"))
     assert node_services.DiagnoseExtStorage() == [
         ["bad", top + "/bad", False,
-         "script 'remove' missing or not executable", []],
-        ["good", top + "/good", True, "", [["size", "Disk size"]]]]
+         "File 'remove' under path '%s/bad' is missing (ENOENT)" % top, []],
+        ["good", top + "/good", True, "", [["size", "Disk size"]]],
+        ["noexec", top + "/noexec", False,
+         "File 'grow' under path '%s/noexec' is not executable" % top, []],
+        ["nolist", top + "/nolist", False,
+         "File 'parameters.list' under path '%s/nolist' is missing"
+         " (ENOENT)" % top, []]]
 
 
 def test_import_export_status_and_cleanup(ganeti_root):

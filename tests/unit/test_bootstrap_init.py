@@ -150,3 +150,44 @@ def test_init_writes_upstream_3_0_keys_only(node):
     for kind in ("nodes", "nodegroups"):
         (mine,), (theirs,) = ours[kind].values(), upstream[kind].values()
         assert sorted(mine) == sorted(theirs), kind
+
+
+def _init_with_ssh(**kwargs):
+    bootstrap.InitCluster(
+        CLUSTER, enabled_hypervisors=["fake"],
+        enabled_disk_templates=["diskless"], master_netdev="br0",
+        modify_ssh_setup=True, start_daemons=False, **kwargs)
+
+
+def test_init_with_ssh_setup_makes_the_cluster_key(node, tmp_path,
+                                                   monkeypatch):
+    from ganeti import ssh
+    from ganeti import ssh_keys
+    ssh_dir = tmp_path / "dot-ssh"
+    monkeypatch.setattr(ssh, "UserSshDir", lambda uid=None: str(ssh_dir))
+    _init_with_ssh(ssh_key_type="ecdsa", ssh_key_bits=256)
+    with open(pathutils.CLUSTER_CONF_FILE) as handle:
+        config = json.load(handle)
+    assert config["cluster"]["ssh_key_type"] == "ecdsa"
+    assert config["cluster"]["ssh_key_bits"] == 256
+    key = ssh_keys.ReadPublicKey("ecdsa")
+    assert key.startswith("ecdsa-sha2-nistp256 ")
+    assert ssh_keys.ReadPubKeyFile() == {config["cluster"]["master_node"]:
+                                         [key]}
+    assert ssh_keys.AuthorizedKeys() == [" ".join(key.split()[:2])]
+
+
+@pytest.mark.parametrize("key_type, bits, message", [
+    ("dsa", 2048, "DSA keys must be 1024 bits"),
+    ("ecdsa", 2048, "ECDSA key must be 256, 384 or 521 bits"),
+])
+def test_init_refuses_bad_ssh_key_bits(node, tmp_path, monkeypatch,
+                                       key_type, bits, message):
+    from ganeti import ssh
+    monkeypatch.setattr(ssh, "UserSshDir",
+                        lambda uid=None: str(tmp_path / "dot-ssh"))
+    with pytest.raises(errors.OpPrereqError) as err:
+        _init_with_ssh(ssh_key_type=key_type, ssh_key_bits=bits)
+    assert err.value.args == (message, errors.ECODE_INVAL)
+    assert not os.path.exists(pathutils.CLUSTER_CONF_FILE)
+    assert not os.path.exists(str(tmp_path / "dot-ssh"))

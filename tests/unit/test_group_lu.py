@@ -231,7 +231,7 @@ def test_evacuate(ctx):
         {"jobs": []}
     AddDrbdInstance(ctx, 0, 1)
     Prereq(ctx, opcodes.OpGroupEvacuate(group_name="default"),
-           "not supported yet")
+           "No iallocator given")
 
 
 # --- parameter helpers -------------------------------------------------------

@@ -433,6 +433,34 @@ def test_grow_disk_and_activate(ctx):
     assert result == [[MASTER, "disk/0", disk.logical_id[1]]]
 
 
+def test_grow_disk_tells_a_running_kvm_instance(ctx):
+    _create(ctx)
+    assert INST in ctx.fake.nodes[MASTER].running
+    ctx.Run(_op(opcodes.OpInstanceGrowDisk, disk=0, amount=8))
+    assert ctx.fake.Calls("resize_disk") == []     # fake: as upstream's
+    inst = _inst(ctx)
+    inst.hypervisor = C.HT_KVM
+    ctx.cfg.Update(inst, None)
+    ctx.Run(_op(opcodes.OpInstanceGrowDisk, disk=0, amount=8))
+    disk = ctx.cfg.GetInstanceDisks(_inst(ctx).uuid)[0]
+    [(node, (idict, ddict, new_size))] = ctx.fake.Calls("resize_disk")
+    assert (node, idict["name"], ddict["uuid"], new_size) == \
+        (MASTER, INST, disk.uuid, 80)
+    assert ddict["size"] == 80
+    # the hypervisor refusing: the disk still grew, with a warning
+    ctx.fake.fail["resize_disk"] = "Failed to resize disk: no QMP"
+    ctx.Run(_op(opcodes.OpInstanceGrowDisk, disk=0, amount=16))
+    assert ctx.cfg.GetInstanceDisks(_inst(ctx).uuid)[0].size == 96
+    assert any("Could not notify the hypervisor of the new size of disk 0:"
+               " Failed to resize disk: no QMP" in str(m)
+               for m in ctx.feedback)
+    # a stopped instance: nothing to tell
+    del ctx.fake.fail["resize_disk"]
+    ctx.Run(_op(opcodes.OpInstanceShutdown))
+    ctx.Run(_op(opcodes.OpInstanceGrowDisk, disk=0, amount=16))
+    assert len(ctx.fake.Calls("resize_disk")) == 2
+
+
 def test_remove(ctx):
     _create(ctx, disks=[{"size": 10}, {"size": 20}])
     ctx.Run(_op(opcodes.OpInstanceRemove))

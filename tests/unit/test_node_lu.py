@@ -651,3 +651,43 @@ def test_cli_power_status_unavailable(fake_luxi, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[1].split() == ["node1.example.com", "Not", "available"]
     assert out[2].split() == ["node2.example.com", "powered"]
+
+
+# --- master candidate role and SSH keys (modify_ssh_setup) -------------------
+
+def _WithSshSetup(ctx):
+    ctx.cfg.GetClusterInfo().modify_ssh_setup = True
+    return ctx
+
+
+def test_demotion_takes_the_ssh_key_back(ctx):
+    _WithSshSetup(ctx)
+    node = Node(ctx, 1)
+    master = ctx.cfg.GetMasterNode()
+    Exec(ctx, opcodes.OpNodeSetParams(node_name=NODE_NAMES[1],
+                                      master_candidate=False))
+    (call, nodes, args), = ctx.rpc.called("node_ssh_key_remove")
+    assert nodes == [master] and args[:2] == (node.uuid, node.name)
+    # from the others' authorized_keys only: its key stays listed
+    assert args[4:] == (True, False, False, False, False)
+    assert node.uuid not in args[2]
+    assert not ctx.rpc.called("node_ssh_key_add")
+
+
+def test_promotion_authorizes_the_ssh_key(ctx):
+    _WithSshSetup(ctx)
+    Exec(ctx, opcodes.OpNodeSetParams(node_name=NODE_NAMES[1],
+                                      master_candidate=False))
+    node = Node(ctx, 1)
+    ctx.rpc.answers["node_crypto_tokens"] = [["ssl", "DIGEST"]]
+    Exec(ctx, opcodes.OpNodeSetParams(node_name=NODE_NAMES[1],
+                                      master_candidate=True))
+    (call, nodes, args), = ctx.rpc.called("node_ssh_key_add")
+    assert args[:2] == (node.uuid, node.name)
+    assert args[3:] == (True, False, False)
+
+
+def test_no_ssh_key_changes_without_ssh_setup(ctx):
+    Exec(ctx, opcodes.OpNodeSetParams(node_name=NODE_NAMES[1],
+                                      master_candidate=False))
+    assert not ctx.rpc.called("node_ssh_key_remove")

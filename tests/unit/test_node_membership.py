@@ -457,3 +457,56 @@ def test_state_and_param_checks():
         nm.CheckDiskState({"tape": {}})
     with pytest.raises(errors.TypeEnforcementError):
         nm.CheckHvState({"fake": {"mem_total": "lots"}})
+
+
+# --- SSH keys (modify_ssh_setup) ---------------------------------------------
+
+def _SshSetup(env):
+    env.cfg.GetClusterInfo().modify_ssh_setup = True
+    order = []
+
+    def Record(call, answer):
+        def Answer(nodes, *args):
+            order.append((call, [n.name for n in
+                                 env.cfg.GetAllNodesInfo().values()]))
+            return {n: _Ok(answer) for n in nodes}
+        return Answer
+    for call in ("node_ssh_key_add", "node_ssh_key_remove"):
+        env.rpc.answers[call] = Record(call, [])
+    return order
+
+
+def test_add_spreads_the_ssh_key_once_in_the_config(env):
+    order = _SshSetup(env)
+    env.rpc.answers["node_ssh_key_add"] = lambda nodes, *args: {
+        n: _Ok([["node1.example.com", "unreachable"]]) for n in nodes}
+    env.Add("node2")
+    node = env.Node("node2.example.com")
+    (_, nodes, args), = [c for c in env.rpc.calls
+                         if c[0] == "node_ssh_key_add"]
+    assert nodes == [env.cfg.GetMasterNode()]
+    assert args == (node.uuid, node.name, ["node1.example.com",
+                                           "node2.example.com"],
+                    True, True, True)
+    assert (" - WARNING: Error when updating the SSH setup of node"
+            " 'node1.example.com': unreachable") in env.proc.messages
+
+
+def test_remove_takes_the_ssh_key_back_after_the_config(env):
+    env.cfg.GetClusterInfo().candidate_pool_size = 2
+    env.Add("node2")
+    env.Add("node3")
+    order = _SshSetup(env)
+    node2 = env.Node("node2.example.com")
+    env.Remove("node2")
+    node3 = env.Node("node3.example.com")
+    # node3 was promoted in its place (its key authorized everywhere),
+    # then node2's key was taken back once it left the configuration
+    assert [call for call, _ in order] == ["node_ssh_key_add",
+                                           "node_ssh_key_remove"]
+    assert "node2.example.com" not in order[1][1]
+    (_, _, args), = [c for c in env.rpc.calls
+                     if c[0] == "node_ssh_key_remove"]
+    assert args[:2] == (node2.uuid, node2.name)
+    assert sorted(args[2]) == sorted([env.cfg.GetMasterNode(), node3.uuid])
+    assert args[4:] == (True, True, True, True, False)

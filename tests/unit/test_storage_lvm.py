@@ -368,3 +368,28 @@ def test_storage_dispatch_plain(runner):
     assert dev.params == {"stripes": 1}
     runner.add(r"^lvs ", "", 5, "gone")
     assert storage.FindDevice(disk, []) is None
+
+
+def test_snapshot_replaces_a_stale_one(runner):
+    runner.add(r"^lvs ", LVS_OK)
+    runner.add(r"^vgs ", "  2048.00|4096.00|xenvg\n")
+    runner.add(r"^lvcreate ", "")
+    runner.add(r"^lvremove ", "")
+    dev = lvm.LogicalVolume(LV_ID, [], 1024, {})
+    assert dev.Snapshot(None, 512) == ("xenvg", "inst1.disk0.snap")
+    assert runner.find("lvremove") == [["lvremove", "-f",
+                                        "xenvg/inst1.disk0.snap"]]
+    assert runner.calls.index(runner.find("lvremove")[0]) < \
+        runner.calls.index(runner.find("lvcreate")[0])
+    # a stale snapshot that cannot be removed does not stop a new one
+    runner.add(r"^lvremove ", "", 5, "  in use")
+    assert dev.Snapshot(None, 512) == ("xenvg", "inst1.disk0.snap")
+
+
+def test_volume_list_failure_as_upstream_says_it(runner):
+    runner.add(r"^lvs ", "", exit_code=5,
+               stderr="  Volume group \"xenvg\" not found\n")
+    with pytest.raises(errors.BlockDeviceError) as err:
+        lvm.GetVolumeList(["xenvg"])
+    assert str(err.value) == ("Failed to list logical volumes, lvs output:"
+                              "   Volume group \"xenvg\" not found\n")

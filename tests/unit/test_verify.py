@@ -213,12 +213,13 @@ def test_storage_paths_lvm_bridges_scripts():
                      " configured file storage path is unusable: Path '/x' is"
                      " not writable" % N1]
     rep, lines = _rep()
-    assert vc.VerifyNodeLVM(rep, N1, {C.NV_VGLIST: {"xenvg": 30000}},
+    pvs = {C.NV_PVLIST: []}
+    assert vc.VerifyNodeLVM(rep, N1, {C.NV_VGLIST: {"xenvg": 30000}, **pvs},
                             "xenvg") == 30000
-    assert vc.VerifyNodeLVM(rep, N1, {C.NV_VGLIST: {"other": 1}}, "xenvg") \
-        is None
-    vc.VerifyNodeLVM(rep, N1, {C.NV_VGLIST: {"xenvg": 100}}, "xenvg")
-    vc.VerifyNodeLVM(rep, N1, {}, "xenvg")
+    assert vc.VerifyNodeLVM(rep, N1, {C.NV_VGLIST: {"other": 1}, **pvs},
+                            "xenvg") is None
+    vc.VerifyNodeLVM(rep, N1, {C.NV_VGLIST: {"xenvg": 100}, **pvs}, "xenvg")
+    vc.VerifyNodeLVM(rep, N1, pvs, "xenvg")
     assert vc.VerifyNodeLVM(rep, N1, {}, None) is None
     assert lines == [
         "  - ERROR: node %s: volume group 'xenvg' missing" % N1,
@@ -952,6 +953,7 @@ class DiskRpc(FakeRpc):
             if not res.fail_msg:
                 res.payload[C.NV_LVLIST] = self.lvs.get(name, {})
                 res.payload[C.NV_VGLIST] = {"xenvg": 50000}
+                res.payload[C.NV_PVLIST] = []
                 res.payload[C.NV_INSTANCELIST] = self.running.get(name, [])
         return result
 
