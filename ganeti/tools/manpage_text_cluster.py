@@ -158,8 +158,9 @@ DETAILS: Dict[str, List[str]] = {
         " hand.",
         "--on reverses it: powers the nodes on, waits until their node"
         " daemons answer and starts the instances whose nodes are all up"
-        " again. The master node cannot be powered off (fail over first),"
-        " and the command asks for confirmation unless -f is given.",
+        " again. The master node is only powered off with --all (otherwise"
+        " fail over to a node outside the power-off first), and the"
+        " command asks for confirmation unless -f is given.",
     ],
     "repair-disk-sizes": [
         "Compares the sizes of the disks recorded in the configuration with"

@@ -434,6 +434,15 @@ SCOPED: Dict[str, str] = {
     " of this group.",
     "gnt-instance add --node-group": "With an iallocator, the group whose"
     " nodes the instance goes to.",
+    "gnt-node restricted-command --node-group": "Runs the command on the"
+    " nodes of this group (instead of, or besides, the nodes named).",
+    "gnt-cluster epo --on": "Powers the nodes on again and restarts the"
+    " instances that the power-off stopped.",
+    "gnt-cluster epo --all": "Acts on every node of the cluster, the"
+    " master included, so the whole cluster goes down; no arguments are"
+    " allowed then.",
+    "gnt-cluster upgrade --resume": "Runs the remaining steps of an upgrade"
+    " that was interrupted (the intent file says which version).",
     "gnt-node add --node-group": "The group the new node joins (default:"
     " the default group).",
     "gnt-instance add --tags": "The tags the new instance gets.",
