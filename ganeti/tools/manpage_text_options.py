@@ -446,6 +446,10 @@ SCOPED: Dict[str, str] = {
     "gnt-node add --node-group": "The group the new node joins (default:"
     " the default group).",
     "gnt-instance add --tags": "The tags the new instance gets.",
+    "gnt-network --no-conflicts-check": "Does not check whether instances"
+    " already use addresses of the subnet outside the network.",
+    "gnt-network --mac-prefix": "NICs on this network get MAC addresses"
+    " starting with it instead of the cluster's prefix.",
     "gnt-network add --tags": "The tags the new network gets.",
     "gnt-instance shutdown --timeout": "Seconds the instance gets to power"
     " off once asked to before it is stopped forcibly.",
