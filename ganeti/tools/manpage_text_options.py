@@ -215,8 +215,6 @@ NOTES: Dict[str, str] = {
     "--each": "Without it all the opcodes of a file form one job.",
     "--timing-stats": "Prints how long submitting and running the jobs"
     " took.",
-    "--mode": "allocate, relocate, change-group, node-evacuate or"
-    " multi-allocate: which kind of iallocator request to build.",
     "--evac-mode": "primary-only, secondary-only or all (for"
     " node-evacuate requests).",
     "--count": "The number of instances of a multi-allocate request.",

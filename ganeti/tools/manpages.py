@@ -85,6 +85,16 @@ def _ShowsDefault(opt) -> bool:
     return opt.default not in (None, "", [], {}, optparse.NO_DEFAULT)
 
 
+def _Append(text: str, sentences: str) -> str:
+    """text, ended as a sentence, followed by sentences."""
+    text = text.rstrip()
+    ended = text.endswith((".", ":")) or \
+        (text.endswith(".)") and not text.endswith("...)"))
+    if text and not ended:
+        text += "."
+    return (text + " " + sentences).strip()
+
+
 def _option_lines(opt, program: Optional[str] = None,
                   command: Optional[str] = None) -> List[str]:
     names = _OptionNames(opt)
@@ -93,10 +103,7 @@ def _option_lines(opt, program: Optional[str] = None,
     help_text = (opt.help or "").replace("%default", str(opt.default))
     note = manpage_text_options.OptionNote(opt, program, command)
     if note:
-        help_text = help_text.rstrip()
-        if help_text and not help_text.endswith((".", ".)", ":")):
-            help_text += "."
-        help_text = (help_text + " " + note).strip()
+        help_text = _Append(help_text, note)
     extra = []
     if opt.choices and not all(c in help_text for c in opt.choices) and \
             _Metavar(opt) != "|".join(opt.choices):
@@ -104,10 +111,7 @@ def _option_lines(opt, program: Optional[str] = None,
     if _ShowsDefault(opt):
         extra.append("Default: %s." % (opt.default,))
     if extra:
-        help_text = help_text.rstrip()
-        if help_text and not help_text.endswith((".", ")", ":")):
-            help_text += "."
-        help_text = (help_text + " " if help_text else "") + " ".join(extra)
+        help_text = _Append(help_text, " ".join(extra))
     return [".TP", "\\fB%s\\fR" % _roff(names), _roff(help_text)]
 
 

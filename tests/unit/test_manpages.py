@@ -435,3 +435,13 @@ def test_common_and_daemon_options_get_the_right_notes():
     noded = _plain(manpages.RenderDaemonManPage(
         "ganeti-noded", "noded", "Ganeti node daemon", constants.NODED))
     assert "debug_level" not in noded
+
+
+def test_help_note_and_default_join_as_sentences():
+    assert manpages._Append("Show input (in) or output (out)", "Default: in.") \
+        == "Show input (in) or output (out). Default: in."
+    assert manpages._Append("Mode (allocate, ...)", "One of: a.") == \
+        "Mode (allocate, ...). One of: a."
+    assert manpages._Append("Private (won't be logged.)", "Like -O.") == \
+        "Private (won't be logged.) Like -O."
+    assert manpages._Append("", "Default: 1.") == "Default: 1."
