@@ -14,6 +14,7 @@ Usage: python -m ganeti.tools.manpages OUTDIR
 """
 
 import importlib
+import importlib.util
 import optparse
 import os
 import re
@@ -24,6 +25,8 @@ from typing import List, Optional, Tuple
 from ganeti import constants
 from ganeti.cli import opts as cli_opts
 from ganeti.tools import manpage_text
+from ganeti.tools import manpage_text_daemons
+from ganeti.tools import manpage_text_options
 
 PROGRAMS = {
     "gnt-cluster": ("gnt_cluster", "Ganeti administration, cluster-wide"),
@@ -38,6 +41,10 @@ PROGRAMS = {
     "gnt-storage": ("gnt_storage", "Ganeti storage administration"),
     "gnt-backup": ("gnt_backup", "Ganeti instance import/export"),
 }
+# A program being added to the tree, documented once its module exists.
+if importlib.util.find_spec("ganeti.client.gnt_backup") is not None:
+    PROGRAMS.setdefault("gnt-backup", ("gnt_backup",
+                                       "Ganeti instance import/export"))
 
 
 # Daemon -> (server module, or module path below ganeti, summary, daemon
@@ -79,11 +86,25 @@ def _ShowsDefault(opt) -> bool:
     return opt.default not in (None, "", [], {}, optparse.NO_DEFAULT)
 
 
-def _option_lines(opt) -> List[str]:
+def _Append(text: str, sentences: str) -> str:
+    """text, ended as a sentence, followed by sentences."""
+    text = text.rstrip()
+    ended = text.endswith((".", ":")) or \
+        (text.endswith(".)") and not text.endswith("...)"))
+    if text and not ended:
+        text += "."
+    return (text + " " + sentences).strip()
+
+
+def _option_lines(opt, program: Optional[str] = None,
+                  command: Optional[str] = None) -> List[str]:
     names = _OptionNames(opt)
     if opt.takes_value():
         names += " " + _Metavar(opt)
     help_text = (opt.help or "").replace("%default", str(opt.default))
+    note = manpage_text_options.OptionNote(opt, program, command)
+    if note:
+        help_text = _Append(help_text, note)
     extra = []
     if opt.choices and not all(c in help_text for c in opt.choices) and \
             _Metavar(opt) != "|".join(opt.choices):
@@ -91,10 +112,7 @@ def _option_lines(opt) -> List[str]:
     if _ShowsDefault(opt):
         extra.append("Default: %s." % (opt.default,))
     if extra:
-        help_text = help_text.rstrip()
-        if help_text and not help_text.endswith((".", ")", ":")):
-            help_text += "."
-        help_text = (help_text + " " if help_text else "") + " ".join(extra)
+        help_text = _Append(help_text, " ".join(extra))
     return [".TP", "\\fB%s\\fR" % _roff(names), _roff(help_text)]
 
 
@@ -162,7 +180,7 @@ def _DaemonFacts(program: str, daemon_name: str) -> List[Tuple[str, list]]:
             " runs." % daemon_name,
             "/var/log/ganeti/%s.log: log file." % logbase,
             "/etc/default/ganeti: extra options.",
-        ]),
+        ] + manpage_text_daemons.FILES.get(program, [])),
     ]
 
 
@@ -190,6 +208,7 @@ def RenderDaemonManPage(program: str, module_name: str, summary: str,
                       (program, constants.RELEASE_VERSION))])
     if daemon_name is not None:  # a program with the daemon frame
         out += _Sections(_DaemonFacts(program, daemon_name))
+    out += _Sections(manpage_text_daemons.SECTIONS.get(program, []))
     out += _Trailer(["ganeti(7)", "daemon-util", "gnt-cluster(8)"] +
                     ["%s(8)" % d for d in sorted(DAEMONS) if d != program])
     return "\n".join(out) + "\n"
@@ -253,6 +272,51 @@ def _Examples(program: str, name: str, args) -> List[str]:
     return out
 
 
+# The query resource whose fields a program's list command shows.
+LIST_RESOURCES = {
+    "gnt-node": constants.QR_NODE, "gnt-instance": constants.QR_INSTANCE,
+    "gnt-group": constants.QR_GROUP, "gnt-job": constants.QR_JOB,
+    "gnt-network": constants.QR_NETWORK, "gnt-filter": constants.QR_FILTER,
+    "gnt-backup": constants.QR_EXPORT,
+}
+
+# A field of one item of a list (nic.mac/0, disk.size/3).
+_INDEXED_FIELD_RE = re.compile(r"^(.*)/(\d+)$")
+
+
+def ListFields(resource: str) -> List[Tuple[str, str, str, str]]:
+    """(name, kind, title, description) of a resource's query fields, the
+    fields of the Nth NIC or disk folded into one NAME/N entry."""
+    from ganeti import query  # pylint: disable=import-outside-toplevel
+    fields = []
+    highest = {}
+    for fdef in query.GetAllFields(query.GetFieldDefs(resource)):
+        match = _INDEXED_FIELD_RE.match(fdef.name)
+        if match is None:
+            fields.append([fdef.name, fdef.kind, fdef.title, fdef.doc])
+            continue
+        prefix, index = match.group(1), int(match.group(2))
+        if prefix not in highest:
+            doc = re.sub(r"\b1st (.*)$", r"\1 N", fdef.doc)
+            fields.append([prefix + "/N", fdef.kind,
+                           re.sub(r"\d+$", "N", fdef.title), doc])
+        highest[prefix] = max(index, highest.get(prefix, 0))
+    for field in fields:
+        prefix = field[0][:-2] if field[0].endswith("/N") else None
+        if prefix in highest:
+            field[3] += " (N from 0 to %d)" % highest[prefix]
+    return [tuple(field) for field in fields]
+
+
+def _FieldList(resource: str) -> List[str]:
+    out = [".PP", _roff("The fields, for -o and for filters (list-fields"
+                        " shows them too):")]
+    for name, kind, title, doc in ListFields(resource):
+        out += [".TP", "\\fB%s\\fR (%s)" % (_roff(name), _roff(kind)),
+                _roff("%s. Column title: %s." % (doc.rstrip("."), title))]
+    return out
+
+
 def RenderManPage(program: str, module_name: str, summary: str) -> str:
     commands, aliases = CommandTable(module_name)
     description = manpage_text.DESCRIPTIONS.get(program) or [
@@ -276,7 +340,9 @@ def RenderManPage(program: str, module_name: str, summary: str) -> str:
         for paragraph in manpage_text.DETAILS.get(program, {}).get(name, []):
             out += [".PP", _roff(paragraph)]
         for opt in options:
-            out.extend(_option_lines(opt))
+            out.extend(_option_lines(opt, program, name))
+        if name == "list" and program in LIST_RESOURCES:
+            out.extend(_FieldList(LIST_RESOURCES[program]))
         out.extend(_Examples(program, name, args))
     if aliases:
         out.append(".SH ALIASES")
@@ -286,19 +352,20 @@ def RenderManPage(program: str, module_name: str, summary: str) -> str:
             out.append(_roff("Same as %s." % target))
     out.append(".SH OPTIONS OF EVERY COMMAND")
     for opt in cli_opts.COMMON_OPTS:
-        out.extend(_option_lines(opt))
+        out.extend(_option_lines(opt, program))
     out += _Sections(manpage_text.COMMON_SECTIONS)
+    out += _Sections(manpage_text.EnvironmentSection(program))
     out += _Trailer(["ganeti(7)"] + ["%s(8)" % p for p in sorted(PROGRAMS)
                                      if p != program])
     return "\n".join(out) + "\n"
 
 
 def RenderToolManPage(program: str, summary: str, synopsis: str,
-                      sections) -> str:
+                      sections, see_also: Optional[List[str]] = None) -> str:
     """The man page of a tool (ganeti-cleaner): synopsis and prose."""
     out = _Header(program, summary) + [".SH SYNOPSIS", _roff(synopsis)]
     out += _Sections(sections)
-    out += _Trailer(["ganeti(7)", "ganeti-watcher(8)"])
+    out += _Trailer(see_also or ["ganeti(7)", "ganeti-watcher(8)"])
     return "\n".join(out) + "\n"
 
 
@@ -323,7 +390,13 @@ def main(argv=None) -> int:
     from ganeti.tools import cleaner  # pylint: disable=import-outside-toplevel
     pages["ganeti-cleaner"] = RenderToolManPage(
         "ganeti-cleaner", "Ganeti job queue and file cleaner",
-        cleaner.MAN_SYNOPSIS, cleaner.MAN_SECTIONS)
+        cleaner.MAN_SYNOPSIS, cleaner.MAN_SECTIONS +
+        manpage_text_daemons.SECTIONS.get("ganeti-cleaner", []))
+    pages["daemon-util"] = RenderToolManPage(
+        "daemon-util", "Ganeti daemon control",
+        manpage_text_daemons.DAEMON_UTIL_SYNOPSIS,
+        manpage_text_daemons.DaemonUtilSections(),
+        ["ganeti(7)"] + ["%s(8)" % d for d in sorted(DAEMONS)])
     for program, page in pages.items():
         with open(os.path.join(outdir, program + ".8"), "w") as handle:
             handle.write(page)
