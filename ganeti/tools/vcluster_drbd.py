@@ -93,10 +93,7 @@ class Env:
         self.run_dir = conf["run_dir"]
 
     def Path(self, name: str) -> str:
-        path = os.path.join(self.run_dir, name)
-        if name.endswith(".nbd") and os.path.exists(path):
-            os.unlink(path)
-        return path
+        return os.path.join(self.run_dir, name)
 
     @staticmethod
     def DevPath(minor: int) -> str:

@@ -177,22 +177,46 @@ class Minor:
             self.disk = "Diskless"
             self._SendHello()
 
+    def _Reopen(self) -> int:
+        """Open the data LV again (a grown LV is a new loop device on the
+        testbed); its size in bytes."""
+        fd = os.open(self.data, os.O_RDWR)
+        os.close(self.fd)
+        self.fd = fd
+        return os.lseek(fd, 0, os.SEEK_END)
+
+    def _SetSize(self, size: int) -> None:
+        blocks = (size + BLOCK - 1) // BLOCK
+        old_blocks = len(self.bitmap)
+        self.size = size
+        self.bitmap.extend(bytes(max(blocks - old_blocks, 0)))
+        del self.bitmap[blocks:]
+        self.dirty = sum(self.bitmap)
+
     def Resize(self, size: int) -> None:
+        """drbdsetup resize: the new size on both sides; the new area is
+        resynced from this side."""
         with self.lock:
-            if self.fd is None:
+            if self.fd is None or self.cs in ("SyncSource", "SyncTarget"):
                 raise DrbdError("%d: Failure: (138) Resize not allowed during"
                                 " resync or without a disk" % self.minor, 10)
-            real = os.lseek(self.fd, 0, os.SEEK_END)
+            real = self._Reopen()
             size = size or real
             if size > real:
                 raise DrbdError("%d: Failure: (111) Low.dev. smaller than"
                                 " requested DRBD-dev. size." % self.minor, 10)
-            self.size = size
-            blocks = (size + BLOCK - 1) // BLOCK
-            self.bitmap.extend(bytes(max(blocks - len(self.bitmap), 0)))
+            old = self.size
+            self._SetSize(size)
             if self.exposed and not self.env.DeviceOpen(self.exposed[1]):
                 self._Unexpose()
                 self._Expose()
+            if self.link is not None and self.cs == "Connected":
+                self.link.SendJson(b"SIZE", {"size": size})
+                if size > old:
+                    self._MarkDirty(old, size - old)
+                    self.md["bitmap_uuid"] = self.md.get("current", 0)
+                    self._StartResync()
+            self.SaveMeta()
 
     # --- roles ----------------------------------------------------------------
 
@@ -395,6 +419,12 @@ class Minor:
                 self.sync_total = self.speed = 0
                 self.SaveMeta()
                 self._SendHello()
+        elif kind == b"SIZE":
+            with self.lock:
+                if self.fd is not None:
+                    self._Reopen()
+                    self._SetSize(json.loads(payload)["size"])
+                    self.SaveMeta()
         elif kind == b"HELO":
             state = json.loads(payload)
             with self.lock:

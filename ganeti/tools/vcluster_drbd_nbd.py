@@ -10,6 +10,7 @@ Fixed newstyle handshake (NBD_OPT_GO / NBD_OPT_EXPORT_NAME), simple
 replies only.  Only the Python standard library is used.
 """
 
+import os
 import socket
 import struct
 import threading
@@ -44,6 +45,8 @@ class Server:
 
     def __init__(self, path: str, size: int, backend) -> None:
         self.path, self.size, self.backend = path, size, backend
+        if os.path.exists(path):
+            os.unlink(path)   # a socket left by the previous export
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._sock.bind(path)
         self._sock.listen(4)

@@ -10,6 +10,7 @@ the lower address connects, the other listens.  Messages are a header
              (protocol C: the Primary's write completes after that)
   RSST json  a resync starts (total KiB);  RSBK data  a resynced block
              (seq: KiB left);  RSDN json  the resync is done (UUID)
+  SIZE json  the device was resized (drbdsetup resize on the peer)
   PING/PONG  keep-alive; 4 s without any message drops the link, as a
              cut cable makes DRBD's ping time out
 
@@ -26,6 +27,7 @@ HEADER = struct.Struct("!4sQQI")
 PING_INTERVAL = 1.0
 DEAD_AFTER = 4.0
 CONNECT_RETRY = 0.5
+BIND_RETRY = 5.0
 
 
 def RecvExact(sock: socket.socket, size: int) -> bytes:
@@ -119,7 +121,16 @@ class Connector:
         if not self.active:
             self._listener = socket.socket(self.family, socket.SOCK_STREAM)
             self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self._listener.bind(self.local)
+            deadline = time.monotonic() + BIND_RETRY
+            while True:   # a listener just stopped may hold the port briefly
+                try:
+                    self._listener.bind(self.local)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        self._listener.close()
+                        raise
+                    time.sleep(0.1)
             self._listener.listen(2)
             self._listener.settimeout(CONNECT_RETRY)
         self.wanted = threading.Event()
@@ -130,6 +141,10 @@ class Connector:
         self._stop.set()
         self.wanted.set()
         if self._listener is not None:
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)   # wakes accept()
+            except OSError:
+                pass
             self._listener.close()
 
     def _Loop(self) -> None:

@@ -151,14 +151,23 @@ def test_drbd_cut_secondary_degrades_and_heal_resyncs(cluster):
         assert cluster.proc("node1")[m1] == [
             "WFConnection", "Primary", "Unknown", "UpToDate", "DUnknown"]
         res = cluster.gnt("cluster", "verify-disks")
-        assert res.returncode == 0, res.stdout + res.stderr
+        assert res.returncode == 1
+        assert "Error gathering data on node %s" % N2 in res.stdout, res.stdout
+        assert "Instance %s cannot be verified as it lives on broken nodes" \
+            % name in res.stdout, res.stdout
         res = cluster.gnt("cluster", "verify", "--error-codes")
-        assert "EINSTANCEFAULTYDISK" in res.stdout and "degraded" in res.stdout, \
-            res.stdout
+        assert res.returncode == 1
+        assert "ERROR:EINSTANCEFAULTYDISK:instance:%s:disk/0 on %s is degraded" \
+            % (name, N1) in res.stdout, res.stdout
     finally:
         cluster.vc.run("heal", "node2", check=True)
     cluster.wait(lambda: cluster.proc("node2")[m2] == [
         "Connected", "Secondary", "Primary", "UpToDate", "UpToDate"])
+    res = cluster.gnt("cluster", "verify-disks")
+    assert res.returncode == 0, res.stdout + res.stderr
+    res = cluster.gnt("cluster", "verify", "--error-codes")
+    assert "EINSTANCEFAULTYDISK" not in res.stdout and "ENODEDRBD" not in \
+        res.stdout, res.stdout
     cluster.ok("instance", "failover", "-f", name)
     assert cluster.read("node2", m2, 60, len(PATTERN) + 10) == PATTERN + "-while-cut"
     assert cluster.read("node2", m2, 40, len(PATTERN)) == PATTERN
@@ -178,6 +187,29 @@ def test_drbd_bad_input_leaves_nothing_behind(cluster):
         "The networked disk templates need a mirror node", res.stderr
     assert {node: cluster.lvs(node) for node in before} == before
     assert {node: sorted(cluster.proc(node)) for node in minors} == minors
+
+
+def test_drbd_grow_disk_on_both_sides_and_deactivate_activate(cluster):
+    name = "drbd1." + DOMAIN
+    m1, m2 = cluster.minor(name, N1), cluster.minor(name, N2)
+    cluster.ok("instance", "grow-disk", name, "0", "32m")
+    for node in ("node1", "node2"):
+        res = cluster.sh("lvs --noheadings --units m --nosuffix -o lv_name,lv_size"
+                         " %s | grep _data" % VG, node=node)
+        assert res.stdout.split()[1] == "128.00", res.stdout
+    res = cluster.sh("blockdev --getsize64 /dev/drbd%d" % m1)
+    assert res.stdout.split() == [str(128 << 20)], res.stdout + res.stderr
+    cluster.wait(lambda: cluster.proc("node2")[m2] == [
+        "Connected", "Secondary", "Primary", "UpToDate", "UpToDate"])
+    cluster.write("node1", m1, 120, PATTERN + "-grown")
+    cluster.ok("instance", "shutdown", name)
+    cluster.ok("instance", "deactivate-disks", name)
+    assert m1 not in cluster.proc("node1") and m2 not in cluster.proc("node2")
+    out = cluster.ok("instance", "activate-disks", name).stdout
+    assert out.strip().splitlines()[-1] == "%s:disk/0:/dev/drbd%d" % (N1, m1)
+    assert cluster.read("node1", m1, 120, len(PATTERN) + 6) == PATTERN + "-grown"
+    assert cluster.read("node1", m1, 40, len(PATTERN)) == PATTERN
+    cluster.ok("instance", "startup", name)
 
 
 def test_drbd_remove_leaves_no_lv_and_no_minor(cluster):

@@ -245,3 +245,23 @@ def test_down_finds_the_loops_over_the_emulated_drbd_devices():
              {"name": "/dev/loop3", "back-file": "/st/node1.example.test/storage/pv.img"}]
     assert setup.lab_loops(L.StatePaths("/st"), loops,
                            lambda loop: loop["back-file"]) == ["/dev/loop1"]
+
+
+def test_resize_grows_both_sides_and_resyncs_the_new_area(pair):
+    one, two = pair
+    _wait(lambda: one.cs == "Connected" and two.cs == "Connected")
+    one.Primary(force=True)
+    _wait(lambda: two.disk == "UpToDate" and one.cs == "Connected")
+    for minor in pair:                      # lvextend on both nodes
+        with open(minor.data, "r+b") as handle:
+            handle.truncate(2 * SIZE)
+    with open(one.data, "r+b") as handle:
+        handle.seek(SIZE + 4096)
+        handle.write(b"grown-area")
+    with pytest.raises(DrbdError):
+        one.Resize(4 * SIZE)                # more than the backing device
+    one.Resize(2 * SIZE)
+    _wait(lambda: two.size == 2 * SIZE and one.cs == "Connected"
+          and two.disk == "UpToDate")
+    assert _data(two, SIZE + 4096, 10) == b"grown-area"
+    assert one.Status()["oos"] == 0
