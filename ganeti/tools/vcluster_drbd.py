@@ -179,17 +179,19 @@ class Daemon:
         self.resources = {}
         self.lock = threading.Lock()
         self._last_proc = None
+        self._proc_lock = threading.Lock()
 
     def WriteProc(self) -> None:
         content = text.ProcDrbd({m: minor.Status()
                                  for m, minor in list(self.minors.items())})
-        if content == self._last_proc:
-            return
-        path = os.path.join(self.env.run_dir, PROC_NAME)
-        with open(path + ".new", "w") as handle:
-            handle.write(content)
-        os.rename(path + ".new", path)
-        self._last_proc = content
+        with self._proc_lock:
+            if content == self._last_proc:
+                return
+            path = os.path.join(self.env.run_dir, PROC_NAME)
+            with open(path + ".new", "w") as handle:
+                handle.write(content)
+            os.rename(path + ".new", path)
+            self._last_proc = content
 
     def _ProcLoop(self) -> None:
         while True:

@@ -291,11 +291,7 @@ class Minor:
         with self.lock:
             link = self.link if self.cs in CONNECTED else None
             if link is None:
-                if self.md.get("bitmap_uuid") and \
-                        self.md.get("current") == self.md.get("bitmap_uuid"):
-                    self.md["current"] = _NewUuid()   # new data generation
-                    self.SaveMeta()
-                self._MarkDirty(offset, len(data))
+                self._WroteAlone(offset, len(data))
                 return
             self._seq += 1
             seq = self._seq
@@ -307,10 +303,21 @@ class Minor:
             self._acks.pop(seq, None)
             if ok:
                 self.counters["ns"] += len(data) // 1024
-            else:
-                self._MarkDirty(offset, len(data))
-        if not ok:
-            link.Close()
+                return
+        link.Close()
+        with self.lock:
+            self._WroteAlone(offset, len(data))
+
+    def _WroteAlone(self, offset: int, length: int) -> None:
+        """A write the peer did not get: out of sync, and (first time)
+        a new data generation, so that the reconnect resyncs from here."""
+        if self.disk == "UpToDate" and not self.md.get("bitmap_uuid"):
+            self.md["bitmap_uuid"] = self.md.get("current", 0)
+        if self.md.get("bitmap_uuid") and \
+                self.md.get("current") == self.md.get("bitmap_uuid"):
+            self.md["current"] = _NewUuid()
+            self.SaveMeta()
+        self._MarkDirty(offset, length)
 
     # --- network --------------------------------------------------------------
 

@@ -265,3 +265,21 @@ def test_resize_grows_both_sides_and_resyncs_the_new_area(pair):
           and two.disk == "UpToDate")
     assert _data(two, SIZE + 4096, 10) == b"grown-area"
     assert one.Status()["oos"] == 0
+
+
+def test_a_write_the_peer_never_acknowledged_is_resynced(pair, monkeypatch):
+    from ganeti.tools import vcluster_drbd_minor as minor_mod
+    one, two = pair
+    _wait(lambda: one.cs == "Connected" and two.cs == "Connected")
+    one.Primary(force=True)
+    _wait(lambda: two.disk == "UpToDate" and one.cs == "Connected")
+    monkeypatch.setattr(minor_mod, "WRITE_ACK_TIMEOUT", 0.3)
+    handler = two._Message
+    # a cut link: the peer never sees the write (nor acknowledges it)
+    two.link._handler = lambda link, kind, *rest: \
+        None if kind == b"WRIT" else handler(link, kind, *rest)
+    one.Write(2 << 20, b"lost-on-the-wire")
+    assert _data(two, 2 << 20, 16) != b"lost-on-the-wire"
+    _wait(lambda: one.cs == "Connected" and two.cs == "Connected"
+          and two.disk == "UpToDate" and one.dirty == 0)
+    assert _data(two, 2 << 20, 16) == b"lost-on-the-wire"
