@@ -219,3 +219,28 @@ def test_drbd_remove_leaves_no_lv_and_no_minor(cluster):
     assert m1 not in cluster.proc("node1") and m2 not in cluster.proc("node2")
     for node in ("node1", "node2"):
         assert not [lv for lv in cluster.lvs(node) if lv.endswith(("_data", "_meta"))]
+
+
+def test_drbd_failover_off_a_cut_primary_needs_ignore_consistency(cluster):
+    name = "drbd2." + DOMAIN
+    res = cluster.add(name, "%s:%s" % (N2, N3))
+    assert res.returncode == 0, res.stdout + res.stderr
+    m2, m3 = cluster.minor(name, N2), cluster.minor(name, N3)
+    cluster.write("node2", m2, 10, PATTERN)
+    cluster.vc.run("cut", "node2", check=True)
+    try:
+        cluster.wait(lambda: cluster.proc("node3")[m3][0] == "WFConnection")
+        res = cluster.gnt("instance", "failover", "-f", name)
+        assert res.returncode == 1
+        assert res.stderr.strip().splitlines()[-1] == \
+            "Disk 0 is degraded on target node, aborting failover", res.stderr
+        cluster.ok("instance", "failover", "-f", "--ignore-consistency", name,
+                   timeout=300)
+        assert cluster.ok("instance", "list", "--no-headers", "-o", "pnode",
+                          name).stdout.split() == [N3]
+        assert cluster.read("node3", m3, 10, len(PATTERN)) == PATTERN
+    finally:
+        cluster.vc.run("heal", "node2", check=True)
+    cluster.wait(lambda: cluster.gnt("instance", "remove", "-f", name,
+                                     timeout=300).returncode == 0, timeout=120)
+    assert m2 not in cluster.proc("node2") and m3 not in cluster.proc("node3")
