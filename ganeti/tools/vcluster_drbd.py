@@ -317,7 +317,13 @@ class Daemon:
                 if not chunk:
                     return
                 data += chunk
-            rc, out, err = self.Command(json.loads(data)["argv"])
+            argv = json.loads(data)["argv"]
+            began = time.time()
+            rc, out, err = self.Command(argv)
+            sys.stderr.write("%s drbdsetup %s: %d (%.0f ms)\n" % (
+                time.strftime("%H:%M:%S", time.localtime(began)),
+                " ".join(argv), rc, (time.time() - began) * 1000))
+            sys.stderr.flush()
             client.sendall(json.dumps({"rc": rc, "out": out, "err": err}).encode())
 
 
