@@ -22,6 +22,7 @@ DOMAIN = "example.test"
 N1, N2, N3 = ("node%d.%s" % (i, DOMAIN) for i in (1, 2, 3))
 VG = "xenvg"
 PATTERN = "vcluster-drbd-pattern-0123456789"
+_TIME_RE = re.compile(r"^\w{3} \w{3} +\d+ [\d:]+ \d{4} ")
 _PROGRESS_RE = re.compile(r" - INFO: - device disk/0: +\d+\.\d\d% done, \d+s"
                           r" remaining \(estimated\)$")
 
@@ -172,6 +173,22 @@ def test_drbd_cut_secondary_degrades_and_heal_resyncs(cluster):
     assert cluster.read("node2", m2, 60, len(PATTERN) + 10) == PATTERN + "-while-cut"
     assert cluster.read("node2", m2, 40, len(PATTERN)) == PATTERN
     cluster.ok("instance", "failover", "-f", name)
+
+
+def test_drbd_create_without_waiting_for_the_sync(cluster):
+    name = "drbd3." + DOMAIN
+    res = cluster.add(name, "%s:%s" % (N1, N3), "--no-wait-for-sync")
+    assert res.returncode == 0, res.stdout + res.stderr
+    lines = [_TIME_RE.sub("", l) for l in res.stdout.splitlines()]
+    steps = ["* checking mirrors status", "* pausing disk sync to install instance OS",
+             "* running the instance OS create scripts...", "* resuming disk sync"]
+    assert [l for l in lines if l in steps] == steps, res.stdout
+    assert "Waiting for instance %s to sync disks" % name not in res.stdout
+    m3 = cluster.minor(name, N3)
+    cluster.wait(lambda: cluster.proc("node3")[m3] == [
+        "Connected", "Secondary", "Primary", "UpToDate", "UpToDate"])
+    cluster.ok("instance", "remove", "-f", name)
+    assert m3 not in cluster.proc("node3")
 
 
 def test_drbd_bad_input_leaves_nothing_behind(cluster):
