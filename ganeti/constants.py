@@ -200,6 +200,9 @@ NV_ACCEPTED_STORAGE_PATHS = "allowed-file-storage-paths"
 # ours (upstream 3.0 has no orphan check for file disks): the disk files
 # below a file storage directory, for "Verifying orphan volumes"
 NV_FILE_DISKS = "file-disks"
+NV_DRBDLIST = "drbd-list"
+NV_DRBDHELPER = "drbd-helper"
+NV_DRBDVERSION = "drbd-version"
 CV_ERROR = "ERROR"
 CV_WARNING = "WARNING"
 

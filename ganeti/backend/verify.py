@@ -536,6 +536,36 @@ def _CheckAcceptedStoragePaths(value: Any, ctx: "_Ctx") -> Any:
         filestorage.LoadAllowedFileStoragePaths())
 
 
+def _CheckDrbdVersion(value: Any, ctx: "_Ctx") -> str:
+    """The DRBD module's version (or why it can't be read)."""
+    from ganeti.storage import drbd  # pylint: disable=import-outside-toplevel
+    try:
+        return drbd.GetProcInfo().GetVersionString()
+    except errors.BlockDeviceError as err:
+        logging.warning("Can't get DRBD version", exc_info=True)
+        return str(err)
+
+
+def _CheckDrbdList(value: Any, ctx: "_Ctx") -> Any:
+    """The DRBD minors in use (or why they can't be read)."""
+    from ganeti.storage import drbd  # pylint: disable=import-outside-toplevel
+    try:
+        return sorted(drbd.GetUsedDevs())
+    except errors.BlockDeviceError as err:
+        logging.warning("Can't get used minors list", exc_info=True)
+        return str(err)
+
+
+def _CheckDrbdHelper(value: Any, ctx: "_Ctx") -> list:
+    """[status, the usermode helper or the error]."""
+    from ganeti.storage import drbd  # pylint: disable=import-outside-toplevel
+    try:
+        return [True, drbd.GetUsermodeHelper()]
+    except errors.BlockDeviceError as err:
+        logging.error("Can't get DRBD usermode helper: %s", err)
+        return [False, str(err)]
+
+
 def _SplitTime(value: float) -> List[int]:
     seconds = int(value)
     return [seconds, int(round((value - seconds) * 1000000))]
@@ -578,6 +608,9 @@ _CHECKS: Dict[str, Callable[[Any, _Ctx], Any]] = {
     constants.NV_FILE_DISKS: _ListFileStorage,
     constants.NV_OSLIST: _CheckOsList,
     constants.NV_ACCEPTED_STORAGE_PATHS: _CheckAcceptedStoragePaths,
+    constants.NV_DRBDVERSION: _CheckDrbdVersion,
+    constants.NV_DRBDLIST: _CheckDrbdList,
+    constants.NV_DRBDHELPER: _CheckDrbdHelper,
 }
 
 # Keys that only carry input for other checks (no answer of their own).

@@ -24,6 +24,7 @@ MIGRATION_ACTIVE = "active"
 MIGRATION_FAILED_STATUSES = frozenset(["failed", "cancelled"])
 _MIGRATION_POLL_INTERVAL = 1
 _MIGRATION_FEEDBACK_INTERVAL = 10
+_DRBD_SYNC_POLL_INTERVAL = 1
 
 
 class _MigrateFailoverLU(_InstanceLU):
@@ -203,7 +204,7 @@ class _MigrateFailoverLU(_InstanceLU):
         feedback_fn("* checking disk consistency between source and target")
         if self.template not in iu.DTS_INT_MIRROR:
             return
-        for disk in self._Disks():
+        for idx, disk in enumerate(self._Disks()):
             result = self.rpc.call_blockdev_find(self.target,
                                                  (disk, self.instance))
             status = result.payload
@@ -211,15 +212,81 @@ class _MigrateFailoverLU(_InstanceLU):
                         else getattr(status, "is_degraded", True))
             if result.fail_msg or status is None or degraded:
                 if self.failover and self.op.ignore_consistency:
-                    self.LogWarning("Disk %s is degraded on target node,"
-                                    " proceeding anyway", disk.iv_name)
                     continue
+                if self.failover:
+                    raise errors.OpExecError("Disk %s is degraded on target"
+                                             " node, aborting failover" % idx)
                 raise errors.OpExecError("Disk %s is degraded or not fully"
                                          " synchronized on target node,"
-                                         " aborting %s" % (
-                                             disk.iv_name, "failover"
-                                             if self.failover else
-                                             "migration"))
+                                         " aborting migration" % idx)
+
+    # -- DRBD role changes (internally mirrored disks) -----------------------
+
+    def _DrbdNodes(self) -> list:
+        return [self.source, self.target]
+
+    def _EnsureSecondary(self, node: str, feedback_fn) -> None:
+        """Demote node's DRBD devices to secondary (blockdev_close)."""
+        feedback_fn("* switching node %s to secondary mode"
+                    % iu.NodeName(self.cfg, node))
+        result = self.rpc.call_blockdev_close(node, self.instance.name,
+                                              (self._Disks(), self.instance))
+        result.Raise("Cannot change disk to secondary on node %s"
+                     % iu.NodeName(self.cfg, node))
+
+    def _GoStandalone(self, feedback_fn) -> None:
+        feedback_fn("* changing into standalone mode")
+        results = self.rpc.call_drbd_disconnect_net(
+            self._DrbdNodes(), (self._Disks(), self.instance))
+        for node, result in results.items():
+            result.Raise("Cannot disconnect disks node %s"
+                         % iu.NodeName(self.cfg, node))
+
+    def _GoReconnect(self, multimaster: bool, feedback_fn) -> None:
+        feedback_fn("* changing disks into %s mode"
+                    % ("dual-master" if multimaster else "single-master"))
+        results = self.rpc.call_drbd_attach_net(
+            self._DrbdNodes(), (self._Disks(), self.instance), multimaster)
+        for node, result in results.items():
+            result.Raise("Cannot change disks config on node %s"
+                         % iu.NodeName(self.cfg, node))
+
+    def _WaitUntilSync(self, feedback_fn) -> None:
+        feedback_fn("* wait until resync is done")
+        while True:
+            results = self.rpc.call_drbd_wait_sync(
+                self._DrbdNodes(), (self._Disks(), self.instance))
+            all_done, min_percent = True, 100.0
+            for node, result in results.items():
+                result.Raise("Cannot resync disks on node %s"
+                             % iu.NodeName(self.cfg, node))
+                done, percent = result.payload
+                all_done = all_done and done
+                if percent is not None:
+                    min_percent = min(min_percent, percent)
+            if all_done:
+                return
+            feedback_fn("   - progress: %.1f%%" % min_percent)
+            time.sleep(_DRBD_SYNC_POLL_INTERVAL)
+
+    def _DrbdSingleMaster(self, demoted: str, feedback_fn) -> None:
+        """Back to one primary (the node not demoted), connected."""
+        self._EnsureSecondary(demoted, feedback_fn)
+        self._WaitUntilSync(feedback_fn)
+        self._GoStandalone(feedback_fn)
+        self._GoReconnect(False, feedback_fn)
+        self._WaitUntilSync(feedback_fn)
+
+    def _RevertDiskStatus(self, feedback_fn) -> None:
+        """After a failed migration: the source the only primary again."""
+        if self.template not in iu.DTS_INT_MIRROR:
+            return
+        try:
+            self._DrbdSingleMaster(self.target, feedback_fn)
+        except errors.OpExecError as err:
+            self.LogWarning("Migration failure recovery failed: %s. You must"
+                            " manually check the disks' status of instance"
+                            " %s", err, self.instance.name)
 
     # -- failover ----------------------------------------------------------
 
@@ -311,6 +378,14 @@ class _MigrateFailoverLU(_InstanceLU):
         else:
             feedback_fn("* instance confirmed to be running on its primary"
                         " node (%s)" % iu.NodeName(self.cfg, self.source))
+        if found and self.template in iu.DTS_INT_MIRROR:
+            demoted = self.target if found[0] == self.source else self.source
+            try:
+                self._DrbdSingleMaster(demoted, feedback_fn)
+            except errors.OpExecError as err:
+                self.LogWarning("Migration failure recovery failed: %s. You"
+                                " must manually check the disks' status of"
+                                " instance %s", err, instance.name)
         feedback_fn("* done")
 
     def _ExecMigration(self, feedback_fn) -> None:
@@ -326,6 +401,12 @@ class _MigrateFailoverLU(_InstanceLU):
         result.Raise("Could not gather information for instance %s on node"
                      " %s" % (instance.name, iu.NodeName(cfg, source)))
         info = result.payload
+        if self.template in iu.DTS_INT_MIRROR:
+            # both nodes primary while the instance moves
+            self._EnsureSecondary(target, feedback_fn)
+            self._GoStandalone(feedback_fn)
+            self._GoReconnect(True, feedback_fn)
+            self._WaitUntilSync(feedback_fn)
         feedback_fn("* preparing %s to accept the instance" % target_name)
         result = self.rpc.call_accept_instance(target, instance, info,
                                                self._Ip(target))
@@ -384,6 +465,8 @@ class _MigrateFailoverLU(_InstanceLU):
         self._OpenDisks(target, True, feedback_fn)
         if self.template in (C.DT_RBD, C.DT_EXT):
             self._UnmapDisks(source, feedback_fn)
+        if self.template in iu.DTS_INT_MIRROR:
+            self._DrbdSingleMaster(source, feedback_fn)
         feedback_fn("* done")
 
     def _UnmapDisks(self, source: str, feedback_fn) -> None:
@@ -419,6 +502,7 @@ class _MigrateFailoverLU(_InstanceLU):
             self._OpenDisks(self.source, True, lambda _msg: None)
         except errors.OpExecError as err:
             self.LogWarning("%s", err)
+        self._RevertDiskStatus(feedback_fn)
 
     def Exec(self, feedback_fn):
         if self.failover:

@@ -2,6 +2,7 @@
 a template, creating/removing them on the nodes (with rollback), activating
 and deactivating them, and waiting for them to sync."""
 
+import logging
 import os
 import time
 from typing import Any, Dict, List, Optional, Tuple
@@ -34,6 +35,8 @@ IDISK_PARAMS = frozenset([IDISK_SIZE, IDISK_SPINDLES, IDISK_MODE, IDISK_ADOPT,
                           IDISK_VG, IDISK_METAVG, IDISK_PROVIDER, IDISK_NAME,
                           IDISK_ACCESS, IDISK_TYPE])
 _SYNC_RETRIES = 10
+# Looks at disks found degraded once in sync (1 s apart) before giving up.
+_DEGRADED_RETRIES = 10
 
 
 # A disk as shown in error messages (one formatter for master and nodes).
@@ -429,6 +432,7 @@ def WaitForSync(lu, instance, disks=None, oneshot: bool = False) -> bool:
         lu.LogInfo("Waiting for instance %s to sync disks", instance.name)
     retries = 0
     degraded = False
+    degr_retries = _DEGRADED_RETRIES
     while True:
         result = lu.rpc.call_blockdev_getmirrorstatus(pnode, (disks, instance))
         if result.fail_msg:
@@ -461,6 +465,13 @@ def WaitForSync(lu, instance, disks=None, oneshot: bool = False) -> bool:
                            if est is not None else "no time estimate")
             elif _StatusAttr(status, "is_degraded"):
                 degraded = True
+        # Done but degraded: look again a few times, the state may be a
+        # transient one (e.g. a DRBD pair still connecting).
+        if (done or oneshot) and degraded and degr_retries > 0:
+            logging.info("Degraded disks found, %d retries left", degr_retries)
+            degr_retries -= 1
+            time.sleep(1)
+            continue
         if done or oneshot:
             break
         time.sleep(min(60, max(1, max_time)))

@@ -397,7 +397,12 @@ class LUClusterVerifyGroup(LogicalUnit):
         if constants.DT_SHARED_FILE in templates:
             params[constants.NV_SHARED_FILE_STORAGE_PATH] = \
                 cluster.shared_file_storage_dir
+        if constants.DT_DRBD8 in templates:
+            params[constants.NV_DRBDVERSION] = None
+            params[constants.NV_DRBDLIST] = None
+            params[constants.NV_DRBDHELPER] = cluster.drbd_usermode_helper
         return params
+
 
     def _Bridges(self, cluster) -> List[str]:
         bridges = set()
@@ -472,6 +477,10 @@ class LUClusterVerifyGroup(LogicalUnit):
         n_offline = n_drained = 0
         names = {n.uuid: n.name for n in self.all_nodes.values()}
         inst_by_name = {i.name: i for i in self.all_instances}
+        drbd_minors = (vc.DrbdMinorsByNode(
+            (i, _InstanceDisks(cfg, i)) for i in self.all_instances)
+            if constants.NV_DRBDLIST in params else None)
+        drbd_versions: Dict[str, str] = {}
         for node in self.my_nodes:
             img = images[node.uuid]
             if node.offline:
@@ -517,9 +526,17 @@ class LUClusterVerifyGroup(LogicalUnit):
                 img.instances = vc.NodeInstances(rep, node.name, nresult)
                 img.mfree = vc.NodeFreeMemory(rep, node.name, nresult)
                 vc.VerifyNodeBridges(rep, node.name, nresult, self.bridges)
+                if drbd_minors is not None:
+                    vc.VerifyNodeDrbd(rep, node.name, nresult,
+                                      cluster.drbd_usermode_helper,
+                                      drbd_minors.get(node.uuid, {}))
+                    if nresult.get(constants.NV_DRBDVERSION):
+                        drbd_versions[node.name] = \
+                            nresult[constants.NV_DRBDVERSION]
                 self._VerifyRunningInstances(rep, node, img, inst_by_name,
                                              names)
 
+        vc.VerifyDrbdVersions(rep, drbd_versions)
         feedback_fn("* Verifying instance status")
         notes = self._VerifyInstances(rep, feedback_fn, images, names,
                                       instdisk)
@@ -801,9 +818,41 @@ class LUGroupVerifyDisks(NoHooksLU):
                         len(info) > 2 else True
                     if inst_name is not None and not online:
                         res_instances.add(inst_name)
+        self._VerifyDrbdStates(nodes, res_nodes, res_instances)
         missing: Dict[str, List[List[str]]] = {}
         for (node_uuid, lv), inst_name in sorted(wanted.items()):
             node_name = nodes[node_uuid].name if node_uuid in nodes \
                 else node_uuid
             missing.setdefault(inst_name, []).append([node_name, lv])
         return (res_nodes, sorted(res_instances), missing)
+
+    def _VerifyDrbdStates(self, nodes, res_nodes: Dict[str, str],
+                          res_instances: set) -> None:
+        """Instances with active disks whose DRBD devices are missing,
+        standalone or diskless on one of their nodes."""
+        by_node: Dict[str, list] = {}
+        for inst in _Instances(self.cfg):
+            pnode = nodes.get(inst.primary_node)
+            if pnode is None or pnode.group != self.group_uuid or \
+                    not getattr(inst, "disks_active", False):
+                continue
+            disks = [d for d in _InstanceDisks(self.cfg, inst)
+                     if d.dev_type == constants.DT_DRBD8]
+            for node_uuid in [inst.primary_node] + \
+                    _InstanceSecondaries(self.cfg, inst):
+                node = nodes.get(node_uuid)
+                if node is not None and not node.offline and disks:
+                    by_node.setdefault(node_uuid, []).extend(
+                        (disk, inst) for disk in disks)
+        for node_uuid, pairs in sorted(by_node.items()):
+            if nodes[node_uuid].name in res_nodes:
+                continue   # already reported unreachable by lv_list
+            result = self.rpc.call_drbd_needs_activation(node_uuid, pairs)
+            if result.fail_msg:
+                logging.warning("Error getting DRBD status on node %s: %s",
+                                nodes[node_uuid].name, result.fail_msg)
+                res_nodes[nodes[node_uuid].name] = result.fail_msg
+                continue
+            faulty = set(result.payload or [])
+            res_instances.update(inst.name for disk, inst in pairs
+                                 if disk.uuid in faulty)

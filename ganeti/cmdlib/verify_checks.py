@@ -349,6 +349,70 @@ def _PvProblems(nresult: dict) -> List[str]:
             if isinstance(pv, dict) and ":" in str(pv.get("name", ""))]
 
 
+def DrbdMinorsByNode(instances: Iterable[Tuple[Any, List[Any]]]
+                     ) -> Dict[str, Dict[int, tuple]]:
+    """{node uuid: {minor: (disk uuid, instance name, disks active)}} of
+    the DRBD disks of (instance, its disks) pairs."""
+    found: Dict[str, Dict[int, tuple]] = {}
+    for inst, disks in instances:
+        for disk in disks:
+            lid = disk.logical_id or []
+            if disk.dev_type != constants.DT_DRBD8 or len(lid) < 5:
+                continue
+            for node_uuid, minor in ((lid[0], lid[3]), (lid[1], lid[4])):
+                found.setdefault(node_uuid, {})[int(minor)] = (
+                    disk.uuid, inst.name, bool(inst.disks_active))
+    return found
+
+
+def VerifyNodeDrbdHelper(rep: Reporter, name: str, nresult: dict,
+                         drbd_helper: Optional[str]) -> None:
+    """The node's DRBD usermode helper must be the cluster's."""
+    if not drbd_helper:
+        return
+    helper_result = nresult.get(constants.NV_DRBDHELPER)
+    rep.ErrorIf(helper_result is None, "ENODEDRBDHELPER", name,
+                "no drbd usermode helper returned")
+    if helper_result:
+        status, payload = helper_result
+        rep.ErrorIf(not status, "ENODEDRBDHELPER", name,
+                    "drbd usermode helper check unsuccessful: %s", payload)
+        rep.ErrorIf(status and payload != drbd_helper, "ENODEDRBDHELPER",
+                    name, "wrong drbd usermode helper: %s", payload)
+
+
+def VerifyNodeDrbd(rep: Reporter, name: str, nresult: dict,
+                   drbd_helper: Optional[str],
+                   node_drbd: Dict[int, Tuple[str, Optional[str], bool]]
+                   ) -> None:
+    """The minors in use on the node against the configuration's
+    ({minor: (disk uuid, instance name or None, must be active)})."""
+    VerifyNodeDrbdHelper(rep, name, nresult, drbd_helper)
+    used_minors = nresult.get(constants.NV_DRBDLIST, [])
+    test = not isinstance(used_minors, (tuple, list))
+    rep.ErrorIf(test, "ENODEDRBD", name, "cannot parse drbd status file: %s",
+                str(used_minors))
+    if test:
+        return
+    for minor, (disk_uuid, inst_name, must_exist) in sorted(node_drbd.items()):
+        attached = ("(attached in instance '%s')" % inst_name
+                    if inst_name is not None else "(detached)")
+        rep.ErrorIf(minor not in used_minors and must_exist, "ENODEDRBD",
+                    name, "drbd minor %d of disk %s %s is not active", minor,
+                    disk_uuid, attached)
+    for minor in used_minors:
+        rep.ErrorIf(minor not in node_drbd, "ENODEDRBD", name,
+                    "unallocated drbd minor %d is in use", minor)
+
+
+def VerifyDrbdVersions(rep: Reporter, versions: Dict[str, str]) -> None:
+    """Warn when the nodes' DRBD versions differ ({node name: version})."""
+    if len(set(versions.values())) > 1:
+        for name, version in sorted(versions.items()):
+            rep.Error("ENODEDRBDVERSION", name, "DRBD version mismatch: %s",
+                      version, code=ETYPE_WARNING)
+
+
 def VerifyNodeBridges(rep: Reporter, name: str, nresult: dict,
                       bridges: Sequence[str]) -> None:
     if not bridges:

@@ -15,6 +15,9 @@ STATE_ENV = "VCLUSTER_STATE"
 DOMAIN = "example.test"
 CLUSTER_NAME = "cluster." + DOMAIN
 SUBNET = ipaddress.IPv4Network("10.250.0.0/24")
+# Each node's secondary address (gnt-node add -s: DRBD replication), on the
+# same link: a cut node loses both.
+SECONDARY_SUBNET = ipaddress.IPv4Network("10.250.1.0/24")
 NODE_HOST_OFFSET = 10          # node i gets host number 10 + i
 CLUSTER_HOST = 250             # the cluster (later master) IP, used by no node
 LAB_BRIDGE_HOST = 254          # the lab bridge's own address (status probes)
@@ -109,6 +112,10 @@ class Node:
     @property
     def address(self) -> str:
         return str(SUBNET.network_address + NODE_HOST_OFFSET + self.index)
+
+    @property
+    def secondary_address(self) -> str:
+        return str(SECONDARY_SUBNET.network_address + NODE_HOST_OFFSET + self.index)
 
     @property
     def netns(self) -> str:
@@ -376,6 +383,8 @@ def node_net_batch(node: Node) -> str:
         "link set %s up" % NODE_IFACE,
         "link set %s up" % NODE_BRIDGE,
         "addr add %s/%d dev %s" % (node.address, prefixlen(), NODE_BRIDGE),
+        "addr add %s/%d dev %s" % (node.secondary_address,
+                                   SECONDARY_SUBNET.prefixlen, NODE_BRIDGE),
     ]) + "\n"
 
 

@@ -11,7 +11,10 @@ linear LV is a loop device over the PV at the LV's extents, and
 /dev/VG/LV is a symlink to it (as /dev/VG/LV links to /dev/dm-N on a real
 node).  lvs reports such an LV active ("a" in lv_attr, the loop device's
 kernel major:minor).  A snapshot (lvcreate -s, which LVM refuses without
-device-mapper) is a plain LV holding a copy of its origin taken at creation.  The product's code is the same as on real hardware.
+device-mapper) is a plain LV holding a copy of its origin taken at creation.
+A new LV is placed in the middle of the PV's largest free range, so that
+LVs grow in place (lvextend keeps them contiguous, as a loop device needs).
+The product's code is the same as on real hardware.
 
 Only the Python standard library is used (it runs with the system python3).
 """
@@ -380,11 +383,74 @@ def SnapshotArgs(args: list, vg_name: str):
     return new_args + [vg_name], origin[1]
 
 
+_SIZE_UNITS = {"b": 1, "s": 512, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30,
+               "t": 1 << 40, "p": 1 << 50, "e": 1 << 60}
+
+
+def NewLvExtents(args: list, extent: int):
+    """Extents a plain lvcreate asks for (-L SIZE[unit] or -l N), or None."""
+    opts, _ = SplitArgs(args)
+    if any(n in ("-s", "--snapshot", "--type", "-V", "--virtualsize", "-m",
+                 "--mirrors", "--thinpool") for n, _ in opts) or \
+            OptValue(opts, ("-i", "--stripes"), "1") != "1":
+        return None
+    size = OptValue(opts, ("-L", "--size"))
+    count = OptValue(opts, ("-l", "--extents"))
+    try:
+        if size:
+            unit = size[-1].lower() if size[-1].isalpha() else "m"
+            number = float(size[:-1] if size[-1].isalpha() else size)
+            return max(1, -(-int(number * _SIZE_UNITS[unit]) // extent))
+        if count:
+            return int(count)
+    except (KeyError, ValueError):
+        return None
+    return None
+
+
+def SpreadPlacement(free: list, extents: int):
+    """(first, last) PE for a new LV: in the middle of the largest free
+    segment ((start, size) pairs), so that it and its neighbour can grow in
+    place (a loop device only stands for a contiguous LV); at the
+    segment's start if it only fits there; None if it fits nowhere."""
+    if not free:
+        return None
+    start, size = max(free, key=lambda seg: (seg[1], -seg[0]))
+    if extents > size:
+        return None
+    first = start + (size - extents) // 2 if extents <= size // 2 else start
+    return first, first + extents - 1
+
+
+def _PlacedLvcreate(args: list, emu: "Emulation") -> list:
+    """lvcreate args with the new LV's PE range on the node's PV (only for
+    a plain lvcreate naming just the VG); others unchanged."""
+    _, words = SplitArgs(args)
+    pv = emu.conf.get("pv")
+    if not pv or words[:1] != [emu.vg] or any(w != pv for w in words[1:]):
+        return args
+    try:
+        extent = int(emu._Report("vgs", ["-o", "vg_extent_size", emu.vg])[0][0])
+        segments = emu._Report("pvs", ["--segments", "-o",
+                                       "pv_name,pvseg_start,pvseg_size,lv_name"])
+    except (EmulationError, IndexError, ValueError):
+        return args
+    extents = NewLvExtents(args, extent)
+    free = [(int(r[1]), int(r[2])) for r in segments
+            if r[0] == pv and len(r) > 3 and not r[3]]
+    where = SpreadPlacement(free, extents) if extents else None
+    if where is None:
+        return args
+    return [a for a in args if a != pv] + ["%s:%d-%d" % (pv, where[0], where[1])]
+
+
 def Run(cmd: str, args: list, emu: Emulation) -> int:
     """Run one lvm command with emulated activation; returns its exit status."""
     snapshot = SnapshotArgs(args, emu.vg) if cmd == "lvcreate" else None
     if snapshot:
         args = snapshot[0]
+    elif cmd == "lvcreate":
+        args = _PlacedLvcreate(args, emu)
     opts, words = SplitArgs(args)
     test = any(name in ("-t", "--test") for name, _ in opts)
     before = []

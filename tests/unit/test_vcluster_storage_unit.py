@@ -91,6 +91,9 @@ def test_holder_mounts_the_wrapper_over_lvm_and_a_private_vg_dir():
     paths = L.StatePaths("/st")
     lines = V.holder_lines(L.Node(1), paths, "/usr/sbin/lvm")
     assert lines == [
+        # the DRBD emulation's drbdsetup/drbdmeta, before lvm's bind mounts
+        "mount -t overlay vcluster-drbd-bin -o lowerdir='/st/drbd-bin':/usr/sbin"
+        " /usr/sbin",
         "mount --bind '/usr/sbin/lvm' '/st/lvm.real'",
         "mount --bind '/st/lvm-wrapper' '/usr/sbin/lvm'",
         "mount --bind '/st/node1.example.test/dev-xenvg' '/dev/xenvg'"]
