@@ -423,6 +423,42 @@ def BlockdevRename(devlist: Sequence[Sequence[Any]]) -> None:
         _Fail("; ".join(msgs))
 
 
+def _ChildDevices(disks: Sequence[Any], assemble: bool
+                  ) -> List[base.BlockDev]:
+    """The devices of the given (child) disks; all must exist."""
+    devices = []
+    for value in disks:
+        disk = ToNodeDisk(value)
+        device = _FindOrFail(disk, "Can't find device %s")
+        if assemble:
+            try:
+                device.Assemble()
+            except errors.BlockDeviceError as err:
+                _Fail("Can't assemble device %s: %s", disk, err)
+        devices.append(device)
+    return devices
+
+
+def BlockdevAddchildren(parent: Any, new_cdevs: Sequence[Any]) -> None:
+    """``blockdev_addchildren``: attach new local devices to a mirror."""
+    device = _FindOrFail(ToNodeDisk(parent), "Can't find parent device %s")
+    children = _ChildDevices(new_cdevs, True)
+    try:
+        device.AddChildren(children)
+    except errors.BlockDeviceError as err:
+        _Fail("Can't add children: %s", err, exc=True)
+
+
+def BlockdevRemovechildren(parent: Any, new_cdevs: Sequence[Any]) -> None:
+    """``blockdev_removechildren``: detach local devices from a mirror."""
+    device = _FindOrFail(ToNodeDisk(parent), "Can't find parent device %s")
+    children = _ChildDevices(new_cdevs, False)
+    try:
+        device.RemoveChildren(children)
+    except errors.BlockDeviceError as err:
+        _Fail("Can't remove children: %s", err, exc=True)
+
+
 def _WipeDevice(path: str, offset: int, size: int) -> None:
     """Write size MiB of zeros at offset MiB (the data is not truncated)."""
     zeros = bytes(_WIPE_CHUNK)
@@ -724,6 +760,8 @@ RPC_CALLS = {
     "blockdev_getdimensions": BlockdevGetdimensions,
     "blockdev_grow": BlockdevGrow,
     "blockdev_rename": BlockdevRename,
+    "blockdev_addchildren": BlockdevAddchildren,
+    "blockdev_removechildren": BlockdevRemovechildren,
     "blockdev_wipe": BlockdevWipe,
     "blockdev_pause_resume_sync": BlockdevPauseResumeSync,
     "blockdev_setinfo": BlockdevSetInfo,

@@ -314,8 +314,7 @@ UPSTREAM_CALLS = frozenset(rpc_defs.CALLS) - {"x_config_newer_than"} | \
 
 # Served by upstream's noded, not (yet) by ours.
 NOT_SERVED = frozenset([
-    "blockdev_addchildren", "blockdev_convert", "blockdev_image",
-    "blockdev_removechildren", "export_start", "finalize_export",
+    "blockdev_convert", "blockdev_image", "export_start", "finalize_export",
     "get_file_info", "import_start", "node_configure_ovs", "node_ssh_key_add",
     "node_ssh_key_remove", "node_ssh_keys_renew", "resize_disk",
 ])
