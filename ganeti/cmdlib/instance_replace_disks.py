@@ -389,7 +389,10 @@ class LUInstanceReplaceDisks(_InstanceLU):
         for idx, disk in disks:
             self.LogInfo("Adding new local storage on %s for disk/%d",
                          self._Name(new_node), idx)
-            new_children[idx] = self._NewLvs(idx, disk, new_node)
+            # the LVs of a DRBD disk have the same names on both nodes
+            new_children[idx] = [_Copy(child) for child in disk.children]
+            for child in new_children[idx]:
+                child.nodes = [pnode, new_node]
             self._CreateOnNode(new_node, new_children[idx])
         self.LogStep(4, _STEPS, "Changing drbd configuration")
         self.LogInfo("Allocating new drbd minors for the new secondary node")
@@ -436,7 +439,6 @@ class LUInstanceReplaceDisks(_InstanceLU):
         for idx, disk in disks:
             disk.logical_id = list(new_ids[idx])
             disk.nodes = [pnode, new_node]
-            disk.children = new_children[idx]
             for child in disk.children:
                 child.nodes = [pnode, new_node]
             self.cfg.UpdateDisk(disk)

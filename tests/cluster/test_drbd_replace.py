@@ -29,7 +29,8 @@ class _ReplaceChecks(_Checks):
         config = self.config()
         inst = next(i for i in config["instances"].values() if i["name"] == name)
         disk = config["disks"][inst["disks"][0]]
-        names = {child["logical_id"][1] for child in disk["children"]}
+        names = {child["logical_id"][1]
+                 for child in disk.get("children") or [disk]}
         return [lv for lv in self.lvs(node) if lv in names]
 
     def all_drbd_lvs(self, node):
@@ -71,7 +72,10 @@ def test_replace_disks_new_secondary_moves_the_mirror(cluster):
         assert info in lines, out
     assert cluster.nodes_of(NAME) == [N1, N3]
     assert cluster.all_drbd_lvs("node2") == []
+    # the new secondary's LVs carry the names of the primary's (the config's)
     assert len(cluster.instance_lvs("node3", NAME)) == 2
+    assert cluster.instance_lvs("node1", NAME) == \
+        cluster.instance_lvs("node3", NAME)
     assert cluster.proc("node3")[cluster.minor(NAME, N3)] == [
         "Connected", "Secondary", "Primary", "UpToDate", "UpToDate"]
 
