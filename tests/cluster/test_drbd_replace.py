@@ -36,6 +36,13 @@ class _ReplaceChecks(_Checks):
     def all_drbd_lvs(self, node):
         return [lv for lv in self.lvs(node) if "_data" in lv or "_meta" in lv]
 
+    def deactivate(self, name):
+        """Deactivate the disks; the emulated device refuses to go down
+        while a process (a reader just gone, a udev probe) still holds
+        /dev/drbdN, so ask again until it could."""
+        self.wait(lambda: self.gnt("instance", "deactivate-disks", name,
+                                   timeout=120).returncode == 0, timeout=120)
+
     def steps(self, out):
         return [line for line in self.messages(out) if line.startswith("STEP ")]
 
@@ -120,6 +127,7 @@ def test_node_evacuate_secondary_to_a_new_node(cluster):
 def test_modify_template_drbd_to_plain_and_back_keeps_the_data(cluster):
     assert cluster.nodes_of(NAME) == [N2, N3]
     cluster.ok("instance", "shutdown", NAME, timeout=300)
+    cluster.deactivate(NAME)
     data_lv = cluster.instance_lvs("node2", NAME)
     out = cluster.ok("instance", "modify", "-t", "plain", NAME,
                      timeout=300).stdout
@@ -142,12 +150,12 @@ def test_modify_template_drbd_to_plain_and_back_keeps_the_data(cluster):
         "Connected", "Secondary", "Primary", "UpToDate", "UpToDate"]
     assert cluster.read("node2", cluster.minor(NAME, N2), 40,
                         len(PATTERN)) == PATTERN
-    cluster.ok("instance", "deactivate-disks", NAME, timeout=300)
+    cluster.deactivate(NAME)
     cluster.ok("instance", "failover", "-f", NAME, timeout=300)
     cluster.ok("instance", "activate-disks", NAME, timeout=300)
     assert cluster.read("node1", cluster.minor(NAME, N1), 40,
                         len(PATTERN)) == PATTERN
-    cluster.ok("instance", "deactivate-disks", NAME, timeout=300)
+    cluster.deactivate(NAME)
 
 
 def test_replace_disks_bad_input_changes_nothing(cluster):

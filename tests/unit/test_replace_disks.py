@@ -3,14 +3,18 @@ and prerequisite checks (against the fake cluster of instance_fakes) and the
 logical-id helpers of a new secondary; the node side's add/remove children
 of a DRBD device."""
 
+import copy
+
 import pytest
 
 from ganeti import cli
 from ganeti import constants as C
 from ganeti import errors
+from ganeti import objects
 from ganeti import opcodes
 from ganeti.client import gnt_instance
 from ganeti.cmdlib import instance_replace_disks as ird
+from ganeti.rpc.client import RpcResult
 from ganeti.storage import base
 
 from instance_fakes import MASTER, Context, FakeNodes, MakeConfig
@@ -145,3 +149,170 @@ def test_node_query_knows_secondary_instances():
     primary, secondary = cmdlib_query._instances_by_node(_Cfg())
     assert primary == {"n1": {"a"}, "n2": {"b"}}
     assert secondary == {"n2": {"a"}}
+
+
+# ------------------------------------------- -s and -n with a recording RPC
+
+
+_OK_STATUS = {"ldisk_status": 1, "is_degraded": False, "sync_percent": None}
+
+
+class _Rpc:
+    """Every call succeeds; blockdev_find finds a healthy device."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        call = name[len("call_"):]
+
+        def fn(node, *args):
+            self.calls.append((call, node, copy.deepcopy(args)))
+            payload = _OK_STATUS if call in ("blockdev_find",) else \
+                [_OK_STATUS] if call == "blockdev_getmirrorstatus" else None
+            if isinstance(node, list):
+                return {n: RpcResult([True, payload]) for n in node}
+            return RpcResult([True, payload])
+        return fn
+
+
+class _Proc:
+    def __init__(self):
+        self.lines = []
+
+    def LogStep(self, cur, total, msg):
+        self.lines.append("STEP %d/%d %s" % (cur, total, msg))
+
+    def LogInfo(self, msg, *args):
+        self.lines.append(" - INFO: " + (msg % args if args else msg))
+
+    def LogWarning(self, msg, *args, **kwargs):
+        self.lines.append(" - WARNING: " + (msg % args if args else msg))
+
+
+class _Node:
+    def __init__(self, name):
+        self.name, self.group, self.offline = name, None, False
+
+
+class _Cluster:
+    def FillND(self, node, group):
+        return {}
+
+
+class _LuCfg:
+    def __init__(self, disk, instance):
+        self.disk, self.instance = disk, instance
+        self.updated, self.minors = [], []
+        self.uid = 0
+
+    def GetInstanceDisks(self, uuid):
+        return [self.disk]
+
+    def GetInstanceInfo(self, uuid):
+        return self.instance
+
+    def GetNodeInfo(self, uuid):
+        return _Node(uuid + ".example.com")
+
+    def GetClusterInfo(self):
+        return _Cluster()
+
+    def GetNodeGroup(self, uuid):
+        return None
+
+    def GenerateUniqueID(self):
+        self.uid += 1
+        return "new%d" % self.uid
+
+    def AllocateDRBDMinors(self, nodes):
+        self.minors.append(nodes)
+        return [9 for _ in nodes]
+
+    def ReleaseDRBDMinors(self):
+        self.minors.append("released")
+
+    def UpdateDisk(self, disk):
+        self.updated.append(disk)
+
+
+def _Lu(mode, target=None):
+    lv = lambda name: objects.Disk(dev_type="plain", size=96,
+                                   logical_id=["xenvg", name],
+                                   nodes=["p", "s"], params={}, uuid=name)
+    disk = objects.Disk(dev_type="drbd", size=96, iv_name="disk/0",
+                        logical_id=["p", "s", 11000, 0, 1, "secret"],
+                        children=[lv("u.disk0_data"), lv("u.disk0_meta")],
+                        nodes=["p", "s"], params={}, uuid="d0")
+    instance = objects.Instance(name=INST, uuid="i", primary_node="p",
+                                disks_active=True)
+    lu = ird.LUInstanceReplaceDisks.__new__(ird.LUInstanceReplaceDisks)
+    lu.cfg, lu.rpc, lu.proc = _LuCfg(disk, instance), _Rpc(), _Proc()
+    lu.op = opcodes.OpInstanceReplaceDisks(instance_name=INST, mode=mode,
+                                           remote_node=target)
+    lu.instance, lu.disk_idx = instance, [0]
+    lu.pnode, lu.snode, lu.new_node_uuid = "p", "s", target
+    lu.target = target or "s"
+    lu.other = "p"
+    return lu
+
+
+def test_on_secondary_renames_old_lvs_away_then_removes_them():
+    lu = _Lu(C.REPLACE_DISK_SEC)
+    lu.Exec(lambda msg: None)
+    steps = [l for l in lu.proc.lines if l.startswith("STEP")]
+    assert steps == ["STEP %d/6 %s" % (i + 1, t) for i, t in enumerate([
+        "Check device existence", "Check peer consistency",
+        "Allocate new storage", "Changing drbd configuration",
+        "Sync devices", "Removing old storage"])]
+    calls = [(c, n) for c, n, _ in lu.rpc.calls]
+    # new LVs made on the secondary only, the mirror detached, renamed, fed
+    assert [n for c, n in calls if c == "blockdev_create"] == ["s", "s"]
+    order = [c for c, n in calls if c in ("blockdev_removechildren",
+                                          "blockdev_rename",
+                                          "blockdev_addchildren",
+                                          "blockdev_remove")]
+    assert order == ["blockdev_removechildren", "blockdev_rename",
+                     "blockdev_rename", "blockdev_addchildren",
+                     "blockdev_remove", "blockdev_remove"]
+    renames = [args[0] for c, n, args in lu.rpc.calls if c == "blockdev_rename"]
+    old_to_temp = [(d.logical_id[1], new[1]) for d, new in renames[0]]
+    assert [o for o, _ in old_to_temp] == ["u.disk0_data", "u.disk0_meta"]
+    assert all(t.startswith(o + "_replaced-") for o, t in old_to_temp)
+    # the new LVs take the old names: the config does not change
+    assert [tuple(new) for _, new in renames[1]] == [
+        ("xenvg", "u.disk0_data"), ("xenvg", "u.disk0_meta")]
+    removed = [args[0][0].logical_id[1] for c, n, args in lu.rpc.calls
+               if c == "blockdev_remove"]
+    assert [r for r, (_, t) in zip(removed, old_to_temp) if r == t] == removed
+    assert lu.cfg.updated == []
+
+
+def test_early_release_removes_before_syncing():
+    lu = _Lu(C.REPLACE_DISK_SEC)
+    lu.op.early_release = True
+    lu.Exec(lambda msg: None)
+    steps = [l for l in lu.proc.lines if l.startswith("STEP 5") or
+             l.startswith("STEP 6")]
+    assert steps == ["STEP 5/6 Removing old storage", "STEP 6/6 Sync devices"]
+
+
+def test_new_secondary_moves_the_disk_to_new_minors():
+    lu = _Lu(C.REPLACE_DISK_CHG, target="n")
+    lu.Exec(lambda msg: None)
+    disk = lu.cfg.disk
+    assert tuple(disk.logical_id) == ("p", "n", 11000, 0, 9, "secret")
+    assert disk.nodes == ["p", "n"] and lu.cfg.updated == [disk]
+    assert lu.cfg.minors == [["n"], "released"]
+    # LVs (same names as the primary's) and a network-less DRBD on the new
+    # node; the old secondary's device shut down, its LVs removed
+    created = [(n, args[0][0].dev_type, args[0][0].logical_id)
+               for c, n, args in lu.rpc.calls if c == "blockdev_create"]
+    assert created[:2] == [("n", "plain", ["xenvg", "u.disk0_data"]),
+                           ("n", "plain", ["xenvg", "u.disk0_meta"])]
+    assert created[2] == ("n", "drbd", ["p", "n", None, 0, 9, "secret"])
+    calls = [(c, n) for c, n, _ in lu.rpc.calls]
+    assert ("blockdev_shutdown", "s") in calls
+    assert calls.index(("drbd_disconnect_net", ["p"])) < \
+        calls.index(("drbd_attach_net", ["p", "n"]))
+    assert [n for c, n in calls if c == "blockdev_remove"] == ["s", "s"]
