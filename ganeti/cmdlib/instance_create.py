@@ -1,5 +1,6 @@
 """Creating instances (OpInstanceCreate, gnt-instance add)."""
 
+import logging
 from typing import List, Optional
 
 from ganeti import constants as C
@@ -377,8 +378,15 @@ class LUInstanceCreate(LogicalUnit):
     def _InstallOs(self, iobj, feedback_fn) -> None:
         op = self.op
         has_disks = bool(iobj.disks)
+        mirrored = op.disk_template == C.DT_DRBD8
         if has_disks and op.wait_for_sync:
             if not ist.WaitForSync(self, iobj):
+                raise errors.OpExecError("There are some degraded disks for"
+                                         " this instance")
+        elif has_disks and mirrored:
+            # not degraded (still syncing is fine)
+            feedback_fn("* checking mirrors status")
+            if not ist.WaitForSync(self, iobj, oneshot=True):
                 raise errors.OpExecError("There are some degraded disks for"
                                          " this instance")
         if op.disk_template == C.DT_DISKLESS or self.adopt_disks or \
@@ -386,15 +394,32 @@ class LUInstanceCreate(LogicalUnit):
             return
         if op.wait_for_sync:
             ist.WaitForSync(self, iobj)
+        pause_sync = mirrored and not op.wait_for_sync
+        if pause_sync:
+            feedback_fn("* pausing disk sync to install instance OS")
+            self._PauseResumeSync(iobj, True)
         feedback_fn("* running the instance OS create scripts...")
         result = self.rpc.call_instance_os_add(
             self.pnode.uuid, (iobj, op.osparams_secret), False,
             op.debug_level or 0)
+        if pause_sync:
+            feedback_fn("* resuming disk sync")
+            self._PauseResumeSync(iobj, False)
         if result.fail_msg:
             raise errors.OpExecError("Could not add os for instance %s on node"
                                      " %s: %s" % (op.instance_name,
                                                   self.pnode.name,
                                                   result.fail_msg))
+
+
+    def _PauseResumeSync(self, iobj, pause: bool) -> None:
+        disks = self.cfg.GetInstanceDisks(iobj.uuid)
+        result = self.rpc.call_blockdev_pause_resume_sync(
+            self.pnode.uuid, (disks, iobj), pause)
+        for idx, success in enumerate(result.payload or []):
+            if not success:
+                logging.warning("%s-sync of instance %s for disk %d failed",
+                                "pause" if pause else "resume", iobj.name, idx)
 
 
 class LUInstanceMultiAlloc(NoHooksLU):

@@ -204,7 +204,7 @@ class _MigrateFailoverLU(_InstanceLU):
         feedback_fn("* checking disk consistency between source and target")
         if self.template not in iu.DTS_INT_MIRROR:
             return
-        for disk in self._Disks():
+        for idx, disk in enumerate(self._Disks()):
             result = self.rpc.call_blockdev_find(self.target,
                                                  (disk, self.instance))
             status = result.payload
@@ -212,15 +212,13 @@ class _MigrateFailoverLU(_InstanceLU):
                         else getattr(status, "is_degraded", True))
             if result.fail_msg or status is None or degraded:
                 if self.failover and self.op.ignore_consistency:
-                    self.LogWarning("Disk %s is degraded on target node,"
-                                    " proceeding anyway", disk.iv_name)
                     continue
+                if self.failover:
+                    raise errors.OpExecError("Disk %s is degraded on target"
+                                             " node, aborting failover" % idx)
                 raise errors.OpExecError("Disk %s is degraded or not fully"
                                          " synchronized on target node,"
-                                         " aborting %s" % (
-                                             disk.iv_name, "failover"
-                                             if self.failover else
-                                             "migration"))
+                                         " aborting migration" % idx)
 
     # -- DRBD role changes (internally mirrored disks) -----------------------
 

@@ -28,6 +28,7 @@ import fcntl
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -151,8 +152,9 @@ class Env:
             qsd.wait()
 
     @staticmethod
-    def DeviceOpen(loop: str) -> bool:
-        """Whether a process holds the loop device (or a /dev/drbdN) open."""
+    def _Holders(rdev: int) -> list:
+        """PIDs of the processes holding the block device rdev open."""
+        found = []
         for pid in os.listdir("/proc"):
             if not pid.isdigit() or int(pid) == os.getpid():
                 continue
@@ -162,12 +164,27 @@ class Env:
                 continue
             for fd in fds:
                 try:
-                    target = os.readlink("/proc/%s/fd/%s" % (pid, fd))
+                    st = os.stat("/proc/%s/fd/%s" % (pid, fd))
                 except OSError:
                     continue
-                if target == loop or target.startswith("/dev/drbd"):
-                    return True
-        return False
+                if stat.S_ISBLK(st.st_mode) and st.st_rdev == rdev:
+                    found.append(int(pid))
+                    break
+        return found
+
+    def DeviceOpen(self, loop: str) -> bool:
+        """Whether a process holds the loop device standing for /dev/drbdN
+        open (looked at a few times: udev's probes of a new device are
+        short)."""
+        try:
+            rdev = os.stat(loop).st_rdev
+        except OSError:
+            return False
+        for _ in range(10):
+            if not self._Holders(rdev):
+                return False
+            time.sleep(0.2)
+        return True
 
 
 class Daemon:
@@ -317,7 +334,13 @@ class Daemon:
                 if not chunk:
                     return
                 data += chunk
-            rc, out, err = self.Command(json.loads(data)["argv"])
+            argv = json.loads(data)["argv"]
+            began = time.time()
+            rc, out, err = self.Command(argv)
+            sys.stderr.write("%s drbdsetup %s: %d (%.0f ms)\n" % (
+                time.strftime("%H:%M:%S", time.localtime(began)),
+                " ".join(argv), rc, (time.time() - began) * 1000))
+            sys.stderr.flush()
             client.sendall(json.dumps({"rc": rc, "out": out, "err": err}).encode())
 
 

@@ -97,7 +97,10 @@ class Minor:
 
     def Status(self) -> dict:
         with self.lock:
-            st = dict(self.counters, cs=self.cs, role=self.role,
+            cs = self.cs
+            if self.paused and cs in ("SyncSource", "SyncTarget"):
+                cs = "PausedSync" + cs[4]          # PausedSyncS / PausedSyncT
+            st = dict(self.counters, cs=cs, role=self.role,
                       peer_role=self.peer_role, disk=self.disk,
                       peer_disk=self.peer_disk, ep=1,
                       oos=(self.peer_left if self.cs == "SyncTarget"

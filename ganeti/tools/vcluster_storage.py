@@ -21,7 +21,6 @@ import stat
 import subprocess
 import sys
 
-from ganeti.tools import vcluster_drbd_setup
 from ganeti.tools import vcluster_layout as L
 from ganeti.tools import vcluster_sys as S
 from ganeti.tools.vcluster_layout import Node, StatePaths
@@ -87,11 +86,18 @@ def holder_lines(node: Node, paths: StatePaths, real_lvm: str) -> list:
     """Holder script lines (after the /etc overlay) giving a node its lvm
     wrapper and its own /dev/VG_NAME."""
     q = L._q
-    return vcluster_drbd_setup.holder_lines(paths) + [
+    return _drbd().holder_lines(paths) + [
             "mount --bind %s %s" % (q(real_lvm), q(paths.join(REAL_LVM))),
             "mount --bind %s %s" % (q(paths.join(WRAPPER)), q(real_lvm)),
             "mount --bind %s %s" % (q(paths.node_dir(node, DEV_DIR)),
                                     q("/dev/" + VG_NAME))]
+
+
+def _drbd():
+    """The DRBD emulation's setup (imported on use: make install leaves the
+    DRBD emulation out, vcluster runs it from the source tree)."""
+    from ganeti.tools import vcluster_drbd_setup  # pylint: disable=import-outside-toplevel
+    return vcluster_drbd_setup
 
 
 def real_lvm_path() -> str:
@@ -157,7 +163,7 @@ def setup(paths: StatePaths, nodes: list) -> dict:
              "dev_dir": "/dev/" + VG_NAME, "losetup": S.tool("losetup")},
             indent=1) + "\n")
         _create_vg(paths, node, dev)
-    vcluster_drbd_setup.setup(paths, nodes)
+    _drbd().setup(paths, nodes)
     return devices
 
 
@@ -196,12 +202,12 @@ def teardown(paths: StatePaths, lab: dict) -> int:
     number of loop devices detached.
     """
     lvs, pvs = lab_loops(paths)
-    lvs = vcluster_drbd_setup.lab_loops(paths, _loops(), _back_file) + lvs
+    lvs = _drbd().lab_loops(paths, _loops(), _back_file) + lvs
     for dev in lvs + pvs:
         S.run(["losetup", "-d", dev], check=False)
     for entry in lab.get("nodes", []):
         node = Node(entry["index"])
-        for sub in (STORAGE_DIR, DEV_DIR, LOCK_DIR, vcluster_drbd_setup.RUN_DIR):
+        for sub in (STORAGE_DIR, DEV_DIR, LOCK_DIR, _drbd().RUN_DIR):
             path = paths.node_dir(node, sub)
             if os.path.isdir(path) and not S.host_mounts_below(path):
                 shutil.rmtree(path)

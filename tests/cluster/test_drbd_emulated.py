@@ -22,6 +22,7 @@ DOMAIN = "example.test"
 N1, N2, N3 = ("node%d.%s" % (i, DOMAIN) for i in (1, 2, 3))
 VG = "xenvg"
 PATTERN = "vcluster-drbd-pattern-0123456789"
+_TIME_RE = re.compile(r"^\w{3} \w{3} +\d+ [\d:]+ \d{4} ")
 _PROGRESS_RE = re.compile(r" - INFO: - device disk/0: +\d+\.\d\d% done, \d+s"
                           r" remaining \(estimated\)$")
 
@@ -174,6 +175,22 @@ def test_drbd_cut_secondary_degrades_and_heal_resyncs(cluster):
     cluster.ok("instance", "failover", "-f", name)
 
 
+def test_drbd_create_without_waiting_for_the_sync(cluster):
+    name = "drbd3." + DOMAIN
+    res = cluster.add(name, "%s:%s" % (N1, N3), "--no-wait-for-sync")
+    assert res.returncode == 0, res.stdout + res.stderr
+    lines = [_TIME_RE.sub("", l) for l in res.stdout.splitlines()]
+    steps = ["* checking mirrors status", "* pausing disk sync to install instance OS",
+             "* running the instance OS create scripts...", "* resuming disk sync"]
+    assert [l for l in lines if l in steps] == steps, res.stdout
+    assert "Waiting for instance %s to sync disks" % name not in res.stdout
+    m3 = cluster.minor(name, N3)
+    cluster.wait(lambda: cluster.proc("node3")[m3] == [
+        "Connected", "Secondary", "Primary", "UpToDate", "UpToDate"])
+    cluster.ok("instance", "remove", "-f", name)
+    assert m3 not in cluster.proc("node3")
+
+
 def test_drbd_bad_input_leaves_nothing_behind(cluster):
     before = {node: cluster.lvs(node) for node in ("node1", "node2", "node3")}
     minors = {node: sorted(cluster.proc(node)) for node in ("node1", "node2")}
@@ -219,3 +236,28 @@ def test_drbd_remove_leaves_no_lv_and_no_minor(cluster):
     assert m1 not in cluster.proc("node1") and m2 not in cluster.proc("node2")
     for node in ("node1", "node2"):
         assert not [lv for lv in cluster.lvs(node) if lv.endswith(("_data", "_meta"))]
+
+
+def test_drbd_failover_off_a_cut_primary_needs_ignore_consistency(cluster):
+    name = "drbd2." + DOMAIN
+    res = cluster.add(name, "%s:%s" % (N2, N3))
+    assert res.returncode == 0, res.stdout + res.stderr
+    m2, m3 = cluster.minor(name, N2), cluster.minor(name, N3)
+    cluster.write("node2", m2, 10, PATTERN)
+    cluster.vc.run("cut", "node2", check=True)
+    try:
+        cluster.wait(lambda: cluster.proc("node3")[m3][0] == "WFConnection")
+        res = cluster.gnt("instance", "failover", "-f", name)
+        assert res.returncode == 1
+        assert res.stderr.strip().splitlines()[-1] == \
+            "Disk 0 is degraded on target node, aborting failover", res.stderr
+        cluster.ok("instance", "failover", "-f", "--ignore-consistency", name,
+                   timeout=300)
+        assert cluster.ok("instance", "list", "--no-headers", "-o", "pnode",
+                          name).stdout.split() == [N3]
+        assert cluster.read("node3", m3, 10, len(PATTERN)) == PATTERN
+    finally:
+        cluster.vc.run("heal", "node2", check=True)
+    cluster.wait(lambda: cluster.gnt("instance", "remove", "-f", name,
+                                     timeout=300).returncode == 0, timeout=120)
+    assert m2 not in cluster.proc("node2") and m3 not in cluster.proc("node3")

@@ -283,3 +283,12 @@ def test_a_write_the_peer_never_acknowledged_is_resynced(pair, monkeypatch):
     _wait(lambda: one.cs == "Connected" and two.cs == "Connected"
           and two.disk == "UpToDate" and one.dirty == 0)
     assert _data(two, 2 << 20, 16) == b"lost-on-the-wire"
+
+
+def test_a_paused_resync_shows_paused_sync_source():
+    minor = Minor(0, "resource0", _Env("/nonexistent"))
+    minor.cs, minor.paused = "SyncSource", True
+    status = minor.Status()
+    assert status["cs"] == "PausedSyncS"
+    assert "cs:PausedSyncS" in text.ProcDrbd({0: status}) and \
+        " r--un-" in text.ProcDrbd({0: status})
