@@ -146,8 +146,9 @@ def test_modify_template_drbd_to_plain_and_back_keeps_the_data(cluster):
     assert cluster.nodes_of(NAME) == [N2, N1]
     assert len(cluster.instance_lvs("node1", NAME)) == 2
     cluster.ok("instance", "activate-disks", NAME, timeout=300)
-    assert cluster.proc("node1")[cluster.minor(NAME, N1)] == [
-        "Connected", "Secondary", "Primary", "UpToDate", "UpToDate"]
+    # the peers connect (and find nothing to resync) after activate-disks
+    cluster.wait(lambda: cluster.proc("node1").get(cluster.minor(NAME, N1)) == [
+        "Connected", "Secondary", "Primary", "UpToDate", "UpToDate"])
     assert cluster.read("node2", cluster.minor(NAME, N2), 40,
                         len(PATTERN)) == PATTERN
     cluster.deactivate(NAME)
