@@ -316,3 +316,34 @@ def test_new_secondary_moves_the_disk_to_new_minors():
     assert calls.index(("drbd_disconnect_net", ["p"])) < \
         calls.index(("drbd_attach_net", ["p", "n"]))
     assert [n for c, n in calls if c == "blockdev_remove"] == ["s", "s"]
+
+
+class _FaultyRpc(_Rpc):
+    """blockdev_find reports the local disk faulty on the given nodes."""
+
+    def __init__(self, faulty):
+        super().__init__()
+        self.faulty = faulty
+
+    def call_blockdev_find(self, node, disk):
+        self.calls.append(("blockdev_find", node, ()))
+        status = dict(_OK_STATUS, ldisk_status=3 if node in self.faulty else 1)
+        return RpcResult([True, status])
+
+
+@pytest.mark.parametrize("faulty, mode, indexes", [
+    ({"s"}, C.REPLACE_DISK_SEC, [0]), ({"p"}, C.REPLACE_DISK_PRI, [0]),
+    (set(), C.REPLACE_DISK_AUTO, [])])
+def test_auto_mode_picks_the_node_with_faulty_disks(faulty, mode, indexes):
+    lu = _Lu(C.REPLACE_DISK_AUTO)
+    lu.rpc = _FaultyRpc(faulty)
+    lu._ChooseAutoTarget(lu.instance, [lu.cfg.disk])
+    assert lu.op.mode == mode and lu.disk_idx == indexes
+
+
+def test_auto_mode_refuses_faulty_disks_on_both_nodes():
+    lu = _Lu(C.REPLACE_DISK_AUTO)
+    lu.rpc = _FaultyRpc({"p", "s"})
+    with pytest.raises(errors.OpPrereqError) as err:
+        lu._ChooseAutoTarget(lu.instance, [lu.cfg.disk])
+    assert err.value.args[1] == errors.ECODE_STATE
