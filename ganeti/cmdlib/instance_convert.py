@@ -25,6 +25,11 @@ def CheckConversionArguments(op, other_disk_changes: bool) -> None:
         raise errors.OpPrereqError("Changing the disk template to a mirrored"
                                    " one requires specifying a secondary"
                                    " node", errors.ECODE_INVAL)
+    if op.disk_template == C.DT_DRBD8 and op.remote_node is None:
+        # TODO: upstream asks the iallocator (allocate-secondary mode)
+        raise errors.OpPrereqError("Choosing the new secondary node with an"
+                                   " iallocator is not supported yet, give"
+                                   " it with -n", errors.ECODE_INVAL)
 
 
 class DiskConversion:

@@ -33,6 +33,9 @@ def ctx(tmp_path):
     (dict(disk_template="drbd", remote_node="node2.example.com"),
      "Unsupported disk template conversion from file to drbd"),
     (dict(disk_template="file"), "Instance already has disk template file"),
+    (dict(disk_template="drbd", iallocator="hail"), "Choosing the new"
+     " secondary node with an iallocator is not supported yet, give it with"
+     " -n"),
 ])
 def test_conversion_refusals_change_nothing(ctx, kwargs, message):
     inst = ctx.cfg.GetInstanceInfoByName(INST)
