@@ -11,7 +11,7 @@ noded's generic "Error while executing backend function" answer.
 
 import os
 import stat
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, NamedTuple, Optional, Sequence
 
 from ganeti import errors
 from ganeti import storage
@@ -152,54 +152,9 @@ def _StaticDevPath(disk: backend_blockdev.NodeDisk) -> Optional[str]:
     return None
 
 
-def _DrbdAddChildren(device: Any, children: Sequence[base.BlockDev]
-                     ) -> None:
-    """Attach a diskless DRBD minor to its data and meta LVs."""
-    from ganeti.storage import drbd
-    minor = device.minor
-    if minor is None:
-        base.ThrowError("drbd%s: can't attach to dbrd8 during AddChildren",
-                        device._aminor)
-    if len(children) != 2:
-        base.ThrowError("drbd%d: need two devices for AddChildren", minor)
-    if "local_dev" in device._ShowInfo(minor):
-        base.ThrowError("drbd%d: already attached to a local disk", minor)
-    data, meta = children
-    if data.dev_path is None or meta.dev_path is None:
-        base.ThrowError("drbd%d: children not ready during AddChildren",
-                        minor)
-    data.Open()
-    meta.Open()
-    drbd.CheckMetaSize(meta.dev_path)
-    result = drbd._Run(device._cmd.InitMetaCmd(drbd.FindUnusedMinor(),
-                                               meta.dev_path))
-    if result.failed:
-        base.ThrowError("drbd%d: can't initialize meta device: %s", minor,
-                        result.output.strip())
-    device._AssembleLocal(minor, data.dev_path, meta.dev_path, device.size)
-    device._children = list(children)
-
-
-def _DrbdRemoveChildren(device: Any, paths: Sequence[str]) -> None:
-    """Detach a DRBD minor from its local LVs (it goes diskless)."""
-    minor = device.minor
-    if minor is None:
-        base.ThrowError("drbd%s: can't attach to drbd8 during"
-                        " RemoveChildren", device._aminor)
-    if "local_dev" not in device._ShowInfo(minor):
-        return
-    if len(device._children) != 2:
-        base.ThrowError("drbd%d: we don't have two children: %s", minor,
-                        device._children)
-    if len(paths) != 2:
-        base.ThrowError("drbd%d: we need two children in RemoveChildren",
-                        minor)
-    for child, path in zip(device._children, paths):
-        if path != child.dev_path:
-            base.ThrowError("drbd%d: mismatch in local storage (%s != %s) in"
-                            " RemoveChildren", minor, path, child.dev_path)
-    device._ShutdownLocal(minor)
-    device._children = []
+class _DevicePath(NamedTuple):
+    """A local device known by its path only (for RemoveChildren)."""
+    dev_path: str
 
 
 def _RequireDrbd(device: base.BlockDev, what: str) -> None:
@@ -220,7 +175,12 @@ def BlockdevAddchildren(parent_cdev: Any, new_cdevs: Sequence[Any]) -> None:
         _Fail("Can't find new device(s) to add: %s:%s", new_bdevs,
               [backend_blockdev.ToNodeDisk(d) for d in new_cdevs])
     _RequireDrbd(parent, "add")  # type: ignore[arg-type]
-    _DrbdAddChildren(parent, new_bdevs)  # type: ignore[arg-type]
+    try:
+        for bdev in new_bdevs:
+            bdev.Assemble()  # type: ignore[union-attr]
+        parent.AddChildren(new_bdevs)  # type: ignore[union-attr]
+    except errors.BlockDeviceError as err:
+        _Fail("Can't add children: %s", err)
 
 
 def BlockdevRemovechildren(parent_cdev: Any, new_cdevs: Sequence[Any]
@@ -245,7 +205,11 @@ def BlockdevRemovechildren(parent_cdev: Any, new_cdevs: Sequence[Any]
                       rpath)
             paths.append(rpath)
     _RequireDrbd(parent, "remove")  # type: ignore[arg-type]
-    _DrbdRemoveChildren(parent, paths)
+    try:
+        parent.RemoveChildren(  # type: ignore[union-attr]
+            [_DevicePath(path) for path in paths])
+    except errors.BlockDeviceError as err:
+        _Fail("Can't remove children: %s", err)
 
 
 # RPC name -> function, merged into ganeti.server.noded.RPC_CALLS.

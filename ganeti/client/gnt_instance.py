@@ -315,6 +315,42 @@ def FailoverInstance(opts, args) -> int:
     return EXIT_SUCCESS
 
 
+def ReplaceDisks(opts, args) -> int:
+    """gnt-instance replace-disks: new DRBD storage for an instance."""
+    name = args[0]
+    if opts.disks is None:
+        disks = []
+    else:
+        try:
+            disks = [int(i) for i in opts.disks.split(",")]
+        except (TypeError, ValueError) as err:
+            raise errors.OpPrereqError("Invalid disk index passed: %s"
+                                       % str(err), errors.ECODE_INVAL)
+    chosen = [opts.on_primary, opts.on_secondary, opts.auto,
+              opts.dst_node is not None, opts.iallocator is not None]
+    if chosen.count(True) != 1:
+        raise errors.OpPrereqError("One and only one of the -p, -s, -a, -n"
+                                   " and -I options must be passed",
+                                   errors.ECODE_INVAL)
+    if opts.on_primary:
+        mode = constants.REPLACE_DISK_PRI
+    elif opts.on_secondary:
+        mode = constants.REPLACE_DISK_SEC
+    elif opts.auto:
+        mode = constants.REPLACE_DISK_AUTO
+        if disks:
+            raise errors.OpPrereqError("Cannot specify disks when using"
+                                       " automatic mode", errors.ECODE_INVAL)
+    else:
+        mode = constants.REPLACE_DISK_CHG
+    op = opcodes.OpInstanceReplaceDisks(
+        instance_name=name, disks=disks, remote_node=opts.dst_node,
+        mode=mode, iallocator=opts.iallocator,
+        early_release=opts.early_release, ignore_ipolicy=opts.ignore_ipolicy)
+    SubmitOrSend(op, opts)
+    return EXIT_SUCCESS
+
+
 def MoveInstance(opts, args) -> int:
     name = args[0]
     if not opts.node:
@@ -546,6 +582,18 @@ commands = {
          CLEANUP_OPT],  # noqa: F405
         "[-f] <instance>", "Stops the instance, changes its primary node and"
         " (if it was originally running) starts it on the new node"),
+    "replace-disks": (
+        ReplaceDisks, ARGS_ONE_INSTANCE,
+        [AUTO_REPLACE_OPT, cli_option(  # noqa: F405
+            "--disks", dest="disks", default=None,
+            help="Comma-separated list of disks indices to act on (e.g. 0,2)"
+            " (optional, defaults to all disks)"),
+         IALLOCATOR_OPT, EARLY_RELEASE_OPT, NEW_SECONDARY_OPT,  # noqa: F405
+         ON_PRIMARY_OPT, ON_SECONDARY_OPT, SUBMIT_OPT,  # noqa: F405
+         PRINT_JOBID_OPT, DRY_RUN_OPT, PRIORITY_OPT,  # noqa: F405
+         IGNORE_IPOLICY_OPT],  # noqa: F405
+        "[-s|-p|-a|-n NODE|-I NAME] <instance>",
+        "Replaces disks for the instance"),
     "move": (
         MoveInstance, ARGS_ONE_INSTANCE,
         [FORCE_OPT, SUBMIT_OPT, PRINT_JOBID_OPT, SINGLE_NODE_OPT,  # noqa

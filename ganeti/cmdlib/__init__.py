@@ -31,6 +31,7 @@ _LU_MODULES = (
     "instance_create",
     "instance_ops",
     "instance_disks",
+    "instance_replace_disks",
     "instance_set_params",
     "instance_migration",
     "instance_move",

@@ -7,7 +7,8 @@ from typing import Any, Dict, List, Tuple
 from ganeti import constants as C
 from ganeti import errors
 from ganeti import locking
-from ganeti.cmdlib.base import HTYPE_INSTANCE
+from ganeti.cmdlib.base import HTYPE_INSTANCE, LOCKS_APPEND
+from ganeti.cmdlib import instance_convert
 from ganeti.cmdlib import instance_params
 from ganeti.cmdlib import instance_storage as ist
 from ganeti.cmdlib import instance_utils as iu
@@ -125,8 +126,8 @@ class LUInstanceSetParams(_InstanceLU):
                                            % ", ".join(sorted(bad)),
                                            errors.ECODE_INVAL)
         if op.disk_template is not None:
-            raise errors.OpPrereqError("Disk template conversion is not"
-                                       " supported", errors.ECODE_INVAL)
+            instance_convert.CheckConversionArguments(op,
+                                                      bool(self.disk_mods))
         if op.pnode is not None:
             raise errors.OpPrereqError("Changing the primary node of an"
                                        " instance is not supported, use"
@@ -135,6 +136,17 @@ class LUInstanceSetParams(_InstanceLU):
         self.be_changes = iu.ForceBeParamTypes(op.beparams,
                                                allow_default=True)
         instance_params.CheckBeParamValues(self.be_changes)
+
+    def ExpandNames(self) -> None:
+        super().ExpandNames()
+        if self.op.disk_template is not None and \
+                self.op.remote_node is not None:
+            self.op.remote_node_uuid, self.op.remote_node = \
+                iu.ExpandNodeUuidAndName(self.cfg, self.op.remote_node_uuid,
+                                         self.op.remote_node)
+            for level in self.NODE_LEVELS:
+                self.needed_locks[level] = [self.op.remote_node_uuid]
+                self.recalculate_locks[level] = LOCKS_APPEND
 
     # -- prerequisites -----------------------------------------------------
 
@@ -196,6 +208,10 @@ class LUInstanceSetParams(_InstanceLU):
                                               self.be_full["minmem"],
                                               self.be_full["maxmem"]),
                                            errors.ECODE_INVAL)
+        self.conversion = None
+        if op.disk_template is not None:
+            self.conversion = instance_convert.DiskConversion(self, instance)
+            self.conversion.Check()
         self._CheckDisks(instance, template, nodes)
         self._CheckNics(instance)
         if not op.ignore_ipolicy and (self.be_changes or self.disk_mods or
@@ -338,6 +354,8 @@ class LUInstanceSetParams(_InstanceLU):
         op = self.op
         instance = self.instance
         result: List[Tuple[str, Any]] = []
+        if self.conversion is not None:
+            result += self.conversion.Exec(feedback_fn)
         result += self._ExecDisks(instance, feedback_fn)
         instance = self.instance = self.cfg.GetInstanceInfo(instance.uuid)
         result += self._ExecNics(instance)

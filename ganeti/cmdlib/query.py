@@ -112,6 +112,8 @@ def _instances_by_node(cfg):
     secondary: Dict[str, set] = {}
     for inst in cfg.GetAllInstancesInfo().values():
         primary.setdefault(inst.primary_node, set()).add(inst.uuid)
+        for node in cfg.GetInstanceSecondaryNodes(inst.uuid):
+            secondary.setdefault(node, set()).add(inst.uuid)
     return primary, secondary
 
 

@@ -135,6 +135,14 @@ class BlockDev:
         """Give the device a new logical id."""
         raise NotImplementedError
 
+    def AddChildren(self, devices: list) -> None:
+        """Attach new local backing devices (mirrors only)."""
+        ThrowError("Device %s does not support adding children", self)
+
+    def RemoveChildren(self, devices: list) -> None:
+        """Detach local backing devices (mirrors only)."""
+        ThrowError("Device %s does not support removing children", self)
+
     def Open(self, force: bool = False, exclusive: bool = True) -> None:
         """Make the device ready for I/O (read-write for mirrors)."""
         raise NotImplementedError

@@ -130,16 +130,18 @@ class DRBD8Dev(base.BlockDev):
             children = []
         dyn = dict(dyn_params or {})
         port, secret = unique_id[2], unique_id[5]
-        if DDP_LOCAL_IP in dyn:
+        if DDP_LOCAL_IP in dyn and port is not None:
             self._lhost = dyn[DDP_LOCAL_IP]
             self._rhost = dyn[DDP_REMOTE_IP]
             self._lport = self._rport = port
-            self._aminor = int(dyn[DDP_LOCAL_MINOR])
             self._secret = secret
         else:
+            # no port: a device without network (a new secondary's device
+            # before it is connected to the primary)
             self._lhost = self._rhost = self._lport = self._rport = None
-            self._aminor = None
             self._secret = None
+        self._aminor = int(dyn[DDP_LOCAL_MINOR]) \
+            if DDP_LOCAL_MINOR in dyn else None
         if self._lhost is not None and (self._lhost, self._lport) == \
                 (self._rhost, self._rport):
             base.ThrowError("Invalid configuration data, same local/remote"
@@ -270,9 +272,15 @@ class DRBD8Dev(base.BlockDev):
     # --- assembly --------------------------------------------------------------
 
     def _AssembleLocal(self, minor: int, data_dev: str, meta_dev: str,
-                       size: Optional[int]) -> None:
+                       size: Optional[int], minor_exists: bool = False
+                       ) -> None:
+        """Attach the local disk; minor_exists: the minor is configured
+        already (a diskless device), only attach."""
         for cmd in self._cmd.LocalInitCmds(minor, data_dev, meta_dev, size,
                                            self.params):
+            if minor_exists and cmd[:2] in (["drbdsetup", "new-resource"],
+                                            ["drbdsetup", "new-minor"]):
+                continue
             result = _Run(cmd)
             if result.failed:
                 base.ThrowError("drbd%d: can't attach local disk: %s", minor,
@@ -446,6 +454,57 @@ class DRBD8Dev(base.BlockDev):
                           "pause-sync" if pause else "resume-sync",
                           result.fail_reason, result.output.strip())
         return not result.failed and children_ok
+
+    # --- local storage (replace-disks) ---------------------------------------
+
+    def AddChildren(self, devices: list) -> None:
+        """Attach new data and meta LVs to a device without local disk
+        (fresh metadata is written on the meta LV first)."""
+        if self.minor is None:
+            base.ThrowError("drbd%s: can't attach to device while adding"
+                            " children", self._aminor)
+        if len(devices) != 2:
+            base.ThrowError("drbd%d: need two devices for AddChildren",
+                            self.minor)
+        if "local_dev" in self._ShowInfo(self.minor):
+            base.ThrowError("drbd%d: already attached to a local disk",
+                            self.minor)
+        data, meta = devices
+        if data.dev_path is None or meta.dev_path is None:
+            base.ThrowError("drbd%d: children not ready during AddChildren",
+                            self.minor)
+        CheckMetaSize(meta.dev_path)
+        result = _Run(self._cmd.InitMetaCmd(self.minor, meta.dev_path))
+        if result.failed:
+            base.ThrowError("drbd%d: can't initialize meta device: %s",
+                            self.minor, result.output.strip())
+        self._AssembleLocal(self.minor, data.dev_path, meta.dev_path,
+                            self.size, minor_exists=True)
+        self._children = list(devices)
+
+    def RemoveChildren(self, devices: list) -> None:
+        """Detach the local data and meta LVs (the device goes diskless)."""
+        if self.minor is None:
+            base.ThrowError("drbd%s: can't attach to device while removing"
+                            " children", self._aminor)
+        if not self._children:
+            logging.info("drbd%d: no local disk to detach", self.minor)
+            return
+        if len(self._children) != 2:
+            base.ThrowError("drbd%d: we don't have two children: %s",
+                            self.minor, self._children)
+        if len(devices) != 2:
+            base.ThrowError("drbd%d: we need two children in RemoveChildren",
+                            self.minor)
+        ours = [child.dev_path for child in self._children]
+        theirs = [dev.dev_path for dev in devices]
+        if sorted(theirs) != sorted(ours):
+            wrong = [path for path in theirs if path not in ours][0]
+            base.ThrowError("drbd%d: mismatch in local storage (%s != %s) in"
+                            " RemoveChildren", self.minor, wrong,
+                            ours[theirs.index(wrong)])
+        self._ShutdownLocal(self.minor)
+        self._children = []
 
     # --- network (drbd_* RPCs) --------------------------------------------------
 

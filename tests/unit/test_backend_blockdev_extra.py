@@ -201,7 +201,7 @@ def test_children_of_a_file_disk_are_refused(root):
 
 
 class _Drbd:
-    """A DRBD8Dev's state as the children helpers see it."""
+    """A DRBD8Dev's state as its children methods see it."""
 
     def __init__(self, local_dev, children=()):
         self.minor, self._aminor, self.size = 3, 3, 128
@@ -217,7 +217,7 @@ class _Drbd:
     def _ShowInfo(self, minor):
         return self._info
 
-    def _AssembleLocal(self, minor, data, meta, size):
+    def _AssembleLocal(self, minor, data, meta, size, minor_exists=False):
         self.calls.append(("attach", minor, data, meta, size))
 
     def _ShutdownLocal(self, minor):
@@ -226,30 +226,25 @@ class _Drbd:
 
 class _Lv:
     def __init__(self, path):
-        self.dev_path, self.opened = path, False
-
-    def Open(self):
-        self.opened = True
+        self.dev_path = path
 
 
 def test_drbd_add_children(monkeypatch):
     ran = []
     monkeypatch.setattr(drbd, "CheckMetaSize", lambda path: None)
-    monkeypatch.setattr(drbd, "FindUnusedMinor", lambda: 9)
     monkeypatch.setattr(drbd, "_Run", lambda cmd: ran.append(cmd) or
                         type("R", (), {"failed": False, "output": ""})())
     data, meta = _Lv("/dev/xenvg/d"), _Lv("/dev/xenvg/m")
     dev = _Drbd(None)
-    bx._DrbdAddChildren(dev, [data, meta])
-    assert data.opened and meta.opened and len(ran) == 1
-    assert ran == [["drbdmeta", "--force", "/dev/drbd9", "v08",
-                    "/dev/xenvg/m", "0", "create-md"]]  # on a free minor
+    drbd.DRBD8Dev.AddChildren(dev, [data, meta])
+    assert ran == [["drbdmeta", "--force", "/dev/drbd3", "v08",
+                    "/dev/xenvg/m", "0", "create-md"]]
     assert dev.calls == [("attach", 3, "/dev/xenvg/d", "/dev/xenvg/m", 128)]
     assert dev._children == [data, meta]
     with pytest.raises(Exception, match="already attached to a local disk"):
-        bx._DrbdAddChildren(_Drbd("/dev/xenvg/d"), [data, meta])
+        drbd.DRBD8Dev.AddChildren(_Drbd("/dev/xenvg/d"), [data, meta])
     with pytest.raises(Exception, match="need two devices for AddChildren"):
-        bx._DrbdAddChildren(_Drbd(None), [data])
+        drbd.DRBD8Dev.AddChildren(_Drbd(None), [data])
 
 
 def test_drbd_remove_children():
@@ -257,11 +252,13 @@ def test_drbd_remove_children():
     dev = _Drbd("/dev/xenvg/d", [data, meta])
     with pytest.raises(Exception, match=r"mismatch in local storage "
                        r"\(/dev/xenvg/x != /dev/xenvg/d\)"):
-        bx._DrbdRemoveChildren(dev, ["/dev/xenvg/x", "/dev/xenvg/m"])
-    bx._DrbdRemoveChildren(dev, ["/dev/xenvg/d", "/dev/xenvg/m"])
+        drbd.DRBD8Dev.RemoveChildren(dev, [_Lv("/dev/xenvg/x"), meta])
+    with pytest.raises(Exception, match="need two children"):
+        drbd.DRBD8Dev.RemoveChildren(dev, [data])
+    drbd.DRBD8Dev.RemoveChildren(dev, [data, meta])
     assert dev.calls == [("detach", 3)] and dev._children == []
     diskless = _Drbd(None)
-    bx._DrbdRemoveChildren(diskless, ["/dev/xenvg/d", "/dev/xenvg/m"])
+    drbd.DRBD8Dev.RemoveChildren(diskless, [data, meta])
     assert diskless.calls == []                  # nothing attached: no-op
 
 
