@@ -173,6 +173,21 @@ DETAILS: Dict[str, List[str]] = {
         " guest.",
         "The node must have the free space; shrinking is refused.",
     ],
+    "replace-disks": [
+        "Replaces the local storage under the DRBD disks of an instance:"
+        " with -p or -s new volumes are made on the primary or the"
+        " secondary node, the mirror is attached to them and resynchronised"
+        " from the other node, and the old volumes (renamed"
+        " <name>_replaced-<time>) are removed. With -n NODE or -I ALLOCATOR"
+        " the secondary moves to another node, which gets new volumes and"
+        " new DRBD minors; the old secondary's volumes are removed. -a"
+        " replaces only where disks are found faulty.",
+        "Exactly one of -p, -s, -a, -n and -I must be given; the command is"
+        " refused for instances whose disks are not DRBD, and a new"
+        " secondary may not be the primary node. --early-release removes"
+        " the old storage before the sync ends, releasing its locks"
+        " sooner.",
+    ],
 }
 
 Example = Tuple[str, str]
@@ -233,6 +248,11 @@ EXAMPLES: Dict[str, List[Example]] = {
                       "Move an instance into group2:")],
     "grow-disk": [("gnt-instance grow-disk instance1.example.com 0 2G",
                    "Grow the first disk by 2 GiB:")],
+    "replace-disks": [("gnt-instance replace-disks -n node3.example.com"
+                       " instance1.example.com",
+                       "Move the mirror's secondary to node3:"),
+                      ("gnt-instance replace-disks -s instance1.example.com",
+                       "New volumes on the secondary node:")],
     "remove": [("gnt-instance remove instance1.example.com",
                 "Remove an instance and its disks:")],
     "rename": [("gnt-instance rename instance1.example.com"
