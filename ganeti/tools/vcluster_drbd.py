@@ -28,6 +28,7 @@ import fcntl
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -152,7 +153,14 @@ class Env:
 
     @staticmethod
     def DeviceOpen(loop: str) -> bool:
-        """Whether a process holds the loop device (or a /dev/drbdN) open."""
+        """Whether a process holds the loop device open (directly or as this
+        node's /dev/drbdN, a bind mount of it).  /proc shows the processes
+        of every node and lab, and another node's /dev/drbdN has the same
+        name: the device number tells them apart."""
+        try:
+            rdev = os.stat(loop).st_rdev
+        except OSError:
+            return False
         for pid in os.listdir("/proc"):
             if not pid.isdigit() or int(pid) == os.getpid():
                 continue
@@ -161,11 +169,15 @@ class Env:
             except OSError:
                 continue
             for fd in fds:
+                path = "/proc/%s/fd/%s" % (pid, fd)
                 try:
-                    target = os.readlink("/proc/%s/fd/%s" % (pid, fd))
+                    # only device nodes are stat'ed (never a file on FUSE)
+                    if not os.readlink(path).startswith("/dev/"):
+                        continue
+                    info = os.stat(path)
                 except OSError:
                     continue
-                if target == loop or target.startswith("/dev/drbd"):
+                if stat.S_ISBLK(info.st_mode) and info.st_rdev == rdev:
                     return True
         return False
 
