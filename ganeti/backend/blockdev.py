@@ -41,6 +41,8 @@ DISK_SEPARATOR = ":"
 LDP_ACCESS = "access"
 _WIPE_CHUNK = base.MIB
 DRBD_ATTACH_TIMEOUT = 120.0
+DRBD_ATTACH_FIRST_POLL = 0.1    # seconds between state checks, doubling
+DRBD_ATTACH_MAX_POLL = 1.0
 _DISK_FIELDS = ("name", "dev_type", "logical_id", "nodes", "iv_name", "size",
                 "mode", "params", "spindles", "uuid")
 
@@ -648,6 +650,7 @@ def DrbdAttachNet(disks: Sequence[Any], multimaster: bool) -> None:
         except errors.BlockDeviceError as err:
             _Fail("Can't change network configuration: %s", err)
     deadline = time.monotonic() + DRBD_ATTACH_TIMEOUT
+    delay = DRBD_ATTACH_FIRST_POLL
     while True:
         pending = []
         for device in devices:
@@ -667,7 +670,9 @@ def DrbdAttachNet(disks: Sequence[Any], multimaster: bool) -> None:
             break
         if time.monotonic() >= deadline:
             _Fail("Timeout in disk reconnecting")
-        time.sleep(1.0)
+        # peers usually connect within a fraction of a second
+        time.sleep(delay)
+        delay = min(delay * 2, DRBD_ATTACH_MAX_POLL)
     if multimaster:
         for device in devices:
             try:

@@ -163,8 +163,12 @@ class Env:
             except OSError:
                 continue
             for fd in fds:
+                path = "/proc/%s/fd/%s" % (pid, fd)
                 try:
-                    st = os.stat("/proc/%s/fd/%s" % (pid, fd))
+                    # only device nodes are stat'ed (never a file on FUSE)
+                    if not os.readlink(path).startswith("/dev/"):
+                        continue
+                    st = os.stat(path)
                 except OSError:
                     continue
                 if stat.S_ISBLK(st.st_mode) and st.st_rdev == rdev:

@@ -3,6 +3,7 @@ bdev_sizes and file_storage_dir_* RPC calls, on file disks (real files
 under a relocated root) and through noded's request handler."""
 
 import json
+import types
 import os
 
 import pytest
@@ -302,3 +303,36 @@ def test_lv_and_vg_list(monkeypatch):
     with pytest.raises(backend.RPCFail) as err:
         bb.ListVolumeGroups()
     assert "no lvm" in str(err.value)
+
+
+class _Reconnecting:
+    """A DRBD device whose peer connects at the n-th state check."""
+
+    def __init__(self, checks):
+        self.checks, self.attached, self.opened = checks, [], 0
+
+    def AttachNet(self, multimaster):
+        self.attached.append(multimaster)
+
+    def GetProcStatus(self):
+        self.checks -= 1
+        connected = self.checks <= 0
+        return types.SimpleNamespace(is_standalone=False, is_connected=connected,
+                                     is_in_resync=False)
+
+    def Open(self):
+        self.opened += 1
+
+
+def test_drbd_attach_net_polls_quickly_at_first(monkeypatch):
+    device = _Reconnecting(checks=4)
+    delays = []
+    monkeypatch.setattr(bb, "_FindDisks", lambda disks: [device])
+    monkeypatch.setattr(bb.time, "sleep", delays.append)
+    bb.DrbdAttachNet([{}], True)
+    assert device.attached == [True] and device.opened == 1
+    assert len(delays) == 3
+    # a peer connecting within a fraction of a second is not waited on for
+    # a whole second; later checks back off to at most DRBD_ATTACH_MAX_POLL
+    assert delays[0] < 1.0 and delays == sorted(delays)
+    assert max(delays) <= bb.DRBD_ATTACH_MAX_POLL
