@@ -18,6 +18,9 @@ from ganeti.cmdlib import instance_utils as iu
 from ganeti.cmdlib.instance_ops import _InstanceLU
 
 _STEPS = 6
+# How many times the sync is waited for before a device still degraded on
+# the primary fails the replacement.
+_SYNC_CHECKS = 3
 
 
 def CheckReplaceArguments(mode: str, remote_node: Optional[str],
@@ -298,17 +301,32 @@ class LUInstanceReplaceDisks(_InstanceLU):
             fn()
 
     def _Sync(self) -> None:
+        """Wait for the sync, then check the devices on the primary; a
+        device still degraded is waited for again (the primary may see the
+        resync start only after the first look found nothing to wait
+        for)."""
         instance = self.cfg.GetInstanceInfo(self.instance.uuid)
         disks = [disk for _, disk in self._Disks()]
-        ist.WaitForSync(self, instance, disks=disks)
+        degraded: List[int] = []
+        for _ in range(_SYNC_CHECKS):
+            ist.WaitForSync(self, instance, disks=disks)
+            degraded = self._DegradedOnPrimary(instance)
+            if not degraded:
+                return
+        raise errors.OpExecError("DRBD device disk/%d is degraded!"
+                                 % degraded[0])
+
+    def _DegradedOnPrimary(self, instance) -> List[int]:
+        """The indices of the replaced disks degraded on the primary."""
+        found = []
         for idx, disk in self._Disks():
             result = self.rpc.call_blockdev_find(self.pnode,
                                                  (disk, instance))
             status = result.payload
             if result.fail_msg or status is None or \
                     ist._StatusAttr(status, "is_degraded"):
-                raise errors.OpExecError("DRBD device disk/%d is degraded!"
-                                         % idx)
+                found.append(idx)
+        return found
 
     # -- -p / -s: new LVs under the same DRBD devices ----------------------
 

@@ -347,3 +347,36 @@ def test_auto_mode_refuses_faulty_disks_on_both_nodes():
     with pytest.raises(errors.OpPrereqError) as err:
         lu._ChooseAutoTarget(lu.instance, [lu.cfg.disk])
     assert err.value.args[1] == errors.ECODE_STATE
+
+
+class _LateSyncRpc(_Rpc):
+    """The primary's device looks degraded on the first `degraded_looks`
+    checks after the wait (its resync started after the first look)."""
+
+    def __init__(self, degraded_looks):
+        super().__init__()
+        self.degraded_looks = degraded_looks
+
+    def call_blockdev_find(self, node, disk):
+        self.calls.append(("blockdev_find", node, ()))
+        degraded = self.degraded_looks > 0
+        self.degraded_looks -= 1
+        return RpcResult([True, dict(_OK_STATUS, is_degraded=degraded)])
+
+
+def test_sync_is_waited_for_again_when_the_primary_is_still_degraded():
+    lu = _Lu(C.REPLACE_DISK_SEC)
+    lu.rpc = _LateSyncRpc(1)
+    lu._Sync()
+    calls = [c for c, _n, _a in lu.rpc.calls]
+    assert calls == ["blockdev_getmirrorstatus", "blockdev_find",
+                     "blockdev_getmirrorstatus", "blockdev_find"]
+
+
+def test_sync_fails_when_the_primary_stays_degraded():
+    lu = _Lu(C.REPLACE_DISK_SEC)
+    lu.rpc = _LateSyncRpc(100)
+    with pytest.raises(errors.OpExecError, match="disk/0 is degraded"):
+        lu._Sync()
+    calls = [c for c, _n, _a in lu.rpc.calls]
+    assert calls.count("blockdev_getmirrorstatus") == ird._SYNC_CHECKS
