@@ -12,9 +12,8 @@ import time
 
 import pytest
 
-from test_kvm_instance import (BOOT_TIMEOUT, MESSAGE, N1, N2, _counters,
-                               _guest, _install_image_os, _KvmChecks,
-                               _qemu_nodes)
+from test_kvm_instance import (BOOT_TIMEOUT, MESSAGE, N1, N2, KvmCluster,
+                               _counters, _qemu_nodes)
 
 NAME = "kvmexp1.example.test"
 EXPORT_DIR = "/srv/ganeti/export"
@@ -22,14 +21,8 @@ EXPORT_DIR = "/srv/ganeti/export"
 
 @pytest.fixture(scope="module")
 def cluster(make_cluster, node_add_available):
-    kernel, initrd = _guest()
-    if not node_add_available:
-        pytest.skip("needs gnt-node add (2 nodes)")
-    cluster = make_cluster(2, init_opts=[
-        "--enabled-hypervisors=kvm,fake",
-        "--enabled-disk-templates=file,sharedfile,diskless",
-        "-H", "kvm:kvm_flag=disabled,kernel_path=%s,initrd_path=%s"
-        % (kernel, initrd)], prepare=_install_image_os, helpers=_KvmChecks)
+    cluster = KvmCluster(make_cluster, node_add_available,
+                         "file,sharedfile,diskless")
     yield cluster
     if NAME in cluster.gnt("instance", "list", "--no-headers", "-o",
                            "name").stdout.split():

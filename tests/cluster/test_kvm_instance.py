@@ -196,16 +196,23 @@ def _install_image_os(cluster):
         assert res.returncode == 0, res.stderr
 
 
-@pytest.fixture(scope="module")
-def cluster(make_cluster, node_add_available):
+def KvmCluster(make_cluster, node_add_available, templates: str):
+    """A 2-node cluster running TCG KVM guests of the test image (also
+    used by other KVM test modules)."""
     kernel, initrd = _guest()
     if not node_add_available:
         pytest.skip("needs gnt-node add (2 nodes)")
-    cluster = make_cluster(2, init_opts=[
+    return make_cluster(2, init_opts=[
         "--enabled-hypervisors=kvm,fake",
-        "--enabled-disk-templates=sharedfile,file,diskless",
+        "--enabled-disk-templates=%s" % templates,
         "-H", "kvm:kvm_flag=disabled,kernel_path=%s,initrd_path=%s"
         % (kernel, initrd)], prepare=_install_image_os, helpers=_KvmChecks)
+
+
+@pytest.fixture(scope="module")
+def cluster(make_cluster, node_add_available):
+    cluster = KvmCluster(make_cluster, node_add_available,
+                         "sharedfile,file,diskless")
     yield cluster
     # the instance first (if a test left it), so that the nodes go cleanly
     if NAME in cluster.gnt("instance", "list", "--no-headers", "-o",
