@@ -22,7 +22,7 @@ import time
 import pytest
 
 from test_drbd_emulated import _Checks, _secondary
-from test_kvm_instance import (BOOT_TIMEOUT, RUN_TIMEOUT, _KvmChecks, _boot_ok,
+from test_kvm_instance import (BOOT_TIMEOUT, PY, REPO, RUN_TIMEOUT, _KvmChecks, _boot_ok,
                                _counters, _guest, _install_image_os,
                                _qemu_nodes, _wait_for)
 import test_kvm_instance
@@ -34,6 +34,16 @@ MESSAGE = test_kvm_instance.MESSAGE
 VG = "xenvg"
 PATTERN = "drbd-kvm-pattern-0123456789"
 PATTERN_MIB = 40                  # past the guest's configuration block
+
+
+_QMP_STATUS = """
+import sys
+sys.path.insert(0, %r)
+from ganeti.hypervisor import hv_kvm_qmp as qmp
+from ganeti.hypervisor.hv_kvm_runtime import KvmPaths
+paths = KvmPaths("/var/run/ganeti/kvm-hypervisor", %r)
+print(qmp.Run(paths.qmp, "query-status"))
+"""
 
 
 class _DrbdKvmChecks(_KvmChecks, _Checks):
@@ -51,12 +61,21 @@ class _DrbdKvmChecks(_KvmChecks, _Checks):
         assert res.returncode == 0, res.stderr
         return res.stdout.split()[0]
 
+    def vm_state(self, node):
+        """What qemu on node says of the guest (QMP query-status) and the
+        tail of the node daemon's log: shown when the console is silent."""
+        short = node.split(".")[0]
+        res = self.vc.exec(short, PY, "-c", _QMP_STATUS % (REPO, NAME))
+        log = self.sh("tail -n 15 /var/log/ganeti/node-daemon.log", node=short)
+        return res.stdout.strip() or res.stderr.strip()[-400:], log.stdout
+
     def counting_on(self, node):
         """The last counter the guest printed, checking it runs on node."""
         host, lines = self.console(NAME, time.monotonic() + RUN_TIMEOUT, 2)
         assert host == node
         counted = _counters(lines)
-        assert len(counted) >= 2 and counted[-1] == counted[-2] + 1, lines
+        assert len(counted) >= 2 and counted[-1] == counted[-2] + 1, \
+            (lines, self.vm_state(node))
         assert not [l for l in lines if l.startswith("guest name:")], lines
         return counted
 
